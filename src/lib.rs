@@ -1,2 +1,17 @@
 //! kubectl-certuser: certificate-based users for Kubernetes clusters, as a library so that the
 //! binary, the integration tests and the benchmarks share one implementation.
+//!
+//! - [`pki`]: keys, CSRs, CA validation, our signing policy, reading certificates.
+//! - [`kubeconfig`]: kubectl's file rules and lossless, locked, atomic edits.
+//! - [`cluster`]: the Kubernetes API: CSR signing, access reviews, role bindings.
+//! - [`commands`]: one file per verb, wiring the three together.
+
+pub mod cli;
+pub mod cluster;
+pub mod commands;
+pub mod diff;
+pub mod error;
+pub mod kubeconfig;
+pub mod output;
+pub mod pki;
+pub mod units;

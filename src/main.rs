@@ -1,1 +1,21 @@
-fn main() {}
+//! Thin entry point: parse, run, turn the result into an exit code.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use kubectl_certuser::{cli::Cli, commands, error};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match commands::run(cli) {
+        Ok(error::Outcome::Ok) => ExitCode::SUCCESS,
+        Ok(error::Outcome::Problem) => ExitCode::from(1),
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            if let Some(hint) = error::hint_of(&err) {
+                eprintln!("hint: {hint}");
+            }
+            ExitCode::from(2)
+        }
+    }
+}

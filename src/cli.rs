@@ -1,0 +1,289 @@
+//! Every flag, its help text and its default. Nothing here does work: `commands::run` dispatches.
+//!
+//! kubectl hands a plugin none of its own global flags, so `--kubeconfig`, `--context`, `--cluster`
+//! and `-n/--namespace` are defined here with kubectl's meaning, global to every verb.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::pki::KeyType;
+use crate::units::Validity;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "kubectl-certuser",
+    bin_name = "kubectl certuser",
+    version,
+    about = "Give people x.509 client-certificate access to a Kubernetes cluster, one command per step",
+    long_about = "Give people x.509 client-certificate access to a Kubernetes cluster.\n\n\
+        `add` makes the key and certificate (local CA or the cluster's CSR API), merges the user and a \
+        USER@CLUSTER context into kubeconfig without losing anything else, and checks what the new user \
+        may do. `list` shows every certificate user and when it expires.",
+    after_help = "Exit codes: 0 ok, 1 a check found a problem (for example a user who may do nothing), 2 error.",
+    propagate_version = true
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// kubectl's own global flags, re-implemented with its meaning.
+#[derive(Debug, Args, Clone, Default)]
+pub struct GlobalArgs {
+    /// Path to the kubeconfig file to use (only that file), as kubectl's --kubeconfig.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub kubeconfig: Option<PathBuf>,
+    /// The kubeconfig context to use instead of the current one.
+    #[arg(long, global = true, value_name = "NAME")]
+    pub context: Option<String>,
+    /// The kubeconfig cluster to use instead of the context's.
+    #[arg(long, global = true, value_name = "NAME")]
+    pub cluster: Option<String>,
+    /// Namespace for the new context, bindings and access checks.
+    #[arg(short = 'n', long, global = true, value_name = "NS")]
+    pub namespace: Option<String>,
+    /// Output format for results: json, yaml or name (tables otherwise).
+    #[arg(short = 'o', long, global = true, value_enum, value_name = "FORMAT")]
+    pub output: Option<OutputFormat>,
+    /// Print only results and errors, no progress or hints.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+    /// Log API calls to stderr (-v requests, -vv details). Key material is never logged.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    Json,
+    Yaml,
+    Name,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create certificate users: key, certificate, kubeconfig user and USER@CLUSTER context.
+    #[command(after_help = ADD_EXAMPLES)]
+    Add(Box<AddArgs>),
+    /// List the kubeconfig users that authenticate with a client certificate, and their expiry.
+    #[command(
+        visible_alias = "ls",
+        after_help = "Examples:\n  kubectl certuser list\n  kubectl certuser list -o json"
+    )]
+    List(ListArgs),
+    /// Show what a user's certificate (or a PEM file) says: subject, groups, issuer, validity, key.
+    #[command(
+        after_help = "Examples:\n  kubectl certuser inspect john\n  kubectl certuser inspect ./john.crt -o yaml"
+    )]
+    Inspect(InspectArgs),
+    /// Remove certificate users and their contexts from kubeconfig.
+    #[command(
+        visible_alias = "rm",
+        after_help = "Examples:\n  kubectl certuser remove john\n  kubectl certuser remove john jane --dry-run"
+    )]
+    Remove(RemoveArgs),
+    /// Write a standalone kubeconfig for one user, to hand to that person.
+    #[command(after_help = "Examples:\n  kubectl certuser export john --file john.kubeconfig")]
+    Export(ExportArgs),
+    /// Ask the cluster who a user is (SelfSubjectReview), using that user's credentials.
+    #[command(
+        after_help = "Examples:\n  kubectl certuser whoami\n  kubectl certuser whoami john -o json"
+    )]
+    Whoami(WhoamiArgs),
+    /// Check what a user may do (SelfSubjectAccessReview), as that user.
+    #[command(name = "can-i", after_help = CAN_I_EXAMPLES)]
+    CanI(CanIArgs),
+    /// Try it without a cluster: make a throw-away demo CA and kubeconfig, then add a user to it.
+    #[command(
+        after_help = "Examples:\n  kubectl certuser demo\n  kubectl --kubeconfig certuser-demo/kubeconfig config view"
+    )]
+    Demo(DemoArgs),
+    /// Print a shell completion script.
+    #[command(
+        after_help = "Examples:\n  source <(kubectl certuser completion bash)\n  kubectl certuser completion zsh > \"${fpath[1]}/_kubectl-certuser\""
+    )]
+    Completion(CompletionArgs),
+}
+
+const ADD_EXAMPLES: &str = "Examples:
+  # Sign through the cluster's CSR API with the current context's credentials
+  kubectl certuser add john --group dev1 --namespace dev1 --clusterrole edit
+
+  # Sign with the cluster CA on a kubeadm control-plane node (/etc/kubernetes/pki/ca.{crt,key})
+  sudo kubectl certuser add john -g dev1 -n dev1 --kubeadm
+
+  # Any CA key, certificate and key as files instead of embedded data
+  kubectl certuser add john jane -g dev --ca-cert ca.crt --ca-key ca.key --cert-dir ~/.kube/certs";
+
+const CAN_I_EXAMPLES: &str = "Examples:
+  # As john: may he list pods in dev1?
+  kubectl certuser can-i john list pods -n dev1
+
+  # The default access matrix for john
+  kubectl certuser can-i john";
+
+#[derive(Debug, Args)]
+pub struct AddArgs {
+    /// The user name(s): the certificate's CN and the kubeconfig user name.
+    #[arg(required = true, value_name = "USER")]
+    pub users: Vec<String>,
+    /// A group (the certificate's O). Repeat for several.
+    #[arg(short, long = "group", value_name = "GROUP")]
+    pub groups: Vec<String>,
+    #[command(flatten)]
+    pub ca: CaArgs,
+    /// Certificate lifetime in days.
+    #[arg(
+        long,
+        value_name = "N",
+        conflicts_with = "duration",
+        default_value_t = 365
+    )]
+    pub days: u32,
+    /// Certificate lifetime as a duration instead of days, e.g. 12h, 30d, 8760h.
+    #[arg(long, value_name = "DURATION")]
+    pub duration: Option<Validity>,
+    /// Key algorithm: rsa-2048, rsa-3072, rsa-4096, ecdsa-p256, ecdsa-p384 or ed25519.
+    #[arg(long, value_name = "TYPE", default_value_t = KeyType::default())]
+    pub key_type: KeyType,
+    /// Write USER.crt and USER.key (0600) into DIR and reference them by absolute path, instead of
+    /// embedding them in kubeconfig.
+    #[arg(long, value_name = "DIR")]
+    pub cert_dir: Option<PathBuf>,
+    /// Switch the current context to the new USER@CLUSTER context.
+    #[arg(long = "use")]
+    pub use_context: bool,
+    /// Replace an existing user or context of the same name.
+    #[arg(long)]
+    pub force: bool,
+    /// Allow a user name starting with `system:` (names Kubernetes reserves for its components).
+    #[arg(long)]
+    pub allow_system_user: bool,
+    /// Allow the group system:masters, which bypasses RBAC and cannot be revoked.
+    #[arg(long)]
+    pub allow_system_masters: bool,
+    #[command(flatten)]
+    pub csr: CsrArgs,
+    #[command(flatten)]
+    pub rbac: RbacArgs,
+    /// Extra access check as the new user, VERB:RESOURCE[.GROUP][/SUBRESOURCE]. Repeatable.
+    #[arg(long = "check", value_name = "VERB:RESOURCE")]
+    pub checks: Vec<String>,
+    /// Do not check the new user's access afterwards.
+    #[arg(long)]
+    pub no_check: bool,
+    /// Show the kubeconfig change and the API objects, change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CaArgs {
+    /// The CA certificate to sign with (PEM). Without it, the cluster's CSR API signs.
+    #[arg(
+        long,
+        value_name = "FILE",
+        requires = "ca_key",
+        conflicts_with = "kubeadm"
+    )]
+    pub ca_cert: Option<PathBuf>,
+    /// The CA private key (PEM: PKCS#8, PKCS#1 or SEC1). Encrypted: set CERTUSER_CA_KEY_PASSPHRASE.
+    #[arg(
+        long,
+        value_name = "FILE",
+        requires = "ca_cert",
+        conflicts_with = "kubeadm"
+    )]
+    pub ca_key: Option<PathBuf>,
+    /// Sign with a kubeadm control plane's CA: /etc/kubernetes/pki/ca.crt and ca.key.
+    #[arg(long)]
+    pub kubeadm: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CsrArgs {
+    /// CSR API: create the CertificateSigningRequest but let someone else approve it.
+    #[arg(long)]
+    pub no_approve: bool,
+    /// CSR API: how long to wait for the certificate, e.g. 30s, 2m.
+    #[arg(long, value_name = "DURATION", default_value = "2m")]
+    pub timeout: Validity,
+    /// CSR API: keep the CertificateSigningRequest object afterwards.
+    #[arg(long)]
+    pub keep_csr: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RbacArgs {
+    /// Bind this Role (in the namespace) to the user.
+    #[arg(long, value_name = "NAME", conflicts_with = "clusterrole")]
+    pub role: Option<String>,
+    /// Bind this ClusterRole to the user, in the namespace (or cluster-wide with --cluster-wide).
+    #[arg(long, value_name = "NAME")]
+    pub clusterrole: Option<String>,
+    /// With --clusterrole: a ClusterRoleBinding instead of a RoleBinding.
+    #[arg(long, requires = "clusterrole")]
+    pub cluster_wide: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {}
+
+#[derive(Debug, Args)]
+pub struct InspectArgs {
+    /// A kubeconfig user name, or a PEM certificate file.
+    #[arg(value_name = "USER|FILE")]
+    pub target: String,
+}
+
+#[derive(Debug, Args)]
+pub struct RemoveArgs {
+    #[arg(required = true, value_name = "USER")]
+    pub users: Vec<String>,
+    /// Show the kubeconfig change, change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    #[arg(value_name = "USER")]
+    pub user: String,
+    /// Where to write the standalone kubeconfig (0600). Default: ./USER.kubeconfig
+    #[arg(short, long, value_name = "FILE")]
+    pub file: Option<PathBuf>,
+    /// Overwrite FILE if it exists.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct WhoamiArgs {
+    /// The user to ask as (default: the current context's user).
+    #[arg(value_name = "USER")]
+    pub user: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct CanIArgs {
+    /// USER VERB RESOURCE, or USER alone for the default access matrix, or VERB RESOURCE as the
+    /// current context's user.
+    #[arg(value_name = "ARGS", num_args = 0..=3)]
+    pub args: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Folder for the demo CA and kubeconfig.
+    #[arg(value_name = "DIR", default_value = "certuser-demo")]
+    pub dir: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionArgs {
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}

@@ -1,0 +1,101 @@
+//! The access check `add`, `whoami` and `can-i` share: who the server says the user is, what the
+//! user may do in the namespace, and a plain verdict of what is missing.
+
+use serde::Serialize;
+
+use crate::cluster::{self, Check, CheckResult, Identity};
+
+use super::Ctx;
+
+/// Field names are a stable contract (`-o json|yaml`).
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AccessReport {
+    pub namespace: String,
+    pub identity: Option<Identity>,
+    pub checks: Vec<CheckResult>,
+    pub verdict: VerdictReport,
+}
+
+#[derive(Debug, Serialize)]
+pub struct VerdictReport {
+    pub ok: bool,
+    pub lines: Vec<String>,
+}
+
+/// The checks to run: the default set plus `--check` ones (already validated).
+pub fn checks_with(extra: &[String]) -> Vec<Check> {
+    let mut checks = cluster::default_checks();
+    for text in extra {
+        if let Ok(check) = text.parse::<Check>()
+            && !checks.contains(&check)
+        {
+            checks.push(check);
+        }
+    }
+    checks
+}
+
+/// Run the whole check with `client` (already authenticated as `user`).
+pub async fn check(
+    client: &kube::Client,
+    user: &str,
+    namespace: &str,
+    checks: &[Check],
+) -> anyhow::Result<AccessReport> {
+    let identity = cluster::whoami(client).await?;
+    let results = cluster::can_i(client, Some(namespace), checks).await?;
+    let verdict = cluster::verdict(user, identity.as_ref(), namespace, &results);
+    Ok(AccessReport {
+        namespace: namespace.to_string(),
+        identity,
+        checks: results,
+        verdict: VerdictReport {
+            ok: verdict.ok,
+            lines: verdict.lines,
+        },
+    })
+}
+
+/// Right after `add`: connect as the new user with the certificate and key still in memory. A
+/// cluster we cannot reach is reported, not fatal: the user is added either way.
+pub fn check_new_user(
+    ctx: &Ctx,
+    rt: &tokio::runtime::Runtime,
+    cluster_name: &str,
+    user: &str,
+    cert_pem: &[u8],
+    key_pem: &[u8],
+    extra: &[String],
+) -> Option<AccessReport> {
+    let namespace = ctx
+        .global
+        .namespace
+        .clone()
+        .unwrap_or_else(|| "default".to_string());
+    let result = rt.block_on(async {
+        let files: Vec<_> = ctx
+            .sources
+            .files
+            .iter()
+            .filter(|p| p.exists())
+            .cloned()
+            .collect();
+        let kc = cluster::load_merged(&files)?;
+        let named = kc
+            .clusters
+            .iter()
+            .find(|c| c.name == cluster_name)
+            .ok_or_else(|| anyhow::anyhow!("cluster {cluster_name:?} is not in the kubeconfig"))?;
+        let client = cluster::client_as(named, cert_pem, key_pem).await?;
+        check(&client, user, &namespace, &checks_with(extra)).await
+    });
+    match result {
+        Ok(report) => Some(report),
+        Err(err) => {
+            ctx.out
+                .warn(format!("could not check what {user} may do: {err:#}"));
+            None
+        }
+    }
+}

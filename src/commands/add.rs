@@ -1,0 +1,445 @@
+//! `add USER...`: key, CSR, certificate (local CA or the cluster's CSR API), kubeconfig user and
+//! `USER@CLUSTER` context in one locked write, optional role binding, then an access check as the
+//! new user.
+//!
+//! Order matters for "nothing lost": everything that can be refused (names, flags, kubeconfig
+//! conflicts, the CA) is checked before a key is made or an API object created, and the
+//! kubeconfig is only written once every certificate is in hand.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::Context as _;
+use serde::Serialize;
+
+use crate::cli::AddArgs;
+use crate::cluster::{self, RoleRef};
+use crate::error::{Outcome, hinted};
+use crate::kubeconfig::{Kubeconfigs, Section};
+use crate::pki::{self, CertInfo, KeyType, PrivateKey, SecretPem, Subject};
+
+use super::access::{self, AccessReport};
+use super::signer::{Signed, Signer};
+use super::{Ctx, credentials, names, target};
+
+/// One new user, as reported (`-o json|yaml`). Field names are a stable contract.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AddedUser {
+    pub name: String,
+    pub context: String,
+    pub cluster: String,
+    pub namespace: Option<String>,
+    pub groups: Vec<String>,
+    pub kubeconfig: PathBuf,
+    pub credentials: credentials::Storage,
+    pub signed_by: &'static str,
+    pub csr_name: Option<String>,
+    pub certificate: CertInfo,
+    pub binding: Option<Binding>,
+    pub access: Option<AccessReport>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Binding {
+    pub kind: &'static str,
+    pub name: String,
+    pub namespace: Option<String>,
+    pub created: bool,
+}
+
+/// A user whose certificate is issued but not yet written anywhere.
+struct Issued {
+    user: String,
+    key: SecretPem,
+    signed: Signed,
+    info: CertInfo,
+}
+
+pub fn run(ctx: &Ctx, args: &AddArgs) -> anyhow::Result<Outcome> {
+    let groups = check_input(ctx, args)?;
+    let validity = match args.duration {
+        Some(d) => d.0,
+        None if args.days == 0 => {
+            return Err(hinted(
+                "--days 0 makes a certificate that is never valid",
+                "use --days 1 or more, or --duration 12h",
+            ));
+        }
+        None => Duration::from_secs(u64::from(args.days) * 86_400),
+    };
+
+    let kcs = Kubeconfigs::load(&ctx.sources)?;
+    let cluster = target::cluster_name(ctx, &kcs)?;
+    let cert_dir = args.cert_dir.as_deref().map(absolute).transpose()?;
+    check_conflicts(&kcs, args, &cluster, cert_dir.as_deref())?;
+
+    let rt = super::runtime()?;
+    let signer = Signer::choose(ctx, args, &rt)?;
+    if args.dry_run {
+        return super::add_dry_run::run(ctx, args, &cluster, &groups, &signer, validity);
+    }
+
+    let mut issued = Vec::new();
+    for user in &args.users {
+        issued.push(issue(
+            ctx,
+            &signer,
+            &rt,
+            user,
+            &groups,
+            args.key_type,
+            validity,
+        )?);
+    }
+
+    let written = write_kubeconfig(ctx, args, &cluster, cert_dir.as_deref(), &issued)?;
+    let mut report = Vec::new();
+    for (one, (file, storage)) in issued.iter().zip(written) {
+        report.push(AddedUser {
+            name: one.user.clone(),
+            context: target::user_context(&one.user, &cluster),
+            cluster: cluster.clone(),
+            namespace: ctx.global.namespace.clone(),
+            groups: groups.clone(),
+            kubeconfig: file,
+            credentials: storage,
+            signed_by: signer.label(),
+            csr_name: one.signed.csr_name.clone(),
+            certificate: one.info.clone(),
+            binding: None,
+            access: None,
+        });
+        ctx.out.done(format!(
+            "{}: certificate from {} valid until {} ({}), context {} in {}",
+            one.user,
+            one.info.issuer,
+            one.info.not_after.strftime("%Y-%m-%d %H:%M UTC"),
+            crate::units::human(
+                one.info.not_after.as_second() - jiff::Timestamp::now().as_second()
+            ),
+            target::user_context(&one.user, &cluster),
+            report
+                .last()
+                .map(|r| r.kubeconfig.display().to_string())
+                .unwrap_or_default(),
+        ));
+    }
+
+    bind_roles(ctx, args, &rt, &mut report)?;
+    if !args.no_check {
+        for (entry, one) in report.iter_mut().zip(&issued) {
+            entry.access = access::check_new_user(
+                ctx,
+                &rt,
+                &cluster,
+                &one.user,
+                &one.signed.certificate_pem,
+                one.key.as_bytes(),
+                &args.checks,
+            );
+        }
+    }
+    print_report(ctx, args, &report)?;
+    Ok(Outcome::Ok)
+}
+
+/// Names, groups and flag combinations, before anything is touched. Returns the groups.
+fn check_input(ctx: &Ctx, args: &AddArgs) -> anyhow::Result<Vec<String>> {
+    let mut seen = std::collections::BTreeSet::new();
+    for user in &args.users {
+        names::check_user(user, args.allow_system_user)?;
+        if !seen.insert(user.as_str()) {
+            return Err(hinted(
+                format!("user {user:?} is named twice"),
+                "name each user once",
+            ));
+        }
+    }
+    let mut groups: Vec<String> = Vec::new();
+    for group in &args.groups {
+        if let Some(warning) = names::check_group(group, args.allow_system_masters)? {
+            ctx.out.warn(warning);
+        }
+        if !groups.contains(group) {
+            groups.push(group.clone());
+        }
+    }
+    if args.use_context && args.users.len() != 1 {
+        return Err(hinted(
+            "--use needs exactly one USER",
+            "add the users, then `kubectl config use-context USER@CLUSTER`",
+        ));
+    }
+    if args.rbac.role.is_some() && ctx.global.namespace.is_none() {
+        return Err(hinted(
+            "--role binds a Role in a namespace, and no namespace was given",
+            "pass -n NAMESPACE",
+        ));
+    }
+    for check in &args.checks {
+        check.parse::<cluster::Check>().map_err(|e| hinted(format!("invalid --check {check:?}: {e}"), "write VERB:RESOURCE[.GROUP][/SUBRESOURCE], e.g. list:pods or create:deployments.apps"))?;
+    }
+    Ok(groups)
+}
+
+/// An existing user or context is someone's working credential: refuse to replace it unless
+/// `--force`. Checked before signing and again under the kubeconfig lock.
+fn check_conflicts(
+    kcs: &Kubeconfigs,
+    args: &AddArgs,
+    cluster: &str,
+    cert_dir: Option<&Path>,
+) -> anyhow::Result<()> {
+    if args.force {
+        return Ok(());
+    }
+    for user in &args.users {
+        if let Some(entry) = kcs.get(Section::Users, user) {
+            return Err(hinted(
+                format!(
+                    "user {user:?} already exists in {} with other credentials",
+                    entry.file.display()
+                ),
+                "pass --force to replace it, or remove it first with `kubectl certuser remove`",
+            ));
+        }
+        let context = target::user_context(user, cluster);
+        if let Some(entry) = kcs.get(Section::Contexts, &context) {
+            return Err(hinted(
+                format!(
+                    "context {context:?} already exists in {}",
+                    entry.file.display()
+                ),
+                "pass --force to replace it, or remove it first with `kubectl config delete-context`",
+            ));
+        }
+        if let Some(dir) = cert_dir {
+            for path in cert_files(dir, user) {
+                if path.exists() {
+                    return Err(hinted(
+                        format!("{} already exists", path.display()),
+                        "pass --force to overwrite it, or choose another --cert-dir",
+                    ));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn issue(
+    ctx: &Ctx,
+    signer: &Signer,
+    rt: &tokio::runtime::Runtime,
+    user: &str,
+    groups: &[String],
+    kind: KeyType,
+    validity: Duration,
+) -> anyhow::Result<Issued> {
+    if matches!(kind, KeyType::Rsa4096) {
+        ctx.out.progress(format!(
+            "generating an RSA 4096 key for {user} (a few seconds)..."
+        ));
+    }
+    let key = PrivateKey::generate(kind)?;
+    let subject = Subject {
+        common_name: user.to_string(),
+        organizations: groups.to_vec(),
+    };
+    let csr_pem = pki::build_csr(&key, &subject)?;
+    let signed = signer.sign(
+        ctx,
+        rt,
+        user,
+        groups,
+        &key,
+        &csr_pem,
+        kind.is_rsa(),
+        validity,
+    )?;
+    let cert = pki::parse_certificate_pem(&signed.certificate_pem, "the issued certificate")?;
+    let info = pki::inspect_certificate(&cert)?;
+    Ok(Issued {
+        user: user.to_string(),
+        key: key.to_pem()?,
+        signed,
+        info,
+    })
+}
+
+/// One locked write for all users. Returns, per user, the file that holds it and how.
+fn write_kubeconfig(
+    ctx: &Ctx,
+    args: &AddArgs,
+    cluster: &str,
+    cert_dir: Option<&Path>,
+    issued: &[Issued],
+) -> anyhow::Result<Vec<(PathBuf, credentials::Storage)>> {
+    let storages = Kubeconfigs::edit(&ctx.sources, |kcs| {
+        check_conflicts(kcs, args, cluster, cert_dir)?;
+        let mut storages = Vec::new();
+        for one in issued {
+            let (user_entry, storage) = match cert_dir {
+                Some(dir) => {
+                    let [cert_path, key_path] = cert_files(dir, &one.user);
+                    pki::write_private_key(&key_path, &one.key)?;
+                    pki::write_public_file(&cert_path, &one.signed.certificate_pem)?;
+                    (
+                        credentials::file_user(&cert_path, &key_path),
+                        credentials::Storage::File(cert_path),
+                    )
+                }
+                None => (
+                    credentials::embedded_user(&one.signed.certificate_pem, one.key.as_bytes()),
+                    credentials::Storage::Embedded,
+                ),
+            };
+            kcs.upsert(Section::Users, &one.user, user_entry);
+            kcs.upsert(
+                Section::Contexts,
+                &target::user_context(&one.user, cluster),
+                context_entry(cluster, &one.user, ctx.global.namespace.as_deref()),
+            );
+            storages.push(storage);
+        }
+        if args.use_context {
+            kcs.set_current_context(&target::user_context(&issued[0].user, cluster));
+        }
+        Ok(storages)
+    })?;
+    let kcs = Kubeconfigs::load(&ctx.sources)?;
+    Ok(issued
+        .iter()
+        .zip(storages)
+        .map(|(one, storage)| {
+            let file = kcs
+                .get(Section::Users, &one.user)
+                .map(|e| e.file.to_path_buf())
+                .unwrap_or_default();
+            (file, storage)
+        })
+        .collect())
+}
+
+pub(super) fn context_entry(
+    cluster: &str,
+    user: &str,
+    namespace: Option<&str>,
+) -> serde_json::Map<String, serde_json::Value> {
+    let mut context = serde_json::Map::new();
+    context.insert("cluster".into(), cluster.into());
+    context.insert("user".into(), user.into());
+    if let Some(ns) = namespace {
+        context.insert("namespace".into(), ns.into());
+    }
+    context
+}
+
+pub(super) fn cert_files(dir: &Path, user: &str) -> [PathBuf; 2] {
+    [
+        dir.join(format!("{user}.crt")),
+        dir.join(format!("{user}.key")),
+    ]
+}
+
+/// kubeconfig paths we write are absolute: a relative one would be read against the kubeconfig's
+/// folder, not the folder the command ran in.
+fn absolute(dir: &Path) -> anyhow::Result<PathBuf> {
+    if dir.is_absolute() {
+        return Ok(dir.to_path_buf());
+    }
+    Ok(std::env::current_dir()
+        .context("cannot read the current folder")?
+        .join(dir))
+}
+
+pub(super) fn role_ref(args: &AddArgs) -> Option<RoleRef> {
+    match (&args.rbac.role, &args.rbac.clusterrole) {
+        (Some(role), _) => Some(RoleRef::Role(role.clone())),
+        (None, Some(role)) => Some(RoleRef::ClusterRole(role.clone())),
+        (None, None) => None,
+    }
+}
+
+fn bind_roles(
+    ctx: &Ctx,
+    args: &AddArgs,
+    rt: &tokio::runtime::Runtime,
+    report: &mut [AddedUser],
+) -> anyhow::Result<()> {
+    let Some(role) = role_ref(args) else {
+        return Ok(());
+    };
+    let namespace = if args.rbac.cluster_wide {
+        None
+    } else {
+        Some(
+            ctx.global
+                .namespace
+                .clone()
+                .unwrap_or_else(|| "default".into()),
+        )
+    };
+    let client = rt.block_on(super::signer::admin_client(ctx))?;
+    for entry in report.iter_mut() {
+        let outcome = rt.block_on(cluster::bind(
+            &client,
+            &entry.name,
+            &role,
+            namespace.as_deref(),
+        ))?;
+        ctx.out.done(format!(
+            "{} {} {}{}",
+            outcome.kind,
+            outcome.name,
+            if outcome.created {
+                "created"
+            } else {
+                "already in place"
+            },
+            outcome
+                .namespace
+                .as_deref()
+                .map(|ns| format!(" in {ns}"))
+                .unwrap_or_default()
+        ));
+        entry.binding = Some(Binding {
+            kind: outcome.kind,
+            name: outcome.name,
+            namespace: outcome.namespace,
+            created: outcome.created,
+        });
+    }
+    Ok(())
+}
+
+fn print_report(ctx: &Ctx, args: &AddArgs, report: &[AddedUser]) -> anyhow::Result<()> {
+    ctx.out.result(
+        &serde_json::json!({ "users": report }),
+        || report.iter().map(|u| format!("user/{}", u.name)).collect(),
+        || {
+            let mut text = String::new();
+            for user in report {
+                if let Some(access) = &user.access {
+                    for line in &access.verdict.lines {
+                        text.push_str(line);
+                        text.push('\n');
+                    }
+                }
+            }
+            text
+        },
+    )?;
+    if let Some(first) = report.first()
+        && !args.use_context
+        && !ctx.out.machine()
+    {
+        ctx.out.hint(format!(
+            "switch with `kubectl config use-context {}`, or pass --use",
+            first.context
+        ));
+    }
+    Ok(())
+}

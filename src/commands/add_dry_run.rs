@@ -1,0 +1,111 @@
+//! `add --dry-run`: the kubeconfig diff and the API objects `add` would create. No key is made,
+//! no object created, no file written.
+
+use std::time::Duration;
+
+use serde_json::json;
+
+use crate::cli::AddArgs;
+use crate::cluster::RoleRef;
+use crate::error::Outcome;
+use crate::kubeconfig::{Kubeconfigs, Section};
+
+use super::add::{cert_files, context_entry, role_ref};
+use super::signer::Signer;
+use super::{Ctx, credentials, target};
+
+pub fn run(
+    ctx: &Ctx,
+    args: &AddArgs,
+    cluster: &str,
+    groups: &[String],
+    signer: &Signer,
+    validity: Duration,
+) -> anyhow::Result<Outcome> {
+    let (_, changes) = Kubeconfigs::plan(&ctx.sources, |kcs| {
+        for user in &args.users {
+            let entry = match &args.cert_dir {
+                Some(dir) => {
+                    let [cert, key] = cert_files(dir, user);
+                    credentials::file_user(&cert, &key)
+                }
+                None => {
+                    let mut m = serde_json::Map::new();
+                    m.insert(
+                        "client-certificate-data".into(),
+                        "<certificate issued when run for real>".into(),
+                    );
+                    m.insert(
+                        "client-key-data".into(),
+                        "<private key generated when run for real>".into(),
+                    );
+                    m
+                }
+            };
+            kcs.upsert(Section::Users, user, entry);
+            kcs.upsert(
+                Section::Contexts,
+                &target::user_context(user, cluster),
+                context_entry(cluster, user, ctx.global.namespace.as_deref()),
+            );
+        }
+        if args.use_context {
+            kcs.set_current_context(&target::user_context(&args.users[0], cluster));
+        }
+        Ok(())
+    })?;
+    let mut objects = Vec::new();
+    for user in &args.users {
+        if let Signer::Cluster { .. } = signer {
+            objects.push(json!({
+                "apiVersion": "certificates.k8s.io/v1",
+                "kind": "CertificateSigningRequest",
+                "metadata": { "name": format!("certuser-{user}-<random>"), "labels": { "app.kubernetes.io/managed-by": "kubectl-certuser" } },
+                "spec": {
+                    "request": "<CSR: CN=".to_string() + user + &groups.iter().map(|g| format!(", O={g}")).collect::<String>() + ">",
+                    "signerName": "kubernetes.io/kube-apiserver-client",
+                    "expirationSeconds": validity.as_secs(),
+                    "usages": if args.key_type.is_rsa() { json!(["client auth", "digital signature", "key encipherment"]) } else { json!(["client auth", "digital signature"]) },
+                },
+            }));
+        }
+        if let Some(role) = role_ref(args) {
+            let (kind, name) = match &role {
+                RoleRef::Role(n) => ("Role", n.clone()),
+                RoleRef::ClusterRole(n) => ("ClusterRole", n.clone()),
+            };
+            let wide = args.rbac.cluster_wide;
+            let mut metadata = json!({ "name": format!("certuser:{user}:{name}"), "labels": { "app.kubernetes.io/managed-by": "kubectl-certuser" } });
+            if !wide {
+                metadata["namespace"] = ctx
+                    .global
+                    .namespace
+                    .clone()
+                    .unwrap_or_else(|| "default".into())
+                    .into();
+            }
+            objects.push(json!({
+                "apiVersion": "rbac.authorization.k8s.io/v1",
+                "kind": if wide { "ClusterRoleBinding" } else { "RoleBinding" },
+                "metadata": metadata,
+                "roleRef": { "apiGroup": "rbac.authorization.k8s.io", "kind": kind, "name": name },
+                "subjects": [{ "apiGroup": "rbac.authorization.k8s.io", "kind": "User", "name": user }],
+            }));
+        }
+    }
+    let report = json!({ "dryRun": true, "signedBy": signer.label(), "objects": objects,
+        "kubeconfigChanges": changes.iter().map(|c| json!({ "file": c.path, "before": c.before, "after": c.after })).collect::<Vec<_>>() });
+    ctx.out.result(
+        &report,
+        || args.users.iter().map(|u| format!("user/{u}")).collect(),
+        || {
+            let mut text = crate::diff::render_changes(&changes);
+            for object in &objects {
+                text.push_str("---\n");
+                text.push_str(&crate::output::to_yaml(object).unwrap_or_default());
+            }
+            text
+        },
+    )?;
+    Ok(Outcome::Ok)
+}

@@ -1,0 +1,102 @@
+//! `inspect USER|FILE`: what `openssl x509 -text` says, trimmed to what matters for access.
+
+use std::path::Path;
+
+use crate::error::{Outcome, hinted};
+use crate::kubeconfig::{Kubeconfigs, Section};
+use crate::pki::{self, CertInfo};
+use crate::units::human;
+
+use super::{Ctx, credentials};
+
+pub fn run(ctx: &Ctx, args: &crate::cli::InspectArgs) -> anyhow::Result<Outcome> {
+    let (pem, what) = load(ctx, &args.target)?;
+    let cert = pki::parse_certificate_pem(&pem, &what)?;
+    let info = pki::inspect_certificate(&cert)?;
+    ctx.out.result(
+        &info,
+        || vec![info.subject.clone()],
+        || render(&info, jiff::Timestamp::now()),
+    )?;
+    Ok(Outcome::Ok)
+}
+
+/// A user name in the kubeconfig wins over a file of the same name; `./name` forces the file.
+fn load(ctx: &Ctx, target: &str) -> anyhow::Result<(Vec<u8>, String)> {
+    let looks_like_path =
+        target.contains('/') || target.ends_with(".crt") || target.ends_with(".pem");
+    if !looks_like_path {
+        let kcs = Kubeconfigs::load(&ctx.sources)?;
+        if let Some(entry) = kcs.get(Section::Users, target) {
+            return match credentials::certificate(&entry)? {
+                Some((pem, _)) => Ok((pem, format!("user {target}'s certificate"))),
+                None => Err(hinted(
+                    format!("user {target:?} has no client certificate (it signs in another way)"),
+                    "`kubectl certuser list` shows the certificate users",
+                )),
+            };
+        }
+    }
+    if Path::new(target).is_file() {
+        let pem =
+            std::fs::read(target).map_err(|e| anyhow::anyhow!("cannot read {target}: {e}"))?;
+        return Ok((pem, target.to_string()));
+    }
+    Err(hinted(
+        format!("{target:?} is neither a kubeconfig user nor a certificate file"),
+        "`kubectl certuser list` shows the certificate users",
+    ))
+}
+
+pub fn render(info: &CertInfo, now: jiff::Timestamp) -> String {
+    let residual = info.not_after.as_second() - now.as_second();
+    let none = || "-".to_string();
+    let rows = [
+        ("Subject", info.subject.clone()),
+        ("User (CN)", info.common_name.clone().unwrap_or_else(none)),
+        (
+            "Groups (O)",
+            if info.groups.is_empty() {
+                none()
+            } else {
+                info.groups.join(", ")
+            },
+        ),
+        ("Issuer", info.issuer.clone()),
+        (
+            "Not before",
+            info.not_before
+                .strftime("%Y-%m-%d %H:%M:%S UTC")
+                .to_string(),
+        ),
+        (
+            "Not after",
+            format!(
+                "{} ({})",
+                info.not_after.strftime("%Y-%m-%d %H:%M:%S UTC"),
+                if residual > 0 {
+                    format!("{} left", human(residual))
+                } else {
+                    "EXPIRED".into()
+                }
+            ),
+        ),
+        ("Key", info.key.clone()),
+        ("Signature", info.signature_algorithm.clone()),
+        ("Serial", info.serial.clone()),
+        ("SHA-256", info.sha256_fingerprint.clone()),
+        ("Key usage", info.key_usage.join(", ")),
+        ("Ext. key usage", info.extended_key_usage.join(", ")),
+        (
+            "CA",
+            if info.is_ca {
+                "yes".into()
+            } else {
+                "no".into()
+            },
+        ),
+    ];
+    rows.iter()
+        .map(|(k, v)| format!("{:<15} {v}\n", format!("{k}:")))
+        .collect()
+}

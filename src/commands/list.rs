@@ -1,0 +1,175 @@
+//! `list`: every kubeconfig user that authenticates with a client certificate, and its expiry,
+//! like `kubeadm certs check-expiration` does for the control plane's own certificates.
+
+use serde::Serialize;
+
+use crate::error::Outcome;
+use crate::kubeconfig::{Kubeconfigs, Section};
+use crate::output::table;
+use crate::pki;
+use crate::units::human;
+
+use super::{Ctx, credentials};
+
+/// Field names are a stable contract (`-o json|yaml`).
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ListedUser {
+    pub name: String,
+    pub common_name: Option<String>,
+    pub groups: Vec<String>,
+    pub issuer: Option<String>,
+    pub not_after: Option<jiff::Timestamp>,
+    /// Seconds left; negative once expired.
+    pub residual_seconds: Option<i64>,
+    pub storage: credentials::Storage,
+    pub kubeconfig: std::path::PathBuf,
+    pub contexts: Vec<String>,
+    /// Why the certificate could not be read, when it could not.
+    pub error: Option<String>,
+}
+
+pub fn run(ctx: &Ctx) -> anyhow::Result<Outcome> {
+    let kcs = Kubeconfigs::load(&ctx.sources)?;
+    let users = collect(&kcs, jiff::Timestamp::now());
+    ctx.out.result(
+        &serde_json::json!({ "users": users }),
+        || users.iter().map(|u| format!("user/{}", u.name)).collect(),
+        || render(&users),
+    )?;
+    if users.is_empty() && !ctx.out.machine() {
+        ctx.out.hint("no user in the kubeconfig has a client certificate; add one with `kubectl certuser add USER`");
+    }
+    Ok(Outcome::Ok)
+}
+
+pub fn collect(kcs: &Kubeconfigs, now: jiff::Timestamp) -> Vec<ListedUser> {
+    let mut out = Vec::new();
+    for name in kcs.names(Section::Users) {
+        let Some(entry) = kcs.get(Section::Users, &name) else {
+            continue;
+        };
+        let (pem, storage) = match credentials::certificate(&entry) {
+            Ok(Some(found)) => found,
+            Ok(None) => continue, // token, exec or basic-auth user: not ours to list
+            Err(err) => {
+                let storage = match entry
+                    .value
+                    .get("client-certificate")
+                    .and_then(|v| v.as_str())
+                {
+                    Some(p) => credentials::Storage::File(entry.resolve_path(p)),
+                    None => credentials::Storage::Embedded,
+                };
+                out.push(unreadable(
+                    &name,
+                    storage,
+                    entry.file,
+                    format!("{err:#}"),
+                    kcs,
+                ));
+                continue;
+            }
+        };
+        let info = pki::parse_certificate_pem(&pem, &format!("user {name}'s certificate"))
+            .and_then(|c| pki::inspect_certificate(&c));
+        match info {
+            Ok(info) => out.push(ListedUser {
+                name: name.clone(),
+                common_name: info.common_name.clone(),
+                groups: info.groups.clone(),
+                issuer: Some(info.issuer.clone()),
+                residual_seconds: Some(info.not_after.as_second() - now.as_second()),
+                not_after: Some(info.not_after),
+                storage,
+                kubeconfig: entry.file.to_path_buf(),
+                contexts: contexts_of(kcs, &name),
+                error: None,
+            }),
+            Err(err) => out.push(unreadable(&name, storage, entry.file, err.to_string(), kcs)),
+        }
+    }
+    out
+}
+
+fn unreadable(
+    name: &str,
+    storage: credentials::Storage,
+    file: &std::path::Path,
+    error: String,
+    kcs: &Kubeconfigs,
+) -> ListedUser {
+    ListedUser {
+        name: name.to_string(),
+        common_name: None,
+        groups: Vec::new(),
+        issuer: None,
+        not_after: None,
+        residual_seconds: None,
+        storage,
+        kubeconfig: file.to_path_buf(),
+        contexts: contexts_of(kcs, name),
+        error: Some(error),
+    }
+}
+
+fn contexts_of(kcs: &Kubeconfigs, user: &str) -> Vec<String> {
+    kcs.names(Section::Contexts)
+        .into_iter()
+        .filter(|c| {
+            kcs.get(Section::Contexts, c)
+                .and_then(|e| {
+                    e.value
+                        .get("user")
+                        .and_then(|u| u.as_str())
+                        .map(|u| u == user)
+                })
+                .unwrap_or(false)
+        })
+        .collect()
+}
+
+fn render(users: &[ListedUser]) -> String {
+    let rows: Vec<Vec<String>> = users
+        .iter()
+        .map(|u| {
+            vec![
+                u.name.clone(),
+                u.common_name.clone().unwrap_or_else(|| "-".into()),
+                if u.groups.is_empty() {
+                    "-".into()
+                } else {
+                    u.groups.join(",")
+                },
+                u.issuer.clone().unwrap_or_else(|| "-".into()),
+                u.not_after
+                    .map(|t| t.strftime("%b %d, %Y %H:%M UTC").to_string())
+                    .unwrap_or_else(|| "-".into()),
+                match (&u.error, u.residual_seconds) {
+                    (Some(_), _) => "unreadable".into(),
+                    (None, Some(s)) => human(s),
+                    (None, None) => "-".into(),
+                },
+                u.storage.label(),
+            ]
+        })
+        .collect();
+    let mut text = table(
+        &[
+            "NAME",
+            "CN",
+            "GROUPS",
+            "ISSUER",
+            "EXPIRES",
+            "RESIDUAL TIME",
+            "STORED",
+        ],
+        &rows,
+    );
+    for u in users {
+        if let Some(err) = &u.error {
+            text.push_str(&format!("{}: {err}\n", u.name));
+        }
+    }
+    text
+}

@@ -1,0 +1,71 @@
+//! One file per verb, one entry function each. This file only dispatches and holds what every
+//! verb shares: the global flags, the kubeconfig files they name, and the output.
+
+mod access;
+mod add;
+mod add_dry_run;
+mod can_i;
+mod completion;
+mod credentials;
+mod demo;
+mod export;
+mod inspect;
+mod list;
+mod names;
+mod remove;
+mod signer;
+mod target;
+mod whoami;
+
+use crate::cli::{Cli, Command, GlobalArgs};
+use crate::error::Outcome;
+use crate::kubeconfig::Sources;
+use crate::output::Output;
+
+/// What every verb is handed.
+pub struct Ctx {
+    pub global: GlobalArgs,
+    pub out: Output,
+    pub sources: Sources,
+}
+
+pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
+    init_logging(cli.global.verbose);
+    let ctx = Ctx {
+        out: Output::new(&cli.global),
+        sources: Sources::resolve(cli.global.kubeconfig.as_deref()),
+        global: cli.global,
+    };
+    match &cli.command {
+        Command::Add(args) => add::run(&ctx, args),
+        Command::List(_) => list::run(&ctx),
+        Command::Inspect(args) => inspect::run(&ctx, args),
+        Command::Remove(args) => remove::run(&ctx, args),
+        Command::Export(args) => export::run(&ctx, args),
+        Command::Whoami(args) => whoami::run(&ctx, args),
+        Command::CanI(args) => can_i::run(&ctx, args),
+        Command::Demo(args) => demo::run(&ctx, args),
+        Command::Completion(args) => completion::run(args),
+    }
+}
+
+/// The async runtime for the verbs that talk to a cluster: one thread is plenty for a CLI.
+pub(crate) fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?)
+}
+
+/// `-v` logs kube's requests (method and URL), `-vv` more; never bodies, so never key material.
+fn init_logging(verbose: u8) {
+    let filter = match verbose {
+        0 => return,
+        1 => "kube_client=debug,kubectl_certuser=debug",
+        _ => "kube_client=trace,kubectl_certuser=trace,hyper_util=debug",
+    };
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .try_init();
+}

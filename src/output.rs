@@ -1,0 +1,131 @@
+//! How results reach the user: results to stdout (tables, or `-o json|yaml|name` as a stable
+//! contract), progress, warnings and hints to stderr. Colour only on a terminal and never with
+//! `NO_COLOR`.
+
+use std::io::{IsTerminal, Write};
+
+use serde::Serialize;
+
+use crate::cli::{GlobalArgs, OutputFormat};
+
+#[derive(Clone, Debug)]
+pub struct Output {
+    pub format: Option<OutputFormat>,
+    quiet: bool,
+    color: bool,
+}
+
+impl Output {
+    pub fn new(global: &GlobalArgs) -> Self {
+        let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+        Output {
+            format: global.output,
+            quiet: global.quiet,
+            color,
+        }
+    }
+
+    /// True when results are for a machine: progress must then stay off stdout (it always does).
+    pub fn machine(&self) -> bool {
+        self.format.is_some()
+    }
+
+    pub fn progress(&self, message: impl AsRef<str>) {
+        if !self.quiet {
+            eprintln!("{}", message.as_ref());
+        }
+    }
+
+    /// A finished step: `✓ message`, green on a terminal.
+    pub fn done(&self, message: impl AsRef<str>) {
+        if !self.quiet {
+            eprintln!("{} {}", self.paint("32", "✓"), message.as_ref());
+        }
+    }
+
+    pub fn warn(&self, message: impl AsRef<str>) {
+        eprintln!("{} {}", self.paint("33", "warning:"), message.as_ref());
+    }
+
+    pub fn hint(&self, message: impl AsRef<str>) {
+        if !self.quiet {
+            eprintln!("{} {}", self.paint("36", "hint:"), message.as_ref());
+        }
+    }
+
+    /// Print a result: as JSON or YAML when asked, as `names` for `-o name`, else the human text.
+    pub fn result<T: Serialize>(
+        &self,
+        value: &T,
+        names: impl FnOnce() -> Vec<String>,
+        human: impl FnOnce() -> String,
+    ) -> anyhow::Result<()> {
+        let text = match self.format {
+            Some(OutputFormat::Json) => serde_json::to_string_pretty(value)? + "\n",
+            Some(OutputFormat::Yaml) => to_yaml(value)?,
+            Some(OutputFormat::Name) => names().into_iter().map(|n| n + "\n").collect(),
+            None => human(),
+        };
+        let mut out = std::io::stdout().lock();
+        out.write_all(text.as_bytes())?;
+        out.flush()?;
+        Ok(())
+    }
+
+    fn paint(&self, code: &str, text: &str) -> String {
+        if self.color {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
+    }
+}
+
+/// YAML for results, with long strings kept on one line (no folded blocks).
+pub fn to_yaml<T: Serialize>(value: &T) -> anyhow::Result<String> {
+    let value = serde_json::to_value(value)?;
+    Ok(crate::kubeconfig::to_yaml(&value)?)
+}
+
+/// Columns aligned like kubectl's tables: upper-case headers, three spaces between columns.
+pub fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
+    let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
+    for row in rows {
+        for (i, cell) in row.iter().enumerate() {
+            widths[i] = widths[i].max(cell.chars().count());
+        }
+    }
+    let line = |cells: Vec<&str>| {
+        let mut s = String::new();
+        for (i, cell) in cells.iter().enumerate() {
+            if i + 1 == cells.len() {
+                s.push_str(cell);
+            } else {
+                s.push_str(&format!("{cell:<w$}   ", w = widths[i]));
+            }
+        }
+        s.trim_end().to_string() + "\n"
+    };
+    let mut out = line(headers.to_vec());
+    for row in rows {
+        out.push_str(&line(row.iter().map(String::as_str).collect()));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_aligns_columns_like_kubectl() {
+        let rows = vec![
+            vec!["john".to_string(), "dev1".to_string()],
+            vec!["alexandra".to_string(), "".to_string()],
+        ];
+        assert_eq!(
+            table(&["NAME", "GROUPS"], &rows),
+            "NAME        GROUPS\njohn        dev1\nalexandra\n"
+        );
+    }
+}

@@ -1,0 +1,284 @@
+//! Bad input: a clear error naming the problem, exit code 2, and every file exactly as it was.
+
+use crate::harness::{Sandbox, openssl};
+
+fn ready() -> Sandbox {
+    let sb = Sandbox::new();
+    sb.openssl_ca();
+    sb.seed_kubeconfig();
+    sb
+}
+
+/// Run `args` and check it is refused with `needle` in the message and nothing changed.
+#[track_caller]
+fn refused(sb: &Sandbox, args: &[&str], needle: &str) {
+    let before = sb.snapshot();
+    sb.run(args).fails_with(needle);
+    assert!(
+        before == sb.snapshot(),
+        "a refused command changed files: {args:?}"
+    );
+}
+
+fn with_ca<'a>(sb: &'a Sandbox, crt: &'a str, key: &'a str, extra: &[&'a str]) -> Vec<String> {
+    let _ = sb;
+    let mut v: Vec<String> = vec![
+        "add".into(),
+        "john".into(),
+        "--ca-cert".into(),
+        crt.into(),
+        "--ca-key".into(),
+        key.into(),
+        "--no-check".into(),
+    ];
+    v.extend(extra.iter().map(|s| s.to_string()));
+    v
+}
+
+fn run_refused(sb: &Sandbox, args: Vec<String>, needle: &str) {
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    refused(sb, &args, needle);
+}
+
+#[test]
+fn malformed_kubeconfig_names_the_file() {
+    let sb = ready();
+    std::fs::write(&sb.kubeconfig, "apiVersion: v1\nclusters: [\n  - name: x\n").unwrap();
+    let (crt, key) = (sb.path("ca.crt"), sb.path("ca.key"));
+    run_refused(
+        &sb,
+        with_ca(&sb, crt.to_str().unwrap(), key.to_str().unwrap(), &[]),
+        sb.kubeconfig.to_str().unwrap(),
+    );
+}
+
+#[test]
+fn missing_cluster() {
+    let sb = ready();
+    let (crt, key) = (sb.path("ca.crt"), sb.path("ca.key"));
+    run_refused(
+        &sb,
+        with_ca(
+            &sb,
+            crt.to_str().unwrap(),
+            key.to_str().unwrap(),
+            &["--cluster", "nope"],
+        ),
+        "cluster \"nope\" not found",
+    );
+    // A context whose cluster entry is missing.
+    sb.kubectl(&[
+        "config",
+        "set-context",
+        "orphan",
+        "--cluster",
+        "gone",
+        "--user",
+        "x",
+    ])
+    .ok();
+    run_refused(
+        &sb,
+        with_ca(
+            &sb,
+            crt.to_str().unwrap(),
+            key.to_str().unwrap(),
+            &["--context", "orphan"],
+        ),
+        "cluster \"gone\" not found",
+    );
+    // No kubeconfig at all.
+    std::fs::remove_file(&sb.kubeconfig).unwrap();
+    run_refused(
+        &sb,
+        with_ca(&sb, crt.to_str().unwrap(), key.to_str().unwrap(), &[]),
+        "current-context",
+    );
+}
+
+#[test]
+fn ca_certificate_that_is_not_a_ca() {
+    let sb = ready();
+    let (crt, key) = (sb.path("leaf.crt"), sb.path("leaf.key"));
+    openssl(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        key.to_str().unwrap(),
+        "-out",
+        crt.to_str().unwrap(),
+        "-subj",
+        "/CN=leaf",
+        "-days",
+        "30",
+        "-addext",
+        "basicConstraints=critical,CA:FALSE",
+    ])
+    .ok();
+    run_refused(
+        &sb,
+        with_ca(&sb, crt.to_str().unwrap(), key.to_str().unwrap(), &[]),
+        "not a CA",
+    );
+}
+
+#[test]
+fn ca_key_that_does_not_match() {
+    let sb = ready();
+    let other = sb.path("other.key");
+    openssl(&["genrsa", "-out", other.to_str().unwrap(), "2048"]).ok();
+    let crt = sb.path("ca.crt");
+    run_refused(
+        &sb,
+        with_ca(&sb, crt.to_str().unwrap(), other.to_str().unwrap(), &[]),
+        "match",
+    );
+}
+
+#[test]
+fn expired_ca() {
+    let sb = ready();
+    let (crt, key) = (sb.path("old.crt"), sb.path("old.key"));
+    crate::harness::openssl_ca_with_dates(&sb, &crt, &key, "20200101000000Z", "20210101000000Z");
+    run_refused(
+        &sb,
+        with_ca(&sb, crt.to_str().unwrap(), key.to_str().unwrap(), &[]),
+        "expired",
+    );
+}
+
+#[test]
+fn encrypted_ca_key_without_passphrase() {
+    let sb = ready();
+    let enc = sb.path("enc.key");
+    openssl(&[
+        "genrsa",
+        "-aes256",
+        "-passout",
+        "pass:x",
+        "-out",
+        enc.to_str().unwrap(),
+        "2048",
+    ])
+    .ok();
+    let crt = sb.path("ca.crt");
+    run_refused(
+        &sb,
+        with_ca(&sb, crt.to_str().unwrap(), enc.to_str().unwrap(), &[]),
+        "encrypted",
+    );
+}
+
+#[test]
+fn unreadable_files() {
+    let sb = ready();
+    let crt = sb.path("ca.crt");
+    run_refused(
+        &sb,
+        with_ca(&sb, crt.to_str().unwrap(), "/nonexistent/ca.key", &[]),
+        "/nonexistent/ca.key",
+    );
+    run_refused(
+        &sb,
+        with_ca(&sb, "/nonexistent/ca.crt", crt.to_str().unwrap(), &[]),
+        "/nonexistent/ca.crt",
+    );
+    let garbage = sb.path("garbage.crt");
+    std::fs::write(&garbage, "not a certificate").unwrap();
+    let key = sb.path("ca.key");
+    run_refused(
+        &sb,
+        with_ca(&sb, garbage.to_str().unwrap(), key.to_str().unwrap(), &[]),
+        "garbage.crt",
+    );
+}
+
+#[test]
+fn invalid_user_names_and_groups() {
+    let sb = ready();
+    let (crt, key) = (sb.path("ca.crt"), sb.path("ca.key"));
+    let (crt, key) = (crt.to_str().unwrap(), key.to_str().unwrap());
+    for (name, needle) in [
+        ("", "empty"),
+        ("../evil", "path separators"),
+        ("a/b", "path separators"),
+        ("system:kube-proxy", "--allow-system-user"),
+    ] {
+        let args = vec![
+            "add".to_string(),
+            name.to_string(),
+            "--ca-cert".into(),
+            crt.into(),
+            "--ca-key".into(),
+            key.into(),
+        ];
+        run_refused(&sb, args, needle);
+    }
+    run_refused(
+        &sb,
+        with_ca(&sb, crt, key, &["--group", "system:masters"]),
+        "system:masters",
+    );
+    run_refused(&sb, with_ca(&sb, crt, key, &["--days", "0"]), "--days");
+    // The override exists and works.
+    let mut args = with_ca(
+        &sb,
+        crt,
+        key,
+        &["--group", "system:masters", "--allow-system-masters"],
+    );
+    args[1] = "root".into();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    sb.run(&args).ok();
+}
+
+#[test]
+fn existing_user_or_context_without_force() {
+    let sb = ready();
+    let (crt, key) = (sb.path("ca.crt"), sb.path("ca.key"));
+    let (crt, key) = (crt.to_str().unwrap(), key.to_str().unwrap());
+    sb.kubectl(&[
+        "config",
+        "set-credentials",
+        "john",
+        "--token",
+        "johns-token",
+    ])
+    .ok();
+    run_refused(&sb, with_ca(&sb, crt, key, &[]), "--force");
+    sb.kubectl(&["config", "delete-user", "john"]).ok();
+    sb.kubectl(&[
+        "config",
+        "set-context",
+        "john@kubernetes",
+        "--cluster",
+        "kubernetes",
+        "--user",
+        "someone",
+    ])
+    .ok();
+    run_refused(
+        &sb,
+        with_ca(&sb, crt, key, &[]),
+        "context \"john@kubernetes\" already exists",
+    );
+}
+
+#[test]
+fn bad_flags_are_usage_errors() {
+    let sb = ready();
+    let run = sb.run(&["add", "john", "--key-type", "dsa-1024"]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("rsa-2048"),
+        "lists the valid key types: {}",
+        run.stderr
+    );
+    let run = sb.run(&["add", "john", "--ca-cert", "x.crt"]);
+    assert_eq!(run.code, 2, "--ca-cert needs --ca-key");
+    let run = sb.run(&["add", "john", "--duration", "tomorrow"]);
+    assert!(run.stderr.contains("invalid duration"), "{}", run.stderr);
+}

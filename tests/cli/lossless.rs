@@ -1,0 +1,251 @@
+//! Editing a user's kubeconfig loses nothing: other entries, unknown fields, extensions,
+//! preferences and relative paths survive; new entries go where kubectl would put them.
+
+use serde_json::Value;
+
+use crate::harness::{Sandbox, entry};
+
+const RICH: &str = include_str!("../fixtures/cli/rich.kubeconfig");
+
+fn parse(text: &str) -> Value {
+    serde_saphyr::from_str(text).expect("YAML")
+}
+
+/// Mask what changes every run: certificate and key bytes.
+fn masked(mut doc: Value) -> Value {
+    if let Some(users) = doc["users"].as_array_mut() {
+        for user in users {
+            for key in ["client-certificate-data", "client-key-data"] {
+                if user["user"].get(key).is_some() {
+                    user["user"][key] = Value::String("<masked>".into());
+                }
+            }
+        }
+    }
+    doc
+}
+
+fn add_to_rich(sb: &Sandbox) {
+    sb.openssl_ca();
+    std::fs::write(&sb.kubeconfig, RICH).unwrap();
+    let (crt, key) = (sb.path("ca.crt"), sb.path("ca.key"));
+    sb.run(&[
+        "add",
+        "john",
+        "-g",
+        "dev1",
+        "-n",
+        "dev1",
+        "--ca-cert",
+        crt.to_str().unwrap(),
+        "--ca-key",
+        key.to_str().unwrap(),
+        "--no-check",
+    ])
+    .ok();
+}
+
+#[test]
+fn everything_else_survives_an_add() {
+    let sb = Sandbox::new();
+    add_to_rich(&sb);
+    let text = std::fs::read_to_string(&sb.kubeconfig).unwrap();
+    let (before, mut after) = (parse(RICH), parse(&text));
+    // Take out exactly what add meant to add; the rest must be equal as values.
+    let users = after["users"].as_array_mut().unwrap();
+    let john = users.pop().unwrap();
+    assert_eq!(john["name"], "john");
+    let contexts = after["contexts"].as_array_mut().unwrap();
+    assert_eq!(contexts.pop().unwrap()["name"], "john@kubernetes");
+    assert_eq!(
+        before, after,
+        "the untouched parts of the kubeconfig changed"
+    );
+    // Relative paths are still relative, and values that look like other types kept their type.
+    assert!(
+        text.contains("pki/ca.crt") && !text.contains(&format!("{}/pki", sb.dir.path().display()))
+    );
+    assert_eq!(after["users"][2]["user"]["token"], "0123");
+    assert_eq!(after["users"][2]["user"]["x-custom"], "yes");
+}
+
+#[test]
+fn golden_file_after_add() {
+    let sb = Sandbox::new();
+    add_to_rich(&sb);
+    let got = masked(parse(&std::fs::read_to_string(&sb.kubeconfig).unwrap()));
+    let golden = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/cli/rich.after-add.json");
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::write(&golden, serde_json::to_string_pretty(&got).unwrap() + "\n").unwrap();
+    }
+    let want: Value = serde_json::from_str(
+        &std::fs::read_to_string(&golden).expect("golden file (UPDATE_GOLDEN=1 to write it)"),
+    )
+    .unwrap();
+    assert_eq!(
+        got,
+        want,
+        "differs from {} (UPDATE_GOLDEN=1 regenerates)",
+        golden.display()
+    );
+}
+
+#[test]
+fn kubectl_reads_what_we_wrote_and_sees_every_entry() {
+    let sb = Sandbox::new();
+    add_to_rich(&sb);
+    let view = sb.kubectl_view();
+    for (section, name) in [
+        ("clusters", "kubernetes"),
+        ("clusters", "staging"),
+        ("users", "gke-user"),
+        ("users", "robot"),
+        ("users", "john"),
+        ("contexts", "staging"),
+        ("contexts", "john@kubernetes"),
+    ] {
+        assert!(
+            entry(&view, section, name).is_some(),
+            "kubectl does not see {section}/{name}"
+        );
+    }
+    assert_eq!(view["current-context"], "kubernetes-admin@kubernetes");
+}
+
+#[test]
+fn several_files_new_entries_go_where_kubectl_puts_them() {
+    // KUBECONFIG=missing:a:b — kubectl writes new entries to the first existing file (a), and
+    // reads the cluster from b. We run kubectl on one copy of the files and us on another.
+    let ours = Sandbox::new();
+    let theirs = Sandbox::new();
+    for sb in [&ours, &theirs] {
+        std::fs::write(
+            sb.path("a"),
+            "apiVersion: v1\nkind: Config\nusers:\n- name: someone\n  user:\n    token: t\n",
+        )
+        .unwrap();
+        std::fs::write(sb.path("b"), RICH).unwrap();
+    }
+    let chain = |sb: &Sandbox| {
+        format!(
+            "{}:{}:{}",
+            sb.path("missing").display(),
+            sb.path("a").display(),
+            sb.path("b").display()
+        )
+    };
+
+    ours.openssl_ca();
+    let (crt, key) = (ours.path("ca.crt"), ours.path("ca.key"));
+    let run = ours
+        .certuser()
+        .env("KUBECONFIG", chain(&ours))
+        .args([
+            "add",
+            "john",
+            "--ca-cert",
+            crt.to_str().unwrap(),
+            "--ca-key",
+            key.to_str().unwrap(),
+            "--no-check",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+
+    let kubectl = |args: &[&str]| {
+        let out = std::process::Command::new("kubectl")
+            .env("KUBECONFIG", chain(&theirs))
+            .env("HOME", &theirs.home)
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    kubectl(&["config", "set-credentials", "john", "--token", "x"]);
+    kubectl(&[
+        "config",
+        "set-context",
+        "john@kubernetes",
+        "--cluster",
+        "kubernetes",
+        "--user",
+        "john",
+    ]);
+
+    for file in ["a", "b"] {
+        let o = parse(&std::fs::read_to_string(ours.path(file)).unwrap());
+        let t = parse(&std::fs::read_to_string(theirs.path(file)).unwrap());
+        let names = |v: &Value, s: &str| {
+            v[s].as_array()
+                .map(|a| a.iter().map(|e| e["name"].clone()).collect::<Vec<_>>())
+                .unwrap_or_default()
+        };
+        for section in ["users", "contexts", "clusters"] {
+            assert_eq!(
+                names(&o, section),
+                names(&t, section),
+                "file {file}, {section}: we and kubectl disagree"
+            );
+        }
+    }
+    assert!(!ours.path("missing").exists() && !theirs.path("missing").exists());
+}
+
+#[test]
+fn an_entry_is_modified_in_the_file_that_defines_it() {
+    let sb = Sandbox::new();
+    sb.openssl_ca();
+    std::fs::write(sb.path("a"), "apiVersion: v1\nkind: Config\nclusters: []\n").unwrap();
+    std::fs::write(sb.path("b"), RICH.replace("- name: robot", "- name: john")).unwrap();
+    let (crt, key) = (sb.path("ca.crt"), sb.path("ca.key"));
+    let chain = format!("{}:{}", sb.path("a").display(), sb.path("b").display());
+    let run = sb
+        .certuser()
+        .env("KUBECONFIG", &chain)
+        .args([
+            "add",
+            "john",
+            "--force",
+            "--ca-cert",
+            crt.to_str().unwrap(),
+            "--ca-key",
+            key.to_str().unwrap(),
+            "--no-check",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let b = parse(&std::fs::read_to_string(sb.path("b")).unwrap());
+    let john = b["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["name"] == "john")
+        .unwrap();
+    assert!(
+        john["user"].get("client-certificate-data").is_some(),
+        "replaced in b, where john was defined"
+    );
+    let a = parse(&std::fs::read_to_string(sb.path("a")).unwrap());
+    assert!(
+        a["users"]
+            .as_array()
+            .map(|u| u.iter().all(|e| e["name"] != "john"))
+            .unwrap_or(true),
+        "not duplicated into a"
+    );
+}

@@ -1,0 +1,14 @@
+//! Integration tests: the built binary in a temp HOME and kubeconfig, judged by the real
+//! `openssl` and `kubectl`. One file per verb.
+
+mod harness;
+
+mod add_local_ca;
+mod add_refusals;
+mod cli_surface;
+mod concurrency;
+mod demo;
+mod export_remove;
+mod krew;
+mod list_inspect;
+mod lossless;
