@@ -1,0 +1,328 @@
+//! The merged view over every kubeconfig file, and edits that go to the right file: a changed
+//! entry to the file that defines it, a new one to kubectl's default file (see `locate`).
+
+use std::path::{Path, PathBuf};
+use std::sync::LazyLock;
+
+use serde_json::{Map, Value};
+
+use super::document::Document;
+use super::write::{self, LOCK_TIMEOUT};
+use super::{KubeconfigError, Sources};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Section {
+    Clusters,
+    Users,
+    Contexts,
+}
+
+impl Section {
+    fn list_key(self) -> &'static str {
+        match self {
+            Section::Clusters => "clusters",
+            Section::Users => "users",
+            Section::Contexts => "contexts",
+        }
+    }
+
+    fn item_key(self) -> &'static str {
+        match self {
+            Section::Clusters => "cluster",
+            Section::Users => "user",
+            Section::Contexts => "context",
+        }
+    }
+}
+
+static EMPTY: LazyLock<Map<String, Value>> = LazyLock::new(Map::new);
+
+/// A named entry as merged: its body (the `cluster`/`user`/`context` map) and its file.
+#[derive(Clone, Copy, Debug)]
+pub struct Entry<'a> {
+    pub name: &'a str,
+    pub value: &'a Map<String, Value>,
+    pub file: &'a Path,
+}
+
+impl Entry<'_> {
+    /// A path from this entry, resolved against its file's folder as kubectl does when reading.
+    /// For reading only: we never write a resolved path back.
+    pub fn resolve_path(&self, p: &str) -> PathBuf {
+        let path = Path::new(p);
+        if path.is_absolute() {
+            return path.to_path_buf();
+        }
+        self.file.parent().unwrap_or(Path::new(".")).join(path)
+    }
+}
+
+/// What `plan` would write: one per changed file.
+#[derive(Clone, Debug)]
+pub struct FileChange {
+    pub path: PathBuf,
+    pub before: String,
+    pub after: String,
+}
+
+#[derive(Debug)]
+pub struct Kubeconfigs {
+    sources: Sources,
+    docs: Vec<Document>,
+    write_target: PathBuf,
+}
+
+impl Kubeconfigs {
+    /// Read every file, without locking (for commands that only read).
+    pub fn load(sources: &Sources) -> Result<Self, KubeconfigError> {
+        if sources.explicit && !sources.files[0].exists() {
+            return Err(KubeconfigError::NotFound { path: sources.files[0].clone() });
+        }
+        let docs = sources.files.iter().map(|f| Document::load(f)).collect::<Result<Vec<_>, _>>()?;
+        Ok(Kubeconfigs { sources: sources.clone(), write_target: sources.default_write_file(), docs })
+    }
+
+    /// Lock, read, apply `f`, write what changed, unlock. `f` failing writes nothing.
+    pub fn edit<T>(sources: &Sources, f: impl FnOnce(&mut Kubeconfigs) -> anyhow::Result<T>) -> anyhow::Result<T> {
+        // Lock the files that exist (we may change them) and the file new entries go to, in a
+        // fixed order so two writers never wait on each other crosswise.
+        let mut paths: Vec<PathBuf> = sources.files.iter().filter(|p| p.exists()).map(|p| write::target_of(p)).collect();
+        paths.push(write::target_of(&sources.default_write_file()));
+        paths.sort();
+        paths.dedup();
+        let mut guards = Vec::new();
+        for path in &paths {
+            guards.push(write::lock(path, LOCK_TIMEOUT)?);
+        }
+        // Read under the lock: what another writer just wrote is part of what we write.
+        let mut kcs = Kubeconfigs::load(sources)?;
+        let result = f(&mut kcs)?;
+        let rendered: Vec<(PathBuf, String)> = kcs
+            .docs
+            .iter()
+            .filter(|d| d.changed)
+            .map(|d| Ok((d.path.clone(), d.render()?)))
+            .collect::<Result<_, KubeconfigError>>()?;
+        for (path, text) in rendered {
+            write::replace(&path, &text)?;
+        }
+        drop(guards);
+        Ok(result)
+    }
+
+    /// `edit` without writing: the result and, per changed file, its text before and after.
+    pub fn plan<T>(sources: &Sources, f: impl FnOnce(&mut Kubeconfigs) -> anyhow::Result<T>) -> anyhow::Result<(T, Vec<FileChange>)> {
+        let mut kcs = Kubeconfigs::load(sources)?;
+        let result = f(&mut kcs)?;
+        let mut changes = Vec::new();
+        for doc in kcs.docs.iter().filter(|d| d.changed) {
+            changes.push(FileChange { path: doc.path.clone(), before: doc.original.clone().unwrap_or_default(), after: doc.render()? });
+        }
+        Ok((result, changes))
+    }
+
+    /// The entry of that name in the first file that defines it (kubectl's merge rule).
+    pub fn get(&self, section: Section, name: &str) -> Option<Entry<'_>> {
+        self.docs.iter().find_map(|doc| {
+            let item = items(doc, section)?.iter().find(|i| i["name"] == name)?;
+            Some(Entry {
+                name: item["name"].as_str().unwrap_or_default(),
+                value: item.get(section.item_key()).and_then(Value::as_object).unwrap_or(&EMPTY),
+                file: &doc.path,
+            })
+        })
+    }
+
+    /// Every name in the section, merged, in first-seen order.
+    pub fn names(&self, section: Section) -> Vec<String> {
+        let mut names: Vec<String> = Vec::new();
+        for doc in &self.docs {
+            for item in items(doc, section).into_iter().flatten() {
+                if let Some(name) = item["name"].as_str()
+                    && !names.iter().any(|n| n == name)
+                {
+                    names.push(name.to_string());
+                }
+            }
+        }
+        names
+    }
+
+    /// The first non-empty current-context of the files.
+    pub fn current_context(&self) -> Option<&str> {
+        self.docs.iter().find_map(|d| d.root.get("current-context").and_then(Value::as_str).filter(|s| !s.is_empty()))
+    }
+
+    /// Replace the body of an existing entry where it is defined (keeping whatever else sits
+    /// beside it in the item), or add a new entry to the default file.
+    pub fn upsert(&mut self, section: Section, name: &str, value: Map<String, Value>) {
+        let found = self.docs.iter().position(|d| items(d, section).is_some_and(|l| l.iter().any(|i| i["name"] == name)));
+        if let Some(index) = found {
+            let doc = &mut self.docs[index];
+            let list = doc.root.get_mut(section.list_key()).and_then(Value::as_array_mut).expect("checked above");
+            let item = list.iter_mut().find(|i| i["name"] == name).expect("checked above");
+            item[section.item_key()] = Value::Object(value);
+            doc.changed = true;
+            return;
+        }
+        let target = self.write_target.clone();
+        let doc = self.docs.iter_mut().find(|d| d.path == target).expect("the write target is one of the files");
+        doc.ensure_skeleton();
+        let list = doc.root.entry(section.list_key()).or_insert_with(|| Value::Array(Vec::new()));
+        if !list.is_array() {
+            *list = Value::Array(Vec::new()); // was null
+        }
+        // Keys in kubectl's (alphabetical) order, so a file kubectl wrote stays uniform.
+        let mut item = Map::new();
+        if section == Section::Users {
+            item.insert("name".into(), name.into());
+            item.insert(section.item_key().into(), Value::Object(value));
+        } else {
+            item.insert(section.item_key().into(), Value::Object(value));
+            item.insert("name".into(), name.into());
+        }
+        list.as_array_mut().expect("made a list above").push(Value::Object(item));
+        doc.changed = true;
+    }
+
+    /// Remove the entry from every file that defines it.
+    pub fn remove(&mut self, section: Section, name: &str) -> bool {
+        let mut removed = false;
+        for doc in &mut self.docs {
+            if let Some(list) = doc.root.get_mut(section.list_key()).and_then(Value::as_array_mut) {
+                let before = list.len();
+                list.retain(|i| i["name"] != name);
+                if list.len() != before {
+                    doc.changed = true;
+                    removed = true;
+                }
+            }
+        }
+        removed
+    }
+
+    /// kubectl's `writeCurrentContext`: the explicit file, else the default file.
+    pub fn set_current_context(&mut self, name: &str) {
+        if self.current_context() == Some(name) {
+            return;
+        }
+        let target = if self.sources.explicit { self.sources.files[0].clone() } else { self.write_target.clone() };
+        let doc = self.docs.iter_mut().find(|d| d.path == target).expect("the write target is one of the files");
+        doc.ensure_skeleton();
+        doc.root.insert("current-context".into(), name.into());
+        doc.changed = true;
+    }
+
+    /// The files, in precedence order (existing or not).
+    pub fn files(&self) -> impl Iterator<Item = &Path> {
+        self.sources.files.iter().map(PathBuf::as_path)
+    }
+}
+
+fn items(doc: &Document, section: Section) -> Option<&Vec<Value>> {
+    doc.root.get(section.list_key()).and_then(Value::as_array)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sources(dir: &Path, names: &[&str]) -> Sources {
+        let env = std::env::join_paths(names.iter().map(|n| dir.join(n))).unwrap();
+        Sources::from_parts(None, Some(&env), None)
+    }
+
+    fn body(key: &str, value: &str) -> Map<String, Value> {
+        let mut m = Map::new();
+        m.insert(key.into(), value.into());
+        m
+    }
+
+    #[test]
+    fn first_file_wins_when_reading() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("a"), "users:\n- name: u\n  user: {token: from-a}\ncurrent-context: ''\n").unwrap();
+        std::fs::write(dir.path().join("b"), "users:\n- name: u\n  user: {token: from-b}\n- name: v\n  user: {}\ncurrent-context: ctx-b\n").unwrap();
+        let kcs = Kubeconfigs::load(&sources(dir.path(), &["a", "b"])).unwrap();
+        assert_eq!(kcs.get(Section::Users, "u").unwrap().value["token"], "from-a");
+        assert_eq!(kcs.names(Section::Users), ["u", "v"]);
+        assert_eq!(kcs.current_context(), Some("ctx-b"));
+        assert!(kcs.get(Section::Users, "v").unwrap().file.ends_with("b"));
+    }
+
+    #[test]
+    fn edits_go_where_kubectl_puts_them() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("b"), "users:\n- name: old\n  user: {token: t}\n  x-keep: 1\n").unwrap();
+        std::fs::write(dir.path().join("c"), "kind: Config\n").unwrap();
+        let s = sources(dir.path(), &["missing", "b", "c"]);
+        Kubeconfigs::edit(&s, |k| {
+            k.upsert(Section::Users, "old", body("token", "new"));
+            k.upsert(Section::Users, "fresh", body("token", "f"));
+            k.upsert(Section::Contexts, "ctx", body("user", "fresh"));
+            k.set_current_context("ctx");
+            Ok(())
+        })
+        .unwrap();
+        let b: Value = serde_saphyr::from_str(&std::fs::read_to_string(dir.path().join("b")).unwrap()).unwrap();
+        assert_eq!(b["users"][0], serde_json::json!({"name": "old", "user": {"token": "new"}, "x-keep": 1}));
+        assert_eq!(b["users"][1]["name"], "fresh", "new entries go to the first existing file");
+        assert_eq!(b["current-context"], "ctx");
+        assert_eq!(std::fs::read_to_string(dir.path().join("c")).unwrap(), "kind: Config\n", "c untouched");
+        assert!(!dir.path().join("missing").exists());
+        assert!(!dir.path().join("b.lock").exists());
+    }
+
+    #[test]
+    fn a_failing_edit_writes_nothing_and_plan_never_writes() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config");
+        std::fs::write(&path, "users: []\n").unwrap();
+        let s = sources(dir.path(), &["config"]);
+        let err = Kubeconfigs::edit(&s, |k| -> anyhow::Result<()> {
+            k.upsert(Section::Users, "u", Map::new());
+            anyhow::bail!("refused")
+        });
+        assert!(err.is_err());
+        let (_, changes) = Kubeconfigs::plan(&s, |k| {
+            k.upsert(Section::Users, "u", Map::new());
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "users: []\n");
+        assert_eq!(changes.len(), 1);
+        assert!(changes[0].after.contains("name: u"));
+    }
+
+    #[test]
+    fn concurrent_edits_all_land() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = sources(dir.path(), &["config"]);
+        std::thread::scope(|scope| {
+            for i in 0..20 {
+                let s = &s;
+                scope.spawn(move || {
+                    Kubeconfigs::edit(s, |k| {
+                        k.upsert(Section::Users, &format!("u{i}"), Map::new());
+                        Ok(())
+                    })
+                    .unwrap()
+                });
+            }
+        });
+        let kcs = Kubeconfigs::load(&s).unwrap();
+        assert_eq!(kcs.names(Section::Users).len(), 20);
+    }
+
+    #[test]
+    fn an_explicit_file_must_exist_and_paths_resolve_against_their_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = Sources::from_parts(Some(&dir.path().join("nope")), None, None);
+        assert!(matches!(Kubeconfigs::load(&missing), Err(KubeconfigError::NotFound { .. })));
+        std::fs::write(dir.path().join("k"), "users:\n- name: u\n  user: {client-certificate: certs/u.crt}\n").unwrap();
+        let kcs = Kubeconfigs::load(&Sources::from_parts(Some(&dir.path().join("k")), None, None)).unwrap();
+        let entry = kcs.get(Section::Users, "u").unwrap();
+        assert_eq!(entry.resolve_path("certs/u.crt"), dir.path().join("certs/u.crt"));
+        assert_eq!(entry.resolve_path("/abs/u.crt"), PathBuf::from("/abs/u.crt"));
+    }
+}

@@ -1,0 +1,19 @@
+//! The kubeconfig: kubectl's rules for which files are read and written, and a lossless,
+//! locked, atomic editor.
+//!
+//! - [`locate`]: `--kubeconfig`, `KUBECONFIG` (several files), `~/.kube/config`.
+//! - [`document`]: one file as an ordered YAML value, parsed and written back without loss.
+//! - [`edit`]: the merged view over all files and the edits, each written to the right file.
+//! - [`write`]: kubectl's `<file>.lock`, temp file + fsync + rename, file modes.
+
+mod document;
+mod edit;
+mod error;
+mod locate;
+mod write;
+
+pub use document::to_yaml;
+pub use edit::{Entry, FileChange, Kubeconfigs, Section};
+pub use error::KubeconfigError;
+pub use locate::{KUBECONFIG_ENV, Sources};
+pub use write::write_standalone;

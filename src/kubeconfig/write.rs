@@ -1,0 +1,183 @@
+//! Writing like kubectl, but safer. kubectl (client-go `clientcmd.lockFile`) creates
+//! `<file>.lock` with O_EXCL and fails at once when it exists; we take the same lock, so kubectl
+//! and we exclude each other, but wait our turn instead of failing. The file itself is replaced
+//! atomically (temp file in the same folder, fsync, rename, fsync the folder), keeping its mode
+//! and owner; a new file is 0600 in a 0700 folder.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::Write;
+use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use super::KubeconfigError;
+
+/// How long we wait for another writer's lock before giving up.
+pub(crate) const LOCK_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// A held `<file>.lock`; dropping it releases the lock, on every path including panics.
+#[derive(Debug)]
+pub(crate) struct LockGuard {
+    lock: PathBuf,
+}
+
+impl Drop for LockGuard {
+    fn drop(&mut self) {
+        let _ = fs::remove_file(&self.lock);
+    }
+}
+
+/// The file we really write: a symlinked kubeconfig is written through, not replaced.
+pub(crate) fn target_of(path: &Path) -> PathBuf {
+    match fs::symlink_metadata(path) {
+        Ok(meta) if meta.file_type().is_symlink() => fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()),
+        _ => path.to_path_buf(),
+    }
+}
+
+pub(crate) fn lock(path: &Path, timeout: Duration) -> Result<LockGuard, KubeconfigError> {
+    let path = target_of(path);
+    ensure_dir(&path)?;
+    let mut lock_name = path.clone().into_os_string();
+    lock_name.push(".lock");
+    let lock = PathBuf::from(lock_name);
+    let start = Instant::now();
+    let mut pause = Duration::from_millis(5);
+    loop {
+        match OpenOptions::new().write(true).create_new(true).mode(0o600).open(&lock) {
+            Ok(_) => return Ok(LockGuard { lock }),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                if start.elapsed() >= timeout {
+                    return Err(KubeconfigError::Locked { path, lock });
+                }
+                std::thread::sleep(pause + jitter(pause));
+                pause = (pause * 2).min(Duration::from_millis(100));
+            }
+            Err(source) => return Err(KubeconfigError::Write { path: lock, source }),
+        }
+    }
+}
+
+/// Up to `pause` more, so waiting writers do not wake in lockstep.
+fn jitter(pause: Duration) -> Duration {
+    let mut byte = [0u8; 1];
+    let _ = openssl::rand::rand_bytes(&mut byte);
+    pause * u32::from(byte[0]) / 255
+}
+
+/// A missing parent folder is created 0700: it will hold credentials.
+fn ensure_dir(path: &Path) -> Result<(), KubeconfigError> {
+    match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() && !dir.exists() => fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
+            .map_err(|source| KubeconfigError::Write { path: dir.to_path_buf(), source }),
+        _ => Ok(()),
+    }
+}
+
+/// Replace `path` with `text` atomically. Call with the lock held.
+pub(crate) fn replace(path: &Path, text: &str) -> Result<(), KubeconfigError> {
+    let path = target_of(path);
+    ensure_dir(&path)?;
+    let err = |source| KubeconfigError::Write { path: path.clone(), source };
+    let existing = fs::metadata(&path).ok();
+    let mode = existing.as_ref().map(|m| m.permissions().mode() & 0o7777).unwrap_or(0o600);
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let mut suffix = [0u8; 6];
+    let _ = openssl::rand::rand_bytes(&mut suffix);
+    let tmp = dir.join(format!(".{name}.{}.{}.tmp", std::process::id(), suffix.iter().map(|b| format!("{b:02x}")).collect::<String>()));
+    let result = (|| {
+        let mut file = OpenOptions::new().write(true).create_new(true).mode(0o600).open(&tmp)?;
+        // The umask may have narrowed the mode; restore the original one exactly.
+        file.set_permissions(fs::Permissions::from_mode(mode))?;
+        if let Some(meta) = &existing {
+            let ours = file.metadata()?;
+            if (ours.uid(), ours.gid()) != (meta.uid(), meta.gid()) {
+                // Keep the owner when root edits someone's file (sudo); fails harmlessly otherwise.
+                let _ = std::os::unix::fs::fchown(&file, Some(meta.uid()), Some(meta.gid()));
+            }
+        }
+        file.write_all(text.as_bytes())?;
+        file.sync_all()?;
+        fs::rename(&tmp, &path)?;
+        File::open(&dir)?.sync_all()
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result.map_err(err)
+}
+
+/// Write a brand-new standalone kubeconfig (for `export` and `demo`): locked, atomic, 0600.
+pub fn write_standalone(path: &Path, doc: &serde_json::Value, overwrite: bool) -> Result<(), KubeconfigError> {
+    let text = super::to_yaml(doc)?;
+    let _guard = lock(path, LOCK_TIMEOUT)?;
+    if path.exists() && !overwrite {
+        return Err(KubeconfigError::Exists { path: path.to_path_buf() });
+    }
+    replace(path, &text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keeps_the_mode_of_an_existing_file_and_makes_new_ones_private() {
+        let dir = tempfile::tempdir().unwrap();
+        let existing = dir.path().join("shared");
+        fs::write(&existing, "old").unwrap();
+        fs::set_permissions(&existing, fs::Permissions::from_mode(0o640)).unwrap();
+        replace(&existing, "new").unwrap();
+        assert_eq!(fs::read_to_string(&existing).unwrap(), "new");
+        assert_eq!(fs::metadata(&existing).unwrap().permissions().mode() & 0o777, 0o640);
+
+        let fresh = dir.path().join("sub/dir/config");
+        replace(&fresh, "x").unwrap();
+        assert_eq!(fs::metadata(&fresh).unwrap().permissions().mode() & 0o777, 0o600);
+        assert_eq!(fs::metadata(dir.path().join("sub")).unwrap().permissions().mode() & 0o777, 0o700);
+        let leftovers: Vec<_> = fs::read_dir(dir.path()).unwrap().filter_map(|e| e.ok()).filter(|e| e.file_name().to_string_lossy().ends_with(".tmp")).collect();
+        assert!(leftovers.is_empty());
+    }
+
+    #[test]
+    fn writes_through_a_symlink_instead_of_replacing_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let real = dir.path().join("real-config");
+        let link = dir.path().join("config");
+        fs::write(&real, "old").unwrap();
+        std::os::unix::fs::symlink(&real, &link).unwrap();
+        replace(&link, "new").unwrap();
+        assert!(fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+        assert_eq!(fs::read_to_string(&real).unwrap(), "new");
+    }
+
+    #[test]
+    fn a_held_lock_is_waited_for_then_reported_with_its_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config");
+        let guard = lock(&path, LOCK_TIMEOUT).unwrap();
+        let err = lock(&path, Duration::from_millis(50)).unwrap_err();
+        assert!(err.to_string().contains("config.lock"), "{err}");
+        drop(guard);
+        assert!(!dir.path().join("config.lock").exists());
+        let _again = lock(&path, Duration::from_millis(50)).unwrap();
+    }
+
+    #[test]
+    fn standalone_files_refuse_to_overwrite_unless_asked() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("john.kubeconfig");
+        let doc = serde_json::json!({"apiVersion": "v1", "kind": "Config"});
+        write_standalone(&path, &doc, false).unwrap();
+        assert!(matches!(write_standalone(&path, &doc, false), Err(KubeconfigError::Exists { .. })));
+        write_standalone(&path, &doc, true).unwrap();
+        assert_eq!(fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+    }
+}
