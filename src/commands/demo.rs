@@ -59,6 +59,8 @@ pub fn run(ctx: &Ctx, args: &DemoArgs) -> anyhow::Result<Outcome> {
         "kubectl-certuser",
         "--kubeconfig",
         &k,
+        "--cluster",
+        "demo",
         "-n",
         "dev1",
         "add",

@@ -45,7 +45,9 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<Outcome> {
 
 pub fn collect(kcs: &Kubeconfigs, now: jiff::Timestamp) -> Vec<ListedUser> {
     let mut out = Vec::new();
-    for name in kcs.names(Section::Users) {
+    let mut names = kcs.names(Section::Users);
+    names.sort(); // like `kubectl config get-users`, whatever order the files have
+    for name in names {
         let Some(entry) = kcs.get(Section::Users, &name) else {
             continue;
         };

@@ -9,7 +9,11 @@ use serde_json::{Map, Value};
 use super::KubeconfigError;
 
 /// The named lists and the key of each item's body.
-pub(crate) const SECTIONS: [(&str, &str); 3] = [("clusters", "cluster"), ("users", "user"), ("contexts", "context")];
+pub(crate) const SECTIONS: [(&str, &str); 3] = [
+    ("clusters", "cluster"),
+    ("users", "user"),
+    ("contexts", "context"),
+];
 
 #[derive(Clone, Debug)]
 pub(crate) struct Document {
@@ -26,13 +30,23 @@ impl Document {
         let text = match std::fs::read_to_string(path) {
             Ok(text) => Some(text),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-            Err(source) => return Err(KubeconfigError::Read { path: path.to_path_buf(), source }),
+            Err(source) => {
+                return Err(KubeconfigError::Read {
+                    path: path.to_path_buf(),
+                    source,
+                });
+            }
         };
         let root = match &text {
             Some(text) => parse(path, text)?,
             None => Map::new(),
         };
-        Ok(Document { path: path.to_path_buf(), original: text, root, changed: false })
+        Ok(Document {
+            path: path.to_path_buf(),
+            original: text,
+            root,
+            changed: false,
+        })
     }
 
     /// A brand-new file gets the fields kubectl writes into a new kubeconfig.
@@ -40,7 +54,8 @@ impl Document {
         if self.root.is_empty() {
             self.root.insert("apiVersion".into(), "v1".into());
             self.root.insert("kind".into(), "Config".into());
-            self.root.insert("preferences".into(), Value::Object(Map::new()));
+            self.root
+                .insert("preferences".into(), Value::Object(Map::new()));
         }
     }
 
@@ -54,12 +69,22 @@ pub(crate) fn parse(path: &Path, text: &str) -> Result<Map<String, Value>, Kubec
     if text.trim().is_empty() {
         return Ok(Map::new());
     }
-    let value: Value = serde_saphyr::from_str(text).map_err(|e| KubeconfigError::Parse { path: path.to_path_buf(), detail: e.to_string() })?;
-    let invalid = |what: String| KubeconfigError::Invalid { path: path.to_path_buf(), what };
+    let value: Value = serde_saphyr::from_str(text).map_err(|e| KubeconfigError::Parse {
+        path: path.to_path_buf(),
+        detail: e.to_string(),
+    })?;
+    let invalid = |what: String| KubeconfigError::Invalid {
+        path: path.to_path_buf(),
+        what,
+    };
     let root = match value {
         Value::Object(map) => map,
         Value::Null => Map::new(),
-        _ => return Err(invalid("the file is not a YAML mapping (apiVersion, kind, clusters, ...)".into())),
+        _ => {
+            return Err(invalid(
+                "the file is not a YAML mapping (apiVersion, kind, clusters, ...)".into(),
+            ));
+        }
     };
     for (list, _) in SECTIONS {
         match root.get(list) {
@@ -88,7 +113,8 @@ pub(crate) fn parse(path: &Path, text: &str) -> Result<Map<String, Value>, Kubec
 pub fn to_yaml(doc: &Value) -> Result<String, KubeconfigError> {
     let mut options = serde_saphyr::SerializerOptions::default();
     options.prefer_block_scalars = false;
-    serde_saphyr::to_string_with_options(doc, options).map_err(|e| KubeconfigError::Render(e.to_string()))
+    serde_saphyr::to_string_with_options(doc, options)
+        .map_err(|e| KubeconfigError::Render(e.to_string()))
 }
 
 #[cfg(test)]
@@ -116,12 +142,17 @@ mod tests {
     #[test]
     fn key_order_is_kept_and_base64_stays_on_one_line() {
         let long = "A".repeat(300);
-        let text = format!("kind: Config\nzeta: 1\napiVersion: v1\nusers:\n- name: u\n  user:\n    client-certificate-data: {long}\n");
+        let text = format!(
+            "kind: Config\nzeta: 1\napiVersion: v1\nusers:\n- name: u\n  user:\n    client-certificate-data: {long}\n"
+        );
         let root = parse(Path::new("t"), &text).unwrap();
         let keys: Vec<&String> = root.keys().collect();
         assert_eq!(keys, ["kind", "zeta", "apiVersion", "users"]);
         let out = to_yaml(&Value::Object(root)).unwrap();
-        assert!(out.contains(&format!("client-certificate-data: {long}\n")), "{out}");
+        assert!(
+            out.contains(&format!("client-certificate-data: {long}\n")),
+            "{out}"
+        );
     }
 
     #[test]
@@ -129,13 +160,21 @@ mod tests {
         let root = parse(Path::new("t"), r#"{"apiVersion":"v1","kind":"Config","clusters":[{"name":"c","cluster":{"server":"https://x"}}]}"#).unwrap();
         assert_eq!(root["clusters"][0]["name"], "c");
         assert!(parse(Path::new("t"), "").unwrap().is_empty());
-        assert!(parse(Path::new("t"), "\n# only a comment\n").unwrap().is_empty());
+        assert!(
+            parse(Path::new("t"), "\n# only a comment\n")
+                .unwrap()
+                .is_empty()
+        );
     }
 
     #[test]
     fn bad_shapes_are_named() {
         let err = |text: &str| parse(Path::new("/k/config"), text).unwrap_err().to_string();
-        assert!(err("clusters: [\n").contains("/k/config is not valid YAML"), "{}", err("clusters: [\n"));
+        assert!(
+            err("clusters: [\n").contains("/k/config is not valid YAML"),
+            "{}",
+            err("clusters: [\n")
+        );
         assert!(err("- a\n- b\n").contains("not a YAML mapping"));
         assert!(err("users: {}\n").contains("users is not a list"));
         assert!(err("contexts:\n- context: {}\n").contains("contexts[0] has no name"));

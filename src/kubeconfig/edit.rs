@@ -76,17 +76,35 @@ impl Kubeconfigs {
     /// Read every file, without locking (for commands that only read).
     pub fn load(sources: &Sources) -> Result<Self, KubeconfigError> {
         if sources.explicit && !sources.files[0].exists() {
-            return Err(KubeconfigError::NotFound { path: sources.files[0].clone() });
+            return Err(KubeconfigError::NotFound {
+                path: sources.files[0].clone(),
+            });
         }
-        let docs = sources.files.iter().map(|f| Document::load(f)).collect::<Result<Vec<_>, _>>()?;
-        Ok(Kubeconfigs { sources: sources.clone(), write_target: sources.default_write_file(), docs })
+        let docs = sources
+            .files
+            .iter()
+            .map(|f| Document::load(f))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Kubeconfigs {
+            sources: sources.clone(),
+            write_target: sources.default_write_file(),
+            docs,
+        })
     }
 
     /// Lock, read, apply `f`, write what changed, unlock. `f` failing writes nothing.
-    pub fn edit<T>(sources: &Sources, f: impl FnOnce(&mut Kubeconfigs) -> anyhow::Result<T>) -> anyhow::Result<T> {
+    pub fn edit<T>(
+        sources: &Sources,
+        f: impl FnOnce(&mut Kubeconfigs) -> anyhow::Result<T>,
+    ) -> anyhow::Result<T> {
         // Lock the files that exist (we may change them) and the file new entries go to, in a
         // fixed order so two writers never wait on each other crosswise.
-        let mut paths: Vec<PathBuf> = sources.files.iter().filter(|p| p.exists()).map(|p| write::target_of(p)).collect();
+        let mut paths: Vec<PathBuf> = sources
+            .files
+            .iter()
+            .filter(|p| p.exists())
+            .map(|p| write::target_of(p))
+            .collect();
         paths.push(write::target_of(&sources.default_write_file()));
         paths.sort();
         paths.dedup();
@@ -111,12 +129,19 @@ impl Kubeconfigs {
     }
 
     /// `edit` without writing: the result and, per changed file, its text before and after.
-    pub fn plan<T>(sources: &Sources, f: impl FnOnce(&mut Kubeconfigs) -> anyhow::Result<T>) -> anyhow::Result<(T, Vec<FileChange>)> {
+    pub fn plan<T>(
+        sources: &Sources,
+        f: impl FnOnce(&mut Kubeconfigs) -> anyhow::Result<T>,
+    ) -> anyhow::Result<(T, Vec<FileChange>)> {
         let mut kcs = Kubeconfigs::load(sources)?;
         let result = f(&mut kcs)?;
         let mut changes = Vec::new();
         for doc in kcs.docs.iter().filter(|d| d.changed) {
-            changes.push(FileChange { path: doc.path.clone(), before: doc.original.clone().unwrap_or_default(), after: doc.render()? });
+            changes.push(FileChange {
+                path: doc.path.clone(),
+                before: doc.original.clone().unwrap_or_default(),
+                after: doc.render()?,
+            });
         }
         Ok((result, changes))
     }
@@ -127,7 +152,10 @@ impl Kubeconfigs {
             let item = items(doc, section)?.iter().find(|i| i["name"] == name)?;
             Some(Entry {
                 name: item["name"].as_str().unwrap_or_default(),
-                value: item.get(section.item_key()).and_then(Value::as_object).unwrap_or(&EMPTY),
+                value: item
+                    .get(section.item_key())
+                    .and_then(Value::as_object)
+                    .unwrap_or(&EMPTY),
                 file: &doc.path,
             })
         })
@@ -150,25 +178,47 @@ impl Kubeconfigs {
 
     /// The first non-empty current-context of the files.
     pub fn current_context(&self) -> Option<&str> {
-        self.docs.iter().find_map(|d| d.root.get("current-context").and_then(Value::as_str).filter(|s| !s.is_empty()))
+        self.docs.iter().find_map(|d| {
+            d.root
+                .get("current-context")
+                .and_then(Value::as_str)
+                .filter(|s| !s.is_empty())
+        })
     }
 
     /// Replace the body of an existing entry where it is defined (keeping whatever else sits
     /// beside it in the item), or add a new entry to the default file.
     pub fn upsert(&mut self, section: Section, name: &str, value: Map<String, Value>) {
-        let found = self.docs.iter().position(|d| items(d, section).is_some_and(|l| l.iter().any(|i| i["name"] == name)));
+        let found = self
+            .docs
+            .iter()
+            .position(|d| items(d, section).is_some_and(|l| l.iter().any(|i| i["name"] == name)));
         if let Some(index) = found {
             let doc = &mut self.docs[index];
-            let list = doc.root.get_mut(section.list_key()).and_then(Value::as_array_mut).expect("checked above");
-            let item = list.iter_mut().find(|i| i["name"] == name).expect("checked above");
+            let list = doc
+                .root
+                .get_mut(section.list_key())
+                .and_then(Value::as_array_mut)
+                .expect("checked above");
+            let item = list
+                .iter_mut()
+                .find(|i| i["name"] == name)
+                .expect("checked above");
             item[section.item_key()] = Value::Object(value);
             doc.changed = true;
             return;
         }
         let target = self.write_target.clone();
-        let doc = self.docs.iter_mut().find(|d| d.path == target).expect("the write target is one of the files");
+        let doc = self
+            .docs
+            .iter_mut()
+            .find(|d| d.path == target)
+            .expect("the write target is one of the files");
         doc.ensure_skeleton();
-        let list = doc.root.entry(section.list_key()).or_insert_with(|| Value::Array(Vec::new()));
+        let list = doc
+            .root
+            .entry(section.list_key())
+            .or_insert_with(|| Value::Array(Vec::new()));
         if !list.is_array() {
             *list = Value::Array(Vec::new()); // was null
         }
@@ -181,7 +231,9 @@ impl Kubeconfigs {
             item.insert(section.item_key().into(), Value::Object(value));
             item.insert("name".into(), name.into());
         }
-        list.as_array_mut().expect("made a list above").push(Value::Object(item));
+        list.as_array_mut()
+            .expect("made a list above")
+            .push(Value::Object(item));
         doc.changed = true;
     }
 
@@ -189,7 +241,11 @@ impl Kubeconfigs {
     pub fn remove(&mut self, section: Section, name: &str) -> bool {
         let mut removed = false;
         for doc in &mut self.docs {
-            if let Some(list) = doc.root.get_mut(section.list_key()).and_then(Value::as_array_mut) {
+            if let Some(list) = doc
+                .root
+                .get_mut(section.list_key())
+                .and_then(Value::as_array_mut)
+            {
                 let before = list.len();
                 list.retain(|i| i["name"] != name);
                 if list.len() != before {
@@ -206,8 +262,16 @@ impl Kubeconfigs {
         if self.current_context() == Some(name) {
             return;
         }
-        let target = if self.sources.explicit { self.sources.files[0].clone() } else { self.write_target.clone() };
-        let doc = self.docs.iter_mut().find(|d| d.path == target).expect("the write target is one of the files");
+        let target = if self.sources.explicit {
+            self.sources.files[0].clone()
+        } else {
+            self.write_target.clone()
+        };
+        let doc = self
+            .docs
+            .iter_mut()
+            .find(|d| d.path == target)
+            .expect("the write target is one of the files");
         doc.ensure_skeleton();
         doc.root.insert("current-context".into(), name.into());
         doc.changed = true;
@@ -241,10 +305,17 @@ mod tests {
     #[test]
     fn first_file_wins_when_reading() {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("a"), "users:\n- name: u\n  user: {token: from-a}\ncurrent-context: ''\n").unwrap();
+        std::fs::write(
+            dir.path().join("a"),
+            "users:\n- name: u\n  user: {token: from-a}\ncurrent-context: ''\n",
+        )
+        .unwrap();
         std::fs::write(dir.path().join("b"), "users:\n- name: u\n  user: {token: from-b}\n- name: v\n  user: {}\ncurrent-context: ctx-b\n").unwrap();
         let kcs = Kubeconfigs::load(&sources(dir.path(), &["a", "b"])).unwrap();
-        assert_eq!(kcs.get(Section::Users, "u").unwrap().value["token"], "from-a");
+        assert_eq!(
+            kcs.get(Section::Users, "u").unwrap().value["token"],
+            "from-a"
+        );
         assert_eq!(kcs.names(Section::Users), ["u", "v"]);
         assert_eq!(kcs.current_context(), Some("ctx-b"));
         assert!(kcs.get(Section::Users, "v").unwrap().file.ends_with("b"));
@@ -253,7 +324,11 @@ mod tests {
     #[test]
     fn edits_go_where_kubectl_puts_them() {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("b"), "users:\n- name: old\n  user: {token: t}\n  x-keep: 1\n").unwrap();
+        std::fs::write(
+            dir.path().join("b"),
+            "users:\n- name: old\n  user: {token: t}\n  x-keep: 1\n",
+        )
+        .unwrap();
         std::fs::write(dir.path().join("c"), "kind: Config\n").unwrap();
         let s = sources(dir.path(), &["missing", "b", "c"]);
         Kubeconfigs::edit(&s, |k| {
@@ -264,11 +339,23 @@ mod tests {
             Ok(())
         })
         .unwrap();
-        let b: Value = serde_saphyr::from_str(&std::fs::read_to_string(dir.path().join("b")).unwrap()).unwrap();
-        assert_eq!(b["users"][0], serde_json::json!({"name": "old", "user": {"token": "new"}, "x-keep": 1}));
-        assert_eq!(b["users"][1]["name"], "fresh", "new entries go to the first existing file");
+        let b: Value =
+            serde_saphyr::from_str(&std::fs::read_to_string(dir.path().join("b")).unwrap())
+                .unwrap();
+        assert_eq!(
+            b["users"][0],
+            serde_json::json!({"name": "old", "user": {"token": "new"}, "x-keep": 1})
+        );
+        assert_eq!(
+            b["users"][1]["name"], "fresh",
+            "new entries go to the first existing file"
+        );
         assert_eq!(b["current-context"], "ctx");
-        assert_eq!(std::fs::read_to_string(dir.path().join("c")).unwrap(), "kind: Config\n", "c untouched");
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("c")).unwrap(),
+            "kind: Config\n",
+            "c untouched"
+        );
         assert!(!dir.path().join("missing").exists());
         assert!(!dir.path().join("b.lock").exists());
     }
@@ -318,11 +405,29 @@ mod tests {
     fn an_explicit_file_must_exist_and_paths_resolve_against_their_file() {
         let dir = tempfile::tempdir().unwrap();
         let missing = Sources::from_parts(Some(&dir.path().join("nope")), None, None);
-        assert!(matches!(Kubeconfigs::load(&missing), Err(KubeconfigError::NotFound { .. })));
-        std::fs::write(dir.path().join("k"), "users:\n- name: u\n  user: {client-certificate: certs/u.crt}\n").unwrap();
-        let kcs = Kubeconfigs::load(&Sources::from_parts(Some(&dir.path().join("k")), None, None)).unwrap();
+        assert!(matches!(
+            Kubeconfigs::load(&missing),
+            Err(KubeconfigError::NotFound { .. })
+        ));
+        std::fs::write(
+            dir.path().join("k"),
+            "users:\n- name: u\n  user: {client-certificate: certs/u.crt}\n",
+        )
+        .unwrap();
+        let kcs = Kubeconfigs::load(&Sources::from_parts(
+            Some(&dir.path().join("k")),
+            None,
+            None,
+        ))
+        .unwrap();
         let entry = kcs.get(Section::Users, "u").unwrap();
-        assert_eq!(entry.resolve_path("certs/u.crt"), dir.path().join("certs/u.crt"));
-        assert_eq!(entry.resolve_path("/abs/u.crt"), PathBuf::from("/abs/u.crt"));
+        assert_eq!(
+            entry.resolve_path("certs/u.crt"),
+            dir.path().join("certs/u.crt")
+        );
+        assert_eq!(
+            entry.resolve_path("/abs/u.crt"),
+            PathBuf::from("/abs/u.crt")
+        );
     }
 }

@@ -2,17 +2,27 @@ use std::path::PathBuf;
 
 #[derive(Debug, thiserror::Error)]
 pub enum KubeconfigError {
-    #[error("{path} is not valid YAML ({detail}): fix it, or point --kubeconfig/KUBECONFIG elsewhere; nothing was changed")]
+    #[error(
+        "{path} is not valid YAML ({detail}): fix it, or point --kubeconfig/KUBECONFIG elsewhere; nothing was changed"
+    )]
     Parse { path: PathBuf, detail: String },
     #[error("{path}: {what}; nothing was changed")]
     Invalid { path: PathBuf, what: String },
     #[error("kubeconfig {path} does not exist (stat: no such file)")]
     NotFound { path: PathBuf },
     #[error("cannot read {path}")]
-    Read { path: PathBuf, source: std::io::Error },
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("cannot write {path}")]
-    Write { path: PathBuf, source: std::io::Error },
-    #[error("{path} is locked by another process (the lock file {lock} exists): if no kubectl or kubectl-certuser is running, delete {lock}")]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(
+        "{path} is locked by another process (the lock file {lock} exists): if no kubectl or kubectl-certuser is running, delete {lock}"
+    )]
     Locked { path: PathBuf, lock: PathBuf },
     #[error("{path} already exists: pass --force to overwrite it")]
     Exists { path: PathBuf },

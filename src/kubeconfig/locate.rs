@@ -18,13 +18,22 @@ impl Sources {
     /// `--kubeconfig` > `KUBECONFIG` > `~/.kube/config`, from this process's environment.
     pub fn resolve(explicit: Option<&Path>) -> Sources {
         let env = std::env::var_os(KUBECONFIG_ENV);
-        let home = std::env::var_os("HOME").map(PathBuf::from).or_else(dirs::home_dir);
+        let home = std::env::var_os("HOME")
+            .map(PathBuf::from)
+            .or_else(dirs::home_dir);
         Sources::from_parts(explicit, env.as_deref(), home.as_deref())
     }
 
-    pub fn from_parts(explicit: Option<&Path>, env: Option<&OsStr>, home: Option<&Path>) -> Sources {
+    pub fn from_parts(
+        explicit: Option<&Path>,
+        env: Option<&OsStr>,
+        home: Option<&Path>,
+    ) -> Sources {
         if let Some(path) = explicit {
-            return Sources { files: vec![path.to_path_buf()], explicit: true };
+            return Sources {
+                files: vec![path.to_path_buf()],
+                explicit: true,
+            };
         }
         if let Some(env) = env {
             let mut files: Vec<PathBuf> = Vec::new();
@@ -35,11 +44,17 @@ impl Sources {
                 }
             }
             if !files.is_empty() {
-                return Sources { files, explicit: false };
+                return Sources {
+                    files,
+                    explicit: false,
+                };
             }
         }
         let home = home.map(Path::to_path_buf).unwrap_or_default();
-        Sources { files: vec![home.join(".kube").join("config")], explicit: false }
+        Sources {
+            files: vec![home.join(".kube").join("config")],
+            explicit: false,
+        }
     }
 
     /// Where new entries go: the explicit file; else with one `KUBECONFIG` file, that one; else
@@ -63,7 +78,11 @@ mod tests {
     #[test]
     fn precedence_of_flag_env_and_home() {
         let home = Path::new("/home/me");
-        let s = Sources::from_parts(Some(Path::new("x.yaml")), Some(OsStr::new("/a:/b")), Some(home));
+        let s = Sources::from_parts(
+            Some(Path::new("x.yaml")),
+            Some(OsStr::new("/a:/b")),
+            Some(home),
+        );
         assert_eq!((s.files, s.explicit), (vec![PathBuf::from("x.yaml")], true));
         let s = Sources::from_parts(None, Some(OsStr::new("/a::/b:/a")), Some(home));
         assert_eq!(s.files, [PathBuf::from("/a"), PathBuf::from("/b")]);
@@ -77,7 +96,11 @@ mod tests {
     #[test]
     fn new_entries_go_to_the_first_existing_file_else_the_last() {
         let dir = tempfile::tempdir().unwrap();
-        let (a, b, c) = (dir.path().join("a"), dir.path().join("b"), dir.path().join("c"));
+        let (a, b, c) = (
+            dir.path().join("a"),
+            dir.path().join("b"),
+            dir.path().join("c"),
+        );
         let env = std::env::join_paths([&a, &b, &c]).unwrap();
         let s = Sources::from_parts(None, Some(&env), None);
         assert_eq!(s.default_write_file(), c, "none exists: the last");

@@ -30,7 +30,9 @@ impl Drop for LockGuard {
 /// The file we really write: a symlinked kubeconfig is written through, not replaced.
 pub(crate) fn target_of(path: &Path) -> PathBuf {
     match fs::symlink_metadata(path) {
-        Ok(meta) if meta.file_type().is_symlink() => fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()),
+        Ok(meta) if meta.file_type().is_symlink() => {
+            fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
+        }
         _ => path.to_path_buf(),
     }
 }
@@ -44,7 +46,12 @@ pub(crate) fn lock(path: &Path, timeout: Duration) -> Result<LockGuard, Kubeconf
     let start = Instant::now();
     let mut pause = Duration::from_millis(5);
     loop {
-        match OpenOptions::new().write(true).create_new(true).mode(0o600).open(&lock) {
+        match OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&lock)
+        {
             Ok(_) => return Ok(LockGuard { lock }),
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
                 if start.elapsed() >= timeout {
@@ -72,7 +79,10 @@ fn ensure_dir(path: &Path) -> Result<(), KubeconfigError> {
             .recursive(true)
             .mode(0o700)
             .create(dir)
-            .map_err(|source| KubeconfigError::Write { path: dir.to_path_buf(), source }),
+            .map_err(|source| KubeconfigError::Write {
+                path: dir.to_path_buf(),
+                source,
+            }),
         _ => Ok(()),
     }
 }
@@ -81,19 +91,39 @@ fn ensure_dir(path: &Path) -> Result<(), KubeconfigError> {
 pub(crate) fn replace(path: &Path, text: &str) -> Result<(), KubeconfigError> {
     let path = target_of(path);
     ensure_dir(&path)?;
-    let err = |source| KubeconfigError::Write { path: path.clone(), source };
+    let err = |source| KubeconfigError::Write {
+        path: path.clone(),
+        source,
+    };
     let existing = fs::metadata(&path).ok();
-    let mode = existing.as_ref().map(|m| m.permissions().mode() & 0o7777).unwrap_or(0o600);
+    let mode = existing
+        .as_ref()
+        .map(|m| m.permissions().mode() & 0o7777)
+        .unwrap_or(0o600);
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let mut suffix = [0u8; 6];
     let _ = openssl::rand::rand_bytes(&mut suffix);
-    let tmp = dir.join(format!(".{name}.{}.{}.tmp", std::process::id(), suffix.iter().map(|b| format!("{b:02x}")).collect::<String>()));
+    let tmp = dir.join(format!(
+        ".{name}.{}.{}.tmp",
+        std::process::id(),
+        suffix
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
+    ));
     let result = (|| {
-        let mut file = OpenOptions::new().write(true).create_new(true).mode(0o600).open(&tmp)?;
+        let mut file = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&tmp)?;
         // The umask may have narrowed the mode; restore the original one exactly.
         file.set_permissions(fs::Permissions::from_mode(mode))?;
         if let Some(meta) = &existing {
@@ -115,11 +145,17 @@ pub(crate) fn replace(path: &Path, text: &str) -> Result<(), KubeconfigError> {
 }
 
 /// Write a brand-new standalone kubeconfig (for `export` and `demo`): locked, atomic, 0600.
-pub fn write_standalone(path: &Path, doc: &serde_json::Value, overwrite: bool) -> Result<(), KubeconfigError> {
+pub fn write_standalone(
+    path: &Path,
+    doc: &serde_json::Value,
+    overwrite: bool,
+) -> Result<(), KubeconfigError> {
     let text = super::to_yaml(doc)?;
     let _guard = lock(path, LOCK_TIMEOUT)?;
     if path.exists() && !overwrite {
-        return Err(KubeconfigError::Exists { path: path.to_path_buf() });
+        return Err(KubeconfigError::Exists {
+            path: path.to_path_buf(),
+        });
     }
     replace(path, &text)
 }
@@ -136,13 +172,30 @@ mod tests {
         fs::set_permissions(&existing, fs::Permissions::from_mode(0o640)).unwrap();
         replace(&existing, "new").unwrap();
         assert_eq!(fs::read_to_string(&existing).unwrap(), "new");
-        assert_eq!(fs::metadata(&existing).unwrap().permissions().mode() & 0o777, 0o640);
+        assert_eq!(
+            fs::metadata(&existing).unwrap().permissions().mode() & 0o777,
+            0o640
+        );
 
         let fresh = dir.path().join("sub/dir/config");
         replace(&fresh, "x").unwrap();
-        assert_eq!(fs::metadata(&fresh).unwrap().permissions().mode() & 0o777, 0o600);
-        assert_eq!(fs::metadata(dir.path().join("sub")).unwrap().permissions().mode() & 0o777, 0o700);
-        let leftovers: Vec<_> = fs::read_dir(dir.path()).unwrap().filter_map(|e| e.ok()).filter(|e| e.file_name().to_string_lossy().ends_with(".tmp")).collect();
+        assert_eq!(
+            fs::metadata(&fresh).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+        assert_eq!(
+            fs::metadata(dir.path().join("sub"))
+                .unwrap()
+                .permissions()
+                .mode()
+                & 0o777,
+            0o700
+        );
+        let leftovers: Vec<_> = fs::read_dir(dir.path())
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+            .collect();
         assert!(leftovers.is_empty());
     }
 
@@ -154,7 +207,12 @@ mod tests {
         fs::write(&real, "old").unwrap();
         std::os::unix::fs::symlink(&real, &link).unwrap();
         replace(&link, "new").unwrap();
-        assert!(fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+        assert!(
+            fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
         assert_eq!(fs::read_to_string(&real).unwrap(), "new");
     }
 
@@ -176,8 +234,14 @@ mod tests {
         let path = dir.path().join("john.kubeconfig");
         let doc = serde_json::json!({"apiVersion": "v1", "kind": "Config"});
         write_standalone(&path, &doc, false).unwrap();
-        assert!(matches!(write_standalone(&path, &doc, false), Err(KubeconfigError::Exists { .. })));
+        assert!(matches!(
+            write_standalone(&path, &doc, false),
+            Err(KubeconfigError::Exists { .. })
+        ));
         write_standalone(&path, &doc, true).unwrap();
-        assert_eq!(fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+        assert_eq!(
+            fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
     }
 }

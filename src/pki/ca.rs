@@ -21,73 +21,151 @@ pub struct CertificateAuthority {
 
 impl fmt::Debug for CertificateAuthority {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "CertificateAuthority({}, key [REDACTED])", self.subject())
+        write!(
+            f,
+            "CertificateAuthority({}, key [REDACTED])",
+            self.subject()
+        )
     }
 }
 
 impl CertificateAuthority {
-    pub fn load(cert_path: &Path, key_path: &Path, passphrase: Option<&[u8]>, now: jiff::Timestamp) -> Result<Self, PkiError> {
-        let read = |p: &Path| std::fs::read(p).map_err(|source| PkiError::Read { path: p.to_path_buf(), source });
+    pub fn load(
+        cert_path: &Path,
+        key_path: &Path,
+        passphrase: Option<&[u8]>,
+        now: jiff::Timestamp,
+    ) -> Result<Self, PkiError> {
+        let read = |p: &Path| {
+            std::fs::read(p).map_err(|source| PkiError::Read {
+                path: p.to_path_buf(),
+                source,
+            })
+        };
         let (cert_pem, key_pem) = (read(cert_path)?, read(key_path)?);
-        let (cert_name, key_name) = (cert_path.display().to_string(), key_path.display().to_string());
+        let (cert_name, key_name) = (
+            cert_path.display().to_string(),
+            key_path.display().to_string(),
+        );
         Self::from_pem(&cert_pem, &key_pem, &cert_name, &key_name, passphrase, now)
     }
 
-    pub fn from_pem(cert_pem: &[u8], key_pem: &[u8], cert_name: &str, key_name: &str, passphrase: Option<&[u8]>, now: jiff::Timestamp) -> Result<Self, PkiError> {
+    pub fn from_pem(
+        cert_pem: &[u8],
+        key_pem: &[u8],
+        cert_name: &str,
+        key_name: &str,
+        passphrase: Option<&[u8]>,
+        now: jiff::Timestamp,
+    ) -> Result<Self, PkiError> {
         let cert = super::parse_certificate_pem(cert_pem, cert_name)?;
         if !is_ca(&cert) {
-            return Err(PkiError::NotCa { what: cert_name.into() });
+            return Err(PkiError::NotCa {
+                what: cert_name.into(),
+            });
         }
         if let Some(usage) = cert.key_usage()
             && !usage.contains(X509KeyUsage::KEY_CERT_SIGN)
         {
-            return Err(PkiError::CannotSign { what: cert_name.into() });
+            return Err(PkiError::CannotSign {
+                what: cert_name.into(),
+            });
         }
         let key = PrivateKey::from_pem(key_pem, key_name, passphrase)?;
-        let public = cert.public_key().map_err(PkiError::ssl("reading the CA's public key"))?;
+        let public = cert
+            .public_key()
+            .map_err(PkiError::ssl("reading the CA's public key"))?;
         if !public.public_eq(key.pkey()) {
-            return Err(PkiError::KeyMismatch { cert: cert_name.into(), key: key_name.into() });
+            return Err(PkiError::KeyMismatch {
+                cert: cert_name.into(),
+                key: key_name.into(),
+            });
         }
         let not_before = asn1_to_timestamp(cert.not_before())?;
         let not_after = asn1_to_timestamp(cert.not_after())?;
         if now >= not_after {
-            return Err(PkiError::CaExpired { what: cert_name.into(), not_after });
+            return Err(PkiError::CaExpired {
+                what: cert_name.into(),
+                not_after,
+            });
         }
         if now < not_before {
-            return Err(PkiError::CaNotYetValid { what: cert_name.into(), not_before });
+            return Err(PkiError::CaNotYetValid {
+                what: cert_name.into(),
+                not_before,
+            });
         }
-        Ok(CertificateAuthority { cert, key: key.pkey().to_owned() })
+        Ok(CertificateAuthority {
+            cert,
+            key: key.pkey().to_owned(),
+        })
     }
 
     /// A new self-signed CA, for `demo` and tests.
-    pub fn create_self_signed(common_name: &str, days: u32, kind: KeyType) -> Result<Self, PkiError> {
+    pub fn create_self_signed(
+        common_name: &str,
+        days: u32,
+        kind: KeyType,
+    ) -> Result<Self, PkiError> {
         let ssl = PkiError::ssl("creating a CA");
         let key = PrivateKey::generate(kind)?;
-        let name = Subject { common_name: common_name.into(), organizations: vec![] }.to_x509_name()?;
+        let name = Subject {
+            common_name: common_name.into(),
+            organizations: vec![],
+        }
+        .to_x509_name()?;
         let mut b = X509Builder::new().map_err(ssl)?;
         let ssl = || PkiError::ssl("creating a CA");
         b.set_version(2).map_err(ssl())?;
         let mut serial = BigNum::new().map_err(ssl())?;
-        serial.rand(127, MsbOption::MAYBE_ZERO, false).map_err(ssl())?;
+        serial
+            .rand(127, MsbOption::MAYBE_ZERO, false)
+            .map_err(ssl())?;
         let serial = serial.to_asn1_integer().map_err(ssl())?;
         b.set_serial_number(&serial).map_err(ssl())?;
         b.set_subject_name(&name).map_err(ssl())?;
         b.set_issuer_name(&name).map_err(ssl())?;
         b.set_pubkey(key.pkey()).map_err(ssl())?;
         let now = jiff::Timestamp::now().as_second();
-        let (start, end) = (Asn1Time::from_unix(now - 300).map_err(ssl())?, Asn1Time::from_unix(now + i64::from(days) * 86_400).map_err(ssl())?);
+        let (start, end) = (
+            Asn1Time::from_unix(now - 300).map_err(ssl())?,
+            Asn1Time::from_unix(now + i64::from(days) * 86_400).map_err(ssl())?,
+        );
         b.set_not_before(&start).map_err(ssl())?;
         b.set_not_after(&end).map_err(ssl())?;
-        b.append_extension(BasicConstraints::new().critical().ca().build().map_err(ssl())?).map_err(ssl())?;
-        b.append_extension(KeyUsage::new().critical().key_cert_sign().crl_sign().digital_signature().build().map_err(ssl())?).map_err(ssl())?;
-        let ski = SubjectKeyIdentifier::new().build(&b.x509v3_context(None, None)).map_err(ssl())?;
+        b.append_extension(
+            BasicConstraints::new()
+                .critical()
+                .ca()
+                .build()
+                .map_err(ssl())?,
+        )
+        .map_err(ssl())?;
+        b.append_extension(
+            KeyUsage::new()
+                .critical()
+                .key_cert_sign()
+                .crl_sign()
+                .digital_signature()
+                .build()
+                .map_err(ssl())?,
+        )
+        .map_err(ssl())?;
+        let ski = SubjectKeyIdentifier::new()
+            .build(&b.x509v3_context(None, None))
+            .map_err(ssl())?;
         b.append_extension(ski).map_err(ssl())?;
         b.sign(key.pkey(), digest_for(key.pkey())).map_err(ssl())?;
-        Ok(CertificateAuthority { cert: b.build(), key: key.pkey().to_owned() })
+        Ok(CertificateAuthority {
+            cert: b.build(),
+            key: key.pkey().to_owned(),
+        })
     }
 
     pub fn certificate_pem(&self) -> Result<Vec<u8>, PkiError> {
-        self.cert.to_pem().map_err(PkiError::ssl("encoding the CA certificate"))
+        self.cert
+            .to_pem()
+            .map_err(PkiError::ssl("encoding the CA certificate"))
     }
 
     pub fn key_pem(&self) -> Result<SecretPem, PkiError> {
@@ -114,12 +192,16 @@ impl CertificateAuthority {
 /// basicConstraints CA:TRUE. The openssl crate has no getter for it, so read OpenSSL's own
 /// rendering of the extension, which is stable across OpenSSL versions.
 pub(crate) fn is_ca(cert: &X509Ref) -> bool {
-    let Ok(text) = cert.to_text() else { return false };
+    let Ok(text) = cert.to_text() else {
+        return false;
+    };
     let text = String::from_utf8_lossy(&text);
     let mut lines = text.lines();
     while let Some(line) = lines.next() {
         if line.trim_start().starts_with("X509v3 Basic Constraints") {
-            return lines.next().is_some_and(|l| l.trim().starts_with("CA:TRUE"));
+            return lines
+                .next()
+                .is_some_and(|l| l.trim().starts_with("CA:TRUE"));
         }
     }
     false
@@ -134,21 +216,44 @@ mod tests {
     fn openssl_ca(dir: &Path, extra: &[&str]) -> (std::path::PathBuf, std::path::PathBuf) {
         let (crt, key) = (dir.join("ca.crt"), dir.join("ca.key"));
         let out = Command::new("openssl")
-            .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=test-ca", "-days", "30", "-keyout"])
+            .args([
+                "req",
+                "-x509",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-subj",
+                "/CN=test-ca",
+                "-days",
+                "30",
+                "-keyout",
+            ])
             .arg(&key)
             .arg("-out")
             .arg(&crt)
             .args(extra)
             .output()
             .unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         (crt, key)
     }
 
     #[test]
     fn loads_a_ca_made_by_openssl() {
         let dir = tempfile::tempdir().unwrap();
-        let (crt, key) = openssl_ca(dir.path(), &["-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign"]);
+        let (crt, key) = openssl_ca(
+            dir.path(),
+            &[
+                "-addext",
+                "basicConstraints=critical,CA:TRUE",
+                "-addext",
+                "keyUsage=critical,keyCertSign",
+            ],
+        );
         let ca = CertificateAuthority::load(&crt, &key, None, jiff::Timestamp::now()).unwrap();
         assert_eq!(ca.subject(), "CN=test-ca");
         assert!(format!("{ca:?}").contains("[REDACTED]"));
@@ -158,22 +263,62 @@ mod tests {
     fn refuses_what_cannot_be_an_issuer() {
         let dir = tempfile::tempdir().unwrap();
         let now = jiff::Timestamp::now();
-        let (crt, key) = openssl_ca(dir.path(), &["-addext", "basicConstraints=critical,CA:FALSE"]);
-        assert!(matches!(CertificateAuthority::load(&crt, &key, None, now), Err(PkiError::NotCa { .. })));
+        let (crt, key) = openssl_ca(
+            dir.path(),
+            &["-addext", "basicConstraints=critical,CA:FALSE"],
+        );
+        assert!(matches!(
+            CertificateAuthority::load(&crt, &key, None, now),
+            Err(PkiError::NotCa { .. })
+        ));
 
-        let (crt, key) = openssl_ca(dir.path(), &["-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,digitalSignature"]);
-        assert!(matches!(CertificateAuthority::load(&crt, &key, None, now), Err(PkiError::CannotSign { .. })));
+        let (crt, key) = openssl_ca(
+            dir.path(),
+            &[
+                "-addext",
+                "basicConstraints=critical,CA:TRUE",
+                "-addext",
+                "keyUsage=critical,digitalSignature",
+            ],
+        );
+        assert!(matches!(
+            CertificateAuthority::load(&crt, &key, None, now),
+            Err(PkiError::CannotSign { .. })
+        ));
 
-        let (crt, _) = openssl_ca(dir.path(), &["-addext", "basicConstraints=critical,CA:TRUE"]);
+        let (crt, _) = openssl_ca(
+            dir.path(),
+            &["-addext", "basicConstraints=critical,CA:TRUE"],
+        );
         let other = dir.path().join("other.key");
-        std::fs::write(&other, PrivateKey::generate(KeyType::Rsa2048).unwrap().to_pem().unwrap().as_bytes()).unwrap();
-        assert!(matches!(CertificateAuthority::load(&crt, &other, None, now), Err(PkiError::KeyMismatch { .. })));
+        std::fs::write(
+            &other,
+            PrivateKey::generate(KeyType::Rsa2048)
+                .unwrap()
+                .to_pem()
+                .unwrap()
+                .as_bytes(),
+        )
+        .unwrap();
+        assert!(matches!(
+            CertificateAuthority::load(&crt, &other, None, now),
+            Err(PkiError::KeyMismatch { .. })
+        ));
 
-        let (crt, key) = openssl_ca(dir.path(), &["-addext", "basicConstraints=critical,CA:TRUE"]);
+        let (crt, key) = openssl_ca(
+            dir.path(),
+            &["-addext", "basicConstraints=critical,CA:TRUE"],
+        );
         let later = now + jiff::SignedDuration::from_hours(24 * 31);
-        assert!(matches!(CertificateAuthority::load(&crt, &key, None, later), Err(PkiError::CaExpired { .. })));
+        assert!(matches!(
+            CertificateAuthority::load(&crt, &key, None, later),
+            Err(PkiError::CaExpired { .. })
+        ));
         let earlier = now - jiff::SignedDuration::from_hours(1);
-        assert!(matches!(CertificateAuthority::load(&crt, &key, None, earlier), Err(PkiError::CaNotYetValid { .. })));
+        assert!(matches!(
+            CertificateAuthority::load(&crt, &key, None, earlier),
+            Err(PkiError::CaNotYetValid { .. })
+        ));
 
         let missing = dir.path().join("missing.crt");
         let err = CertificateAuthority::load(&missing, &key, None, now).unwrap_err();
@@ -188,8 +333,17 @@ mod tests {
             let (crt, key) = (dir.path().join("ca.crt"), dir.path().join("ca.key"));
             std::fs::write(&crt, ca.certificate_pem().unwrap()).unwrap();
             std::fs::write(&key, ca.key_pem().unwrap().as_bytes()).unwrap();
-            let out = Command::new("openssl").args(["verify", "-CAfile"]).arg(&crt).arg(&crt).output().unwrap();
-            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+            let out = Command::new("openssl")
+                .args(["verify", "-CAfile"])
+                .arg(&crt)
+                .arg(&crt)
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
             CertificateAuthority::load(&crt, &key, None, jiff::Timestamp::now()).unwrap();
         }
     }

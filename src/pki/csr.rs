@@ -21,9 +21,11 @@ impl Subject {
         let mut name = X509NameBuilder::new().map_err(ssl)?;
         // O before CN: the order of kubeadm's own client certificates. Kubernetes reads either.
         for org in &self.organizations {
-            name.append_entry_by_nid(Nid::ORGANIZATIONNAME, org).map_err(PkiError::ssl("adding a group"))?;
+            name.append_entry_by_nid(Nid::ORGANIZATIONNAME, org)
+                .map_err(PkiError::ssl("adding a group"))?;
         }
-        name.append_entry_by_nid(Nid::COMMONNAME, &self.common_name).map_err(PkiError::ssl("adding the user name"))?;
+        name.append_entry_by_nid(Nid::COMMONNAME, &self.common_name)
+            .map_err(PkiError::ssl("adding the user name"))?;
         Ok(name.build())
     }
 
@@ -54,12 +56,18 @@ pub fn build_csr(key: &PrivateKey, subject: &Subject) -> Result<Vec<u8>, PkiErro
     let ssl = PkiError::ssl("building the certificate signing request");
     let pkey: &PKeyRef<Private> = key.pkey();
     let mut req = X509ReqBuilder::new().map_err(ssl)?;
-    req.set_version(0).map_err(PkiError::ssl("building the CSR"))?;
+    req.set_version(0)
+        .map_err(PkiError::ssl("building the CSR"))?;
     let name = subject.to_x509_name()?;
-    req.set_subject_name(&name).map_err(PkiError::ssl("building the CSR"))?;
-    req.set_pubkey(pkey).map_err(PkiError::ssl("building the CSR"))?;
-    req.sign(pkey, digest_for(pkey)).map_err(PkiError::ssl("signing the CSR"))?;
-    req.build().to_pem().map_err(PkiError::ssl("encoding the CSR"))
+    req.set_subject_name(&name)
+        .map_err(PkiError::ssl("building the CSR"))?;
+    req.set_pubkey(pkey)
+        .map_err(PkiError::ssl("building the CSR"))?;
+    req.sign(pkey, digest_for(pkey))
+        .map_err(PkiError::ssl("signing the CSR"))?;
+    req.build()
+        .to_pem()
+        .map_err(PkiError::ssl("encoding the CSR"))
 }
 
 /// A parsed and verified CSR.
@@ -72,14 +80,21 @@ pub struct ParsedCsr {
 
 /// Parse a PEM CSR and check its self-signature: the requester holds the key it names.
 pub fn parse_csr_pem(pem: &[u8]) -> Result<ParsedCsr, PkiError> {
-    let req = X509Req::from_pem(pem).map_err(|source| PkiError::BadCsr { what: "the request".into(), source })?;
-    let public = req.public_key().map_err(PkiError::ssl("reading the CSR's public key"))?;
+    let req = X509Req::from_pem(pem).map_err(|source| PkiError::BadCsr {
+        what: "the request".into(),
+        source,
+    })?;
+    let public = req
+        .public_key()
+        .map_err(PkiError::ssl("reading the CSR's public key"))?;
     if !req.verify(&public).unwrap_or(false) {
         return Err(PkiError::CsrSignature);
     }
     Ok(ParsedCsr {
         subject: Subject::from_x509_name(req.subject_name()),
-        public_key_der: public.public_key_to_der().map_err(PkiError::ssl("encoding the CSR's public key"))?,
+        public_key_der: public
+            .public_key_to_der()
+            .map_err(PkiError::ssl("encoding the CSR's public key"))?,
         req,
     })
 }
@@ -92,7 +107,10 @@ mod tests {
     use crate::pki::KeyType;
 
     fn subject() -> Subject {
-        Subject { common_name: "john".into(), organizations: vec!["dev1".into(), "qa".into()] }
+        Subject {
+            common_name: "john".into(),
+            organizations: vec!["dev1".into(), "qa".into()],
+        }
     }
 
     #[test]
@@ -103,8 +121,16 @@ mod tests {
             let dir = tempfile::tempdir().unwrap();
             let path = dir.path().join("john.csr");
             std::fs::write(&path, &pem).unwrap();
-            let out = Command::new("openssl").args(["req", "-verify", "-noout", "-subject", "-in"]).arg(&path).output().unwrap();
-            assert!(out.status.success(), "{kind}: {}", String::from_utf8_lossy(&out.stderr));
+            let out = Command::new("openssl")
+                .args(["req", "-verify", "-noout", "-subject", "-in"])
+                .arg(&path)
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "{kind}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
             let text = String::from_utf8_lossy(&out.stdout);
             assert!(text.contains("O = dev1, O = qa, CN = john"), "{text}");
 
@@ -127,7 +153,18 @@ mod tests {
             .unwrap();
         assert!(out.status.success());
         let parsed = parse_csr_pem(&std::fs::read(&path).unwrap()).unwrap();
-        assert_eq!(parsed.subject, Subject { common_name: "jane".into(), organizations: vec!["ops".into()] });
-        assert!(matches!(parse_csr_pem(b"-----BEGIN CERTIFICATE REQUEST-----\nAAAA\n-----END CERTIFICATE REQUEST-----\n"), Err(PkiError::BadCsr { .. })));
+        assert_eq!(
+            parsed.subject,
+            Subject {
+                common_name: "jane".into(),
+                organizations: vec!["ops".into()]
+            }
+        );
+        assert!(matches!(
+            parse_csr_pem(
+                b"-----BEGIN CERTIFICATE REQUEST-----\nAAAA\n-----END CERTIFICATE REQUEST-----\n"
+            ),
+            Err(PkiError::BadCsr { .. })
+        ));
     }
 }

@@ -5,35 +5,69 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum PkiError {
     #[error("cannot read {path}")]
-    Read { path: PathBuf, source: std::io::Error },
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("cannot write {path}")]
-    Write { path: PathBuf, source: std::io::Error },
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("{what} is not a PEM private key (PKCS#8, PKCS#1 or SEC1)")]
-    BadKey { what: String, source: openssl::error::ErrorStack },
-    #[error("{what} is encrypted: set CERTUSER_CA_KEY_PASSPHRASE to its passphrase, or decrypt it with `openssl pkey -in KEY -out PLAIN.key`")]
+    BadKey {
+        what: String,
+        source: openssl::error::ErrorStack,
+    },
+    #[error(
+        "{what} is encrypted: set CERTUSER_CA_KEY_PASSPHRASE to its passphrase, or decrypt it with `openssl pkey -in KEY -out PLAIN.key`"
+    )]
     EncryptedKey { what: String },
-    #[error("{what} is encrypted and the passphrase in CERTUSER_CA_KEY_PASSPHRASE does not open it")]
+    #[error(
+        "{what} is encrypted and the passphrase in CERTUSER_CA_KEY_PASSPHRASE does not open it"
+    )]
     WrongPassphrase { what: String },
     #[error("{what} is not a PEM certificate")]
-    BadCertificate { what: String, source: openssl::error::ErrorStack },
+    BadCertificate {
+        what: String,
+        source: openssl::error::ErrorStack,
+    },
     #[error("{what} is not a PEM certificate signing request")]
-    BadCsr { what: String, source: openssl::error::ErrorStack },
-    #[error("the certificate signing request's signature does not verify: it was not made with the key it carries")]
+    BadCsr {
+        what: String,
+        source: openssl::error::ErrorStack,
+    },
+    #[error(
+        "the certificate signing request's signature does not verify: it was not made with the key it carries"
+    )]
     CsrSignature,
-    #[error("{what} is not a CA certificate (basicConstraints CA:TRUE is missing): sign with the cluster's CA, e.g. /etc/kubernetes/pki/ca.crt")]
+    #[error(
+        "{what} is not a CA certificate (basicConstraints CA:TRUE is missing): sign with the cluster's CA, e.g. /etc/kubernetes/pki/ca.crt"
+    )]
     NotCa { what: String },
     #[error("{what} may not sign certificates (its keyUsage lacks keyCertSign)")]
     CannotSign { what: String },
     #[error("the CA key {key} does not match the CA certificate {cert}")]
     KeyMismatch { cert: String, key: String },
     #[error("the CA certificate {what} expired on {not_after}: renew the cluster CA first")]
-    CaExpired { what: String, not_after: jiff::Timestamp },
-    #[error("the CA certificate {what} is not valid before {not_before}: check this machine's clock")]
-    CaNotYetValid { what: String, not_before: jiff::Timestamp },
+    CaExpired {
+        what: String,
+        not_after: jiff::Timestamp,
+    },
+    #[error(
+        "the CA certificate {what} is not valid before {not_before}: check this machine's clock"
+    )]
+    CaNotYetValid {
+        what: String,
+        not_before: jiff::Timestamp,
+    },
     #[error("the requested validity is out of range")]
     Validity,
     #[error("OpenSSL failed while {doing}")]
-    OpenSsl { doing: &'static str, source: openssl::error::ErrorStack },
+    OpenSsl {
+        doing: &'static str,
+        source: openssl::error::ErrorStack,
+    },
 }
 
 impl PkiError {

@@ -36,7 +36,10 @@ pub struct CertInfo {
 
 /// The first certificate of a PEM file.
 pub fn parse_certificate_pem(pem: &[u8], what: &str) -> Result<X509, PkiError> {
-    X509::from_pem(pem).map_err(|source| PkiError::BadCertificate { what: what.into(), source })
+    X509::from_pem(pem).map_err(|source| PkiError::BadCertificate {
+        what: what.into(),
+        source,
+    })
 }
 
 pub fn inspect_certificate(cert: &X509Ref) -> Result<CertInfo, PkiError> {
@@ -50,16 +53,33 @@ pub fn inspect_certificate(cert: &X509Ref) -> Result<CertInfo, PkiError> {
         common_name: Some(subject.common_name).filter(|c| !c.is_empty()),
         groups: subject.organizations,
         issuer: one_line_name(cert.issuer_name()),
-        serial: cert.serial_number().to_bn().and_then(|b| b.to_hex_str().map(|s| s.to_lowercase())).map_err(ssl())?,
+        serial: cert
+            .serial_number()
+            .to_bn()
+            .and_then(|b| b.to_hex_str().map(|s| s.to_lowercase()))
+            .map_err(ssl())?,
         not_before: asn1_to_timestamp(cert.not_before())?,
         not_after: asn1_to_timestamp(cert.not_after())?,
         key: super::key::describe(&public),
-        signature_algorithm: cert.signature_algorithm().object().nid().long_name().unwrap_or("unknown").to_string(),
-        sha256_fingerprint: fingerprint.iter().map(|b| format!("{b:02X}")).collect::<Vec<_>>().join(":"),
+        signature_algorithm: cert
+            .signature_algorithm()
+            .object()
+            .nid()
+            .long_name()
+            .unwrap_or("unknown")
+            .to_string(),
+        sha256_fingerprint: fingerprint
+            .iter()
+            .map(|b| format!("{b:02X}"))
+            .collect::<Vec<_>>()
+            .join(":"),
         key_usage: key_usage_names(cert.key_usage()),
         extended_key_usage: extended_key_usage_names(cert.extended_key_usage()),
         is_ca: super::ca::is_ca(cert),
-        public_key_der_sha256: openssl::sha::sha256(&spki).iter().map(|b| format!("{b:02x}")).collect(),
+        public_key_der_sha256: openssl::sha::sha256(&spki)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect(),
     })
 }
 
@@ -67,7 +87,8 @@ pub fn inspect_certificate(cert: &X509Ref) -> Result<CertInfo, PkiError> {
 pub fn asn1_to_timestamp(t: &Asn1TimeRef) -> Result<jiff::Timestamp, PkiError> {
     let epoch = Asn1Time::from_unix(0).map_err(PkiError::ssl("reading a date"))?;
     let diff = epoch.diff(t).map_err(PkiError::ssl("reading a date"))?;
-    jiff::Timestamp::from_second(i64::from(diff.days) * 86_400 + i64::from(diff.secs)).map_err(|_| PkiError::Validity)
+    jiff::Timestamp::from_second(i64::from(diff.days) * 86_400 + i64::from(diff.secs))
+        .map_err(|_| PkiError::Validity)
 }
 
 /// `CN=kubernetes` or `O=dev1, CN=john`: the RFC 4514 short names, in certificate order.
@@ -92,7 +113,9 @@ pub(crate) fn one_line_name(name: &X509NameRef) -> String {
 }
 
 fn key_usage_names(usage: Option<X509KeyUsage>) -> Vec<String> {
-    let Some(usage) = usage else { return Vec::new() };
+    let Some(usage) = usage else {
+        return Vec::new();
+    };
     [
         (X509KeyUsage::DIGITAL_SIGNATURE, "digitalSignature"),
         (X509KeyUsage::NON_REPUDIATION, "nonRepudiation"),
@@ -109,7 +132,9 @@ fn key_usage_names(usage: Option<X509KeyUsage>) -> Vec<String> {
 }
 
 fn extended_key_usage_names(usage: Option<X509ExtendedKeyUsage>) -> Vec<String> {
-    let Some(usage) = usage else { return Vec::new() };
+    let Some(usage) = usage else {
+        return Vec::new();
+    };
     [
         (X509ExtendedKeyUsage::SSL_CLIENT, "clientAuth"),
         (X509ExtendedKeyUsage::SSL_SERVER, "serverAuth"),
@@ -135,12 +160,37 @@ mod tests {
     fn agrees_with_openssl_on_a_certificate_openssl_made() {
         let dir = tempfile::tempdir().unwrap();
         let out = Command::new("openssl")
-            .args(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-384", "-nodes", "-keyout", "k.pem", "-out", "c.pem"])
-            .args(["-subj", "/CN=jane/O=ops/O=sre", "-days", "10", "-addext", "extendedKeyUsage=clientAuth,serverAuth", "-addext", "keyUsage=digitalSignature"])
+            .args([
+                "req",
+                "-x509",
+                "-newkey",
+                "ec",
+                "-pkeyopt",
+                "ec_paramgen_curve:P-384",
+                "-nodes",
+                "-keyout",
+                "k.pem",
+                "-out",
+                "c.pem",
+            ])
+            .args([
+                "-subj",
+                "/CN=jane/O=ops/O=sre",
+                "-days",
+                "10",
+                "-addext",
+                "extendedKeyUsage=clientAuth,serverAuth",
+                "-addext",
+                "keyUsage=digitalSignature",
+            ])
             .current_dir(dir.path())
             .output()
             .unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let pem = std::fs::read(dir.path().join("c.pem")).unwrap();
         let info = inspect_certificate(&parse_certificate_pem(&pem, "c.pem").unwrap()).unwrap();
         assert_eq!(info.common_name.as_deref(), Some("jane"));
@@ -149,15 +199,39 @@ mod tests {
         assert_eq!(info.extended_key_usage, ["clientAuth", "serverAuth"]);
         assert_eq!(info.key_usage, ["digitalSignature"]);
         let openssl = |flag: &str| {
-            let o = Command::new("openssl").args(["x509", "-noout", flag, "-in", "c.pem"]).current_dir(dir.path()).output().unwrap();
+            let o = Command::new("openssl")
+                .args(["x509", "-noout", flag, "-in", "c.pem"])
+                .current_dir(dir.path())
+                .output()
+                .unwrap();
             String::from_utf8_lossy(&o.stdout).trim().to_string()
         };
-        assert!(openssl("-fingerprint").ends_with(&info.sha256_fingerprint) || openssl("-fingerprint").contains("SHA1"), "default digest differs");
-        let fp = Command::new("openssl").args(["x509", "-noout", "-fingerprint", "-sha256", "-in", "c.pem"]).current_dir(dir.path()).output().unwrap();
-        assert!(String::from_utf8_lossy(&fp.stdout).trim().ends_with(&info.sha256_fingerprint));
-        assert_eq!(openssl("-serial").trim_start_matches("serial=").to_lowercase(), info.serial);
+        assert!(
+            openssl("-fingerprint").ends_with(&info.sha256_fingerprint)
+                || openssl("-fingerprint").contains("SHA1"),
+            "default digest differs"
+        );
+        let fp = Command::new("openssl")
+            .args(["x509", "-noout", "-fingerprint", "-sha256", "-in", "c.pem"])
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        assert!(
+            String::from_utf8_lossy(&fp.stdout)
+                .trim()
+                .ends_with(&info.sha256_fingerprint)
+        );
+        assert_eq!(
+            openssl("-serial")
+                .trim_start_matches("serial=")
+                .to_lowercase(),
+            info.serial
+        );
         let days = (info.not_after.as_second() - info.not_before.as_second()) / 86_400;
         assert_eq!(days, 10);
-        assert!(matches!(parse_certificate_pem(b"nope", "x.crt"), Err(PkiError::BadCertificate { .. })));
+        assert!(matches!(
+            parse_certificate_pem(b"nope", "x.crt"),
+            Err(PkiError::BadCertificate { .. })
+        ));
     }
 }

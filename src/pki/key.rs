@@ -63,10 +63,13 @@ impl std::str::FromStr for KeyType {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        KeyType::ALL.into_iter().find(|k| k.name() == s).ok_or_else(|| {
-            let names: Vec<&str> = KeyType::ALL.iter().map(|k| k.name()).collect();
-            format!("unknown key type {s:?}: use one of {}", names.join(", "))
-        })
+        KeyType::ALL
+            .into_iter()
+            .find(|k| k.name() == s)
+            .ok_or_else(|| {
+                let names: Vec<&str> = KeyType::ALL.iter().map(|k| k.name()).collect();
+                format!("unknown key type {s:?}: use one of {}", names.join(", "))
+            })
     }
 }
 
@@ -97,14 +100,21 @@ impl PrivateKey {
     /// without one we fail instead of letting OpenSSL prompt on the terminal.
     pub fn from_pem(pem: &[u8], what: &str, passphrase: Option<&[u8]>) -> Result<Self, PkiError> {
         let text = String::from_utf8_lossy(pem);
-        let encrypted = text.contains("ENCRYPTED PRIVATE KEY") || text.contains("Proc-Type: 4,ENCRYPTED");
+        let encrypted =
+            text.contains("ENCRYPTED PRIVATE KEY") || text.contains("Proc-Type: 4,ENCRYPTED");
         let key = match (encrypted, passphrase) {
             (true, None) => return Err(PkiError::EncryptedKey { what: what.into() }),
             (true, Some(pass)) => PKey::private_key_from_pem_passphrase(pem, pass)
                 .map_err(|_| PkiError::WrongPassphrase { what: what.into() })?,
             // A callback that offers no passphrase: OpenSSL's default would read the terminal.
-            (false, _) => PKey::private_key_from_pem_callback(pem, |_| Ok(0))
-                .map_err(|source| PkiError::BadKey { what: what.into(), source })?,
+            (false, _) => {
+                PKey::private_key_from_pem_callback(pem, |_| Ok(0)).map_err(|source| {
+                    PkiError::BadKey {
+                        what: what.into(),
+                        source,
+                    }
+                })?
+            }
         };
         Ok(PrivateKey(key))
     }
@@ -115,12 +125,17 @@ impl PrivateKey {
 
     /// PKCS#8 PEM, which openssl, kubectl and client-go all read.
     pub fn to_pem(&self) -> Result<SecretPem, PkiError> {
-        self.0.private_key_to_pem_pkcs8().map(SecretPem).map_err(PkiError::ssl("encoding a key"))
+        self.0
+            .private_key_to_pem_pkcs8()
+            .map(SecretPem)
+            .map_err(PkiError::ssl("encoding a key"))
     }
 
     /// The SubjectPublicKeyInfo in DER: what a CSR or certificate must carry to be ours.
     pub fn public_key_der(&self) -> Result<Vec<u8>, PkiError> {
-        self.0.public_key_to_der().map_err(PkiError::ssl("encoding a public key"))
+        self.0
+            .public_key_to_der()
+            .map_err(PkiError::ssl("encoding a public key"))
     }
 
     pub fn describe(&self) -> String {
@@ -192,18 +207,32 @@ pub fn write_public_file(path: &Path, bytes: &[u8]) -> Result<(), PkiError> {
 }
 
 fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> Result<(), PkiError> {
-    let err = |source| PkiError::Write { path: path.to_path_buf(), source };
+    let err = |source| PkiError::Write {
+        path: path.to_path_buf(),
+        source,
+    };
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => std::path::PathBuf::from("."),
     };
     if !dir.exists() {
-        fs::DirBuilder::new().recursive(true).mode(0o700).create(&dir).map_err(err)?;
+        fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(&dir)
+            .map_err(err)?;
     }
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
     let result = (|| {
-        let mut file = OpenOptions::new().write(true).create_new(true).mode(mode).open(&tmp)?;
+        let mut file = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(mode)
+            .open(&tmp)?;
         file.write_all(bytes)?;
         file.sync_all()?;
         fs::rename(&tmp, path)?;
@@ -239,14 +268,31 @@ mod tests {
             let pem = key.to_pem().unwrap();
             let path = dir.path().join(format!("{kind}.key"));
             write_private_key(&path, &pem).unwrap();
-            let out = Command::new("openssl").args(["pkey", "-noout", "-in"]).arg(&path).output().unwrap();
-            assert!(out.status.success(), "{kind}: {}", String::from_utf8_lossy(&out.stderr));
+            let out = Command::new("openssl")
+                .args(["pkey", "-noout", "-in"])
+                .arg(&path)
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "{kind}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
             let back = PrivateKey::from_pem(pem.as_bytes(), "test", None).unwrap();
-            assert_eq!(back.public_key_der().unwrap(), key.public_key_der().unwrap());
+            assert_eq!(
+                back.public_key_der().unwrap(),
+                key.public_key_der().unwrap()
+            );
             assert_eq!(back.describe(), key.describe());
         }
-        assert_eq!(PrivateKey::generate(KeyType::EcdsaP384).unwrap().describe(), "ECDSA P-384");
-        assert_eq!(PrivateKey::generate(KeyType::Rsa2048).unwrap().describe(), "RSA 2048");
+        assert_eq!(
+            PrivateKey::generate(KeyType::EcdsaP384).unwrap().describe(),
+            "ECDSA P-384"
+        );
+        assert_eq!(
+            PrivateKey::generate(KeyType::Rsa2048).unwrap().describe(),
+            "RSA 2048"
+        );
     }
 
     #[test]
@@ -254,36 +300,68 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let make = |name: &str, args: &[&str]| {
             let path = dir.path().join(name);
-            let out = Command::new("openssl").arg(args[0]).arg("-out").arg(&path).args(&args[1..]).output().unwrap();
-            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+            let out = Command::new("openssl")
+                .arg(args[0])
+                .arg("-out")
+                .arg(&path)
+                .args(&args[1..])
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
             fs::read(path).unwrap()
         };
         let pkcs1 = make("pkcs1.key", &["genrsa", "-traditional", "2048"]);
         assert!(String::from_utf8_lossy(&pkcs1).contains("BEGIN RSA PRIVATE KEY"));
-        let sec1 = make("sec1.key", &["ecparam", "-name", "prime256v1", "-genkey", "-noout"]);
+        let sec1 = make(
+            "sec1.key",
+            &["ecparam", "-name", "prime256v1", "-genkey", "-noout"],
+        );
         assert!(String::from_utf8_lossy(&sec1).contains("BEGIN EC PRIVATE KEY"));
         let pkcs8 = make("pkcs8.key", &["genpkey", "-algorithm", "ed25519"]);
         for pem in [&pkcs1, &sec1, &pkcs8] {
             PrivateKey::from_pem(pem, "test", None).unwrap();
         }
-        let encrypted = make("enc.key", &["genrsa", "-aes256", "-passout", "pass:s3cret", "2048"]);
-        assert!(matches!(PrivateKey::from_pem(&encrypted, "ca.key", None), Err(PkiError::EncryptedKey { .. })));
-        assert!(matches!(PrivateKey::from_pem(&encrypted, "ca.key", Some(b"wrong")), Err(PkiError::WrongPassphrase { .. })));
+        let encrypted = make(
+            "enc.key",
+            &["genrsa", "-aes256", "-passout", "pass:s3cret", "2048"],
+        );
+        assert!(matches!(
+            PrivateKey::from_pem(&encrypted, "ca.key", None),
+            Err(PkiError::EncryptedKey { .. })
+        ));
+        assert!(matches!(
+            PrivateKey::from_pem(&encrypted, "ca.key", Some(b"wrong")),
+            Err(PkiError::WrongPassphrase { .. })
+        ));
         PrivateKey::from_pem(&encrypted, "ca.key", Some(b"s3cret")).unwrap();
-        assert!(matches!(PrivateKey::from_pem(b"junk", "x", None), Err(PkiError::BadKey { .. })));
+        assert!(matches!(
+            PrivateKey::from_pem(b"junk", "x", None),
+            Err(PkiError::BadKey { .. })
+        ));
     }
 
     #[test]
     fn key_files_are_private_from_the_start_and_folders_0700() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("a/b/john.key");
-        let pem = PrivateKey::generate(KeyType::EcdsaP256).unwrap().to_pem().unwrap();
+        let pem = PrivateKey::generate(KeyType::EcdsaP256)
+            .unwrap()
+            .to_pem()
+            .unwrap();
         write_private_key(&path, &pem).unwrap();
         let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode(&path), 0o600);
         assert_eq!(mode(&dir.path().join("a")), 0o700);
         assert_eq!(mode(&dir.path().join("a/b")), 0o700);
-        assert_eq!(fs::read_dir(dir.path().join("a/b")).unwrap().count(), 1, "no temp file left");
+        assert_eq!(
+            fs::read_dir(dir.path().join("a/b")).unwrap().count(),
+            1,
+            "no temp file left"
+        );
         assert_eq!(format!("{pem:?}"), "SecretPem([REDACTED])");
         let key = PrivateKey::generate(KeyType::Ed25519).unwrap();
         assert_eq!(format!("{key:?}"), "PrivateKey([REDACTED])");

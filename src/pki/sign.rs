@@ -8,7 +8,9 @@ use openssl::asn1::Asn1Time;
 use openssl::bn::{BigNum, MsbOption};
 use openssl::pkey::PKey;
 use openssl::x509::X509Builder;
-use openssl::x509::extension::{AuthorityKeyIdentifier, BasicConstraints, ExtendedKeyUsage, KeyUsage, SubjectKeyIdentifier};
+use openssl::x509::extension::{
+    AuthorityKeyIdentifier, BasicConstraints, ExtendedKeyUsage, KeyUsage, SubjectKeyIdentifier,
+};
 
 use super::csr::digest_for;
 use super::{CertificateAuthority, PkiError, Subject};
@@ -34,9 +36,16 @@ pub fn sign_client_certificate(
     let ssl = || PkiError::ssl("signing the certificate");
     let public = PKey::public_key_from_der(public_key_der).map_err(ssl())?;
     let seconds = i64::try_from(validity.as_secs()).map_err(|_| PkiError::Validity)?;
-    let wanted = now.as_second().checked_add(seconds).ok_or(PkiError::Validity)?;
+    let wanted = now
+        .as_second()
+        .checked_add(seconds)
+        .ok_or(PkiError::Validity)?;
     let ca_end = ca.not_after().as_second();
-    let (end, clamped) = if wanted > ca_end { (ca_end, true) } else { (wanted, false) };
+    let (end, clamped) = if wanted > ca_end {
+        (ca_end, true)
+    } else {
+        (wanted, false)
+    };
 
     let mut b = X509Builder::new().map_err(ssl())?;
     b.set_version(2).map_err(ssl())?;
@@ -44,24 +53,38 @@ pub fn sign_client_certificate(
     b.set_serial_number(&serial).map_err(ssl())?;
     let name = subject.to_x509_name()?;
     b.set_subject_name(&name).map_err(ssl())?;
-    b.set_issuer_name(ca.certificate().subject_name()).map_err(ssl())?;
+    b.set_issuer_name(ca.certificate().subject_name())
+        .map_err(ssl())?;
     b.set_pubkey(&public).map_err(ssl())?;
     let start = Asn1Time::from_unix(now.as_second() - BACKDATE_SECONDS).map_err(ssl())?;
     let finish = Asn1Time::from_unix(end).map_err(ssl())?;
     b.set_not_before(&start).map_err(ssl())?;
     b.set_not_after(&finish).map_err(ssl())?;
 
-    b.append_extension(BasicConstraints::new().critical().build().map_err(ssl())?).map_err(ssl())?;
+    b.append_extension(BasicConstraints::new().critical().build().map_err(ssl())?)
+        .map_err(ssl())?;
     let mut usage = KeyUsage::new();
     usage.critical().digital_signature();
     if rsa {
         usage.key_encipherment();
     }
-    b.append_extension(usage.build().map_err(ssl())?).map_err(ssl())?;
-    b.append_extension(ExtendedKeyUsage::new().client_auth().build().map_err(ssl())?).map_err(ssl())?;
-    let ski = SubjectKeyIdentifier::new().build(&b.x509v3_context(Some(ca.certificate()), None)).map_err(ssl())?;
+    b.append_extension(usage.build().map_err(ssl())?)
+        .map_err(ssl())?;
+    b.append_extension(
+        ExtendedKeyUsage::new()
+            .client_auth()
+            .build()
+            .map_err(ssl())?,
+    )
+    .map_err(ssl())?;
+    let ski = SubjectKeyIdentifier::new()
+        .build(&b.x509v3_context(Some(ca.certificate()), None))
+        .map_err(ssl())?;
     b.append_extension(ski).map_err(ssl())?;
-    let aki = AuthorityKeyIdentifier::new().keyid(false).build(&b.x509v3_context(Some(ca.certificate()), None)).map_err(ssl())?;
+    let aki = AuthorityKeyIdentifier::new()
+        .keyid(false)
+        .build(&b.x509v3_context(Some(ca.certificate()), None))
+        .map_err(ssl())?;
     b.append_extension(aki).map_err(ssl())?;
 
     b.sign(ca.key(), digest_for(ca.key())).map_err(ssl())?;
@@ -78,7 +101,9 @@ fn random_serial() -> Result<BigNum, PkiError> {
     let ssl = || PkiError::ssl("making a serial number");
     let mut serial = BigNum::new().map_err(ssl())?;
     loop {
-        serial.rand(128, MsbOption::MAYBE_ZERO, false).map_err(ssl())?;
+        serial
+            .rand(128, MsbOption::MAYBE_ZERO, false)
+            .map_err(ssl())?;
         if serial.num_bits() > 0 {
             return Ok(serial);
         }
@@ -93,25 +118,76 @@ mod tests {
     use crate::pki::{KeyType, PrivateKey, parse_csr_pem};
 
     fn run(args: &[&str], dir: &std::path::Path) -> String {
-        let out = Command::new("openssl").args(args).current_dir(dir).output().unwrap();
-        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        let out = Command::new("openssl")
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
     #[test]
     fn openssl_verifies_a_client_only_certificate() {
         let dir = tempfile::tempdir().unwrap();
-        let ca = CertificateAuthority::create_self_signed("kubernetes", 365, KeyType::EcdsaP256).unwrap();
+        let ca = CertificateAuthority::create_self_signed("kubernetes", 365, KeyType::EcdsaP256)
+            .unwrap();
         std::fs::write(dir.path().join("ca.crt"), ca.certificate_pem().unwrap()).unwrap();
         let key = PrivateKey::generate(KeyType::Rsa2048).unwrap();
-        let subject = Subject { common_name: "john".into(), organizations: vec!["dev1".into()] };
+        let subject = Subject {
+            common_name: "john".into(),
+            organizations: vec!["dev1".into()],
+        };
         let now = jiff::Timestamp::now();
-        let issued = sign_client_certificate(&ca, &subject, &key.public_key_der().unwrap(), true, Duration::from_secs(30 * 86_400), now).unwrap();
+        let issued = sign_client_certificate(
+            &ca,
+            &subject,
+            &key.public_key_der().unwrap(),
+            true,
+            Duration::from_secs(30 * 86_400),
+            now,
+        )
+        .unwrap();
         assert!(!issued.clamped);
         std::fs::write(dir.path().join("john.crt"), &issued.certificate_pem).unwrap();
-        assert!(run(&["verify", "-purpose", "sslclient", "-CAfile", "ca.crt", "john.crt"], dir.path()).contains("john.crt: OK"));
-        let text = run(&["x509", "-in", "john.crt", "-noout", "-subject", "-ext", "basicConstraints,keyUsage,extendedKeyUsage,subjectKeyIdentifier,authorityKeyIdentifier"], dir.path());
-        for want in ["O = dev1, CN = john", "CA:FALSE", "Digital Signature, Key Encipherment", "TLS Web Client Authentication", "Subject Key Identifier", "Authority Key Identifier"] {
+        assert!(
+            run(
+                &[
+                    "verify",
+                    "-purpose",
+                    "sslclient",
+                    "-CAfile",
+                    "ca.crt",
+                    "john.crt"
+                ],
+                dir.path()
+            )
+            .contains("john.crt: OK")
+        );
+        let text = run(
+            &[
+                "x509",
+                "-in",
+                "john.crt",
+                "-noout",
+                "-subject",
+                "-ext",
+                "basicConstraints,keyUsage,extendedKeyUsage,subjectKeyIdentifier,authorityKeyIdentifier",
+            ],
+            dir.path(),
+        );
+        for want in [
+            "O = dev1, CN = john",
+            "CA:FALSE",
+            "Digital Signature, Key Encipherment",
+            "TLS Web Client Authentication",
+            "Subject Key Identifier",
+            "Authority Key Identifier",
+        ] {
             assert!(text.contains(want), "missing {want}:\n{text}");
         }
         assert!(!text.contains("Server"), "{text}");
@@ -120,30 +196,106 @@ mod tests {
     #[test]
     fn the_policy_ignores_extensions_a_csr_asks_for() {
         let dir = tempfile::tempdir().unwrap();
-        run(&["req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "evil.key", "-subj", "/CN=evil/O=system:masters",
-              "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "extendedKeyUsage=serverAuth,clientAuth", "-addext", "keyUsage=keyCertSign", "-out", "evil.csr"], dir.path());
+        run(
+            &[
+                "req",
+                "-new",
+                "-newkey",
+                "ec",
+                "-pkeyopt",
+                "ec_paramgen_curve:P-256",
+                "-nodes",
+                "-keyout",
+                "evil.key",
+                "-subj",
+                "/CN=evil/O=system:masters",
+                "-addext",
+                "basicConstraints=critical,CA:TRUE",
+                "-addext",
+                "extendedKeyUsage=serverAuth,clientAuth",
+                "-addext",
+                "keyUsage=keyCertSign",
+                "-out",
+                "evil.csr",
+            ],
+            dir.path(),
+        );
         let csr = parse_csr_pem(&std::fs::read(dir.path().join("evil.csr")).unwrap()).unwrap();
-        let ca = CertificateAuthority::create_self_signed("kubernetes", 365, KeyType::EcdsaP256).unwrap();
-        let issued = sign_client_certificate(&ca, &csr.subject, &csr.public_key_der, false, Duration::from_secs(86_400), jiff::Timestamp::now()).unwrap();
+        let ca = CertificateAuthority::create_self_signed("kubernetes", 365, KeyType::EcdsaP256)
+            .unwrap();
+        let issued = sign_client_certificate(
+            &ca,
+            &csr.subject,
+            &csr.public_key_der,
+            false,
+            Duration::from_secs(86_400),
+            jiff::Timestamp::now(),
+        )
+        .unwrap();
         std::fs::write(dir.path().join("evil.crt"), &issued.certificate_pem).unwrap();
-        let text = run(&["x509", "-in", "evil.crt", "-noout", "-ext", "basicConstraints,keyUsage,extendedKeyUsage"], dir.path());
-        assert!(text.contains("CA:FALSE") && !text.contains("CA:TRUE"), "{text}");
-        assert!(!text.contains("Server") && !text.contains("Certificate Sign"), "{text}");
-        assert!(!text.contains("Key Encipherment"), "EC keys do not encipher: {text}");
+        let text = run(
+            &[
+                "x509",
+                "-in",
+                "evil.crt",
+                "-noout",
+                "-ext",
+                "basicConstraints,keyUsage,extendedKeyUsage",
+            ],
+            dir.path(),
+        );
+        assert!(
+            text.contains("CA:FALSE") && !text.contains("CA:TRUE"),
+            "{text}"
+        );
+        assert!(
+            !text.contains("Server") && !text.contains("Certificate Sign"),
+            "{text}"
+        );
+        assert!(
+            !text.contains("Key Encipherment"),
+            "EC keys do not encipher: {text}"
+        );
     }
 
     #[test]
     fn never_outlives_the_ca_and_serials_differ() {
         let ca = CertificateAuthority::create_self_signed("short", 10, KeyType::EcdsaP256).unwrap();
         let key = PrivateKey::generate(KeyType::EcdsaP256).unwrap();
-        let subject = Subject { common_name: "john".into(), organizations: vec![] };
+        let subject = Subject {
+            common_name: "john".into(),
+            organizations: vec![],
+        };
         let now = jiff::Timestamp::now();
-        let a = sign_client_certificate(&ca, &subject, &key.public_key_der().unwrap(), false, Duration::from_secs(365 * 86_400), now).unwrap();
+        let a = sign_client_certificate(
+            &ca,
+            &subject,
+            &key.public_key_der().unwrap(),
+            false,
+            Duration::from_secs(365 * 86_400),
+            now,
+        )
+        .unwrap();
         assert!(a.clamped);
         assert_eq!(a.not_after, ca.not_after());
-        let b = sign_client_certificate(&ca, &subject, &key.public_key_der().unwrap(), false, Duration::from_secs(86_400), now).unwrap();
-        let serial = |pem: &[u8]| crate::pki::inspect_certificate(&crate::pki::parse_certificate_pem(pem, "t").unwrap()).unwrap().serial;
+        let b = sign_client_certificate(
+            &ca,
+            &subject,
+            &key.public_key_der().unwrap(),
+            false,
+            Duration::from_secs(86_400),
+            now,
+        )
+        .unwrap();
+        let serial = |pem: &[u8]| {
+            crate::pki::inspect_certificate(&crate::pki::parse_certificate_pem(pem, "t").unwrap())
+                .unwrap()
+                .serial
+        };
         assert_ne!(serial(&a.certificate_pem), serial(&b.certificate_pem));
-        assert!(serial(&b.certificate_pem).len() >= 30, "about 128 bits of serial");
+        assert!(
+            serial(&b.certificate_pem).len() >= 30,
+            "about 128 bits of serial"
+        );
     }
 }

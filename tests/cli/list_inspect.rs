@@ -74,21 +74,22 @@ fn list_shows_certificate_users_with_expiry() {
     let names: Vec<_> = users.iter().map(|u| u["name"].as_str().unwrap()).collect();
     assert_eq!(
         names,
-        ["john", "jane", "ops"],
-        "token user kubernetes-admin is not listed"
+        ["jane", "john", "ops"],
+        "sorted; token user kubernetes-admin is not listed"
     );
-    assert_eq!(users[0]["groups"], serde_json::json!(["dev1", "qa"]));
-    assert_eq!(users[0]["issuer"], "CN=kubernetes");
-    assert_eq!(users[0]["storage"]["kind"], "embedded");
-    assert_eq!(users[1]["storage"]["kind"], "file");
-    let residual = users[1]["residualSeconds"].as_i64().unwrap();
+    let (jane, john) = (&users[0], &users[1]);
+    assert_eq!(john["groups"], serde_json::json!(["dev1", "qa"]));
+    assert_eq!(john["issuer"], "CN=kubernetes");
+    assert_eq!(john["storage"]["kind"], "embedded");
+    assert_eq!(jane["storage"]["kind"], "file");
+    let residual = jane["residualSeconds"].as_i64().unwrap();
     assert!(
         (29 * 86_400..=30 * 86_400).contains(&residual),
         "{residual}"
     );
     assert_eq!(users[2]["commonName"], "ops");
     assert_eq!(users[2]["contexts"], serde_json::json!([]));
-    assert_eq!(users[0]["contexts"], serde_json::json!(["john@kubernetes"]));
+    assert_eq!(john["contexts"], serde_json::json!(["john@kubernetes"]));
 
     let table = sb.run(&["list"]).ok().stdout.clone();
     let header = table.lines().next().unwrap();
@@ -100,10 +101,10 @@ fn list_shows_certificate_users_with_expiry() {
     assert!(jane.contains("29d") || jane.contains("30d"), "{jane}");
 
     let names = sb.run(&["list", "-o", "name"]).ok().stdout.clone();
-    assert_eq!(names, "user/john\nuser/jane\nuser/ops\n");
+    assert_eq!(names, "user/jane\nuser/john\nuser/ops\n");
     let yaml = sb.run(&["list", "-o", "yaml"]).ok().stdout.clone();
     let parsed: serde_json::Value = serde_saphyr::from_str(&yaml).unwrap();
-    assert_eq!(parsed["users"][0]["name"], "john");
+    assert_eq!(parsed["users"][1]["name"], "john");
 }
 
 #[test]

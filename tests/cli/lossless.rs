@@ -185,10 +185,19 @@ fn several_files_new_entries_go_where_kubectl_puts_them() {
     for file in ["a", "b"] {
         let o = parse(&std::fs::read_to_string(ours.path(file)).unwrap());
         let t = parse(&std::fs::read_to_string(theirs.path(file)).unwrap());
+        // kubectl rewrites lists sorted by name; we keep the file's order. Which file holds
+        // which entries is the rule under test.
         let names = |v: &Value, s: &str| {
-            v[s].as_array()
-                .map(|a| a.iter().map(|e| e["name"].clone()).collect::<Vec<_>>())
-                .unwrap_or_default()
+            let mut n: Vec<String> = v[s]
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|e| e["name"].as_str().map(String::from))
+                        .collect()
+                })
+                .unwrap_or_default();
+            n.sort();
+            n
         };
         for section in ["users", "contexts", "clusters"] {
             assert_eq!(
