@@ -14,6 +14,8 @@ pub struct AccessReport {
     pub namespace: String,
     pub identity: Option<Identity>,
     pub checks: Vec<CheckResult>,
+    /// SelfSubjectRulesReview, one line per rule: `get, list, watch: pods, services`.
+    pub rules: Vec<String>,
     pub verdict: VerdictReport,
 }
 
@@ -38,7 +40,7 @@ pub fn checks_with(extra: &[String]) -> Vec<Check> {
 
 /// Run the whole check with `client` (already authenticated as `user`).
 pub async fn check(
-    client: &kube::Client,
+    client: &cluster::ApiClient,
     user: &str,
     namespace: &str,
     checks: &[Check],
@@ -46,10 +48,13 @@ pub async fn check(
     let identity = cluster::whoami(client).await?;
     let results = cluster::can_i(client, Some(namespace), checks).await?;
     let verdict = cluster::verdict(user, identity.as_ref(), namespace, &results);
+    // A summary only: a server that refuses it does not fail the check.
+    let rules = cluster::rules(client, namespace).await.unwrap_or_default();
     Ok(AccessReport {
         namespace: namespace.to_string(),
         identity,
         checks: results,
+        rules,
         verdict: VerdictReport {
             ok: verdict.ok,
             lines: verdict.lines,

@@ -19,7 +19,7 @@ pub const CA_PASSPHRASE_ENV: &str = "CERTUSER_CA_KEY_PASSPHRASE";
 pub enum Signer {
     Local(CertificateAuthority),
     Cluster {
-        client: kube::Client,
+        client: cluster::ApiClient,
         approve: bool,
         timeout: Duration,
         keep_csr: bool,
@@ -168,7 +168,7 @@ pub fn load_ca(cert: &Path, key: &Path) -> anyhow::Result<CertificateAuthority> 
 
 /// A client with the kubeconfig's own credentials (the administrator's), honouring --context and
 /// --cluster like kubectl.
-pub async fn admin_client(ctx: &Ctx) -> anyhow::Result<kube::Client> {
+pub async fn admin_client(ctx: &Ctx) -> anyhow::Result<cluster::ApiClient> {
     let files: Vec<PathBuf> = ctx
         .sources
         .files

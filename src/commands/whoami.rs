@@ -36,7 +36,7 @@ pub fn run(ctx: &Ctx, args: &WhoamiArgs) -> anyhow::Result<Outcome> {
 
 /// A client with `user`'s credentials: through the context for that user (`USER@CLUSTER`, or any
 /// context using it), or the current context when no user is named.
-pub async fn client_as_user(ctx: &Ctx, user: Option<&str>) -> anyhow::Result<kube::Client> {
+pub async fn client_as_user(ctx: &Ctx, user: Option<&str>) -> anyhow::Result<cluster::ApiClient> {
     let kcs = Kubeconfigs::load(&ctx.sources)?;
     let context = match user {
         None => ctx.global.context.clone(),

@@ -1,0 +1,25 @@
+//! The Kubernetes API: signing through CertificateSigningRequests, asking who we are and what we
+//! may do, and binding roles.
+//!
+//! - [`client`]: a client for a kubeconfig context, or for a new identity held in memory.
+//! - [`csr`]: the CSR flow, with its security checks.
+//! - [`access`]: SelfSubjectReview, SelfSubjectAccessReview, SelfSubjectRulesReview.
+//! - [`checks`]: what to ask and the verdict: a pure decision table.
+//! - [`rbac`]: idempotent role bindings.
+
+mod access;
+mod checks;
+mod client;
+mod csr;
+mod error;
+mod rbac;
+
+pub use access::{Identity, can_i, rules, whoami};
+pub use checks::{Check, CheckResult, Verdict, default_checks, verdict};
+pub use client::{ApiClient, client_as, client_for, load_merged};
+pub use csr::{CsrEvent, CsrOutcome, CsrRequest, sign_via_api};
+pub use error::ClusterError;
+pub use rbac::{BindingOutcome, RoleRef, bind};
+
+/// The label on every object we create, so they can be found and cleaned up.
+pub const MANAGED_BY: (&str, &str) = ("app.kubernetes.io/managed-by", "kubectl-certuser");
