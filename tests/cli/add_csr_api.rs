@@ -20,7 +20,10 @@ fn refused_unchanged(sb: &Sandbox, args: &[&str], needle: &str) -> Run {
     let before = sb.snapshot();
     let run = sb.run(args);
     run.fails_with(needle);
-    assert!(before == sb.snapshot(), "a refused command changed files: {args:?}");
+    assert!(
+        before == sb.snapshot(),
+        "a refused command changed files: {args:?}"
+    );
     run
 }
 
@@ -30,31 +33,85 @@ fn add_through_the_csr_api_then_kubectl_judges_access() {
     let run = sb.run(&["add", "john", "-g", "dev1", "-n", "dev1"]);
     run.ok();
     // The verdict names what is missing and how to grant it.
-    assert!(run.stdout.contains("cannot") && run.stdout.contains("pods"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("cannot") && run.stdout.contains("pods"),
+        "{}",
+        run.stdout
+    );
 
     let view = sb.kubectl_view();
     let cert = decode(&entry(&view, "users", "john").unwrap()["user"]["client-certificate-data"]);
     let cert_path = sb.path("john.crt");
     std::fs::write(&cert_path, cert).unwrap();
-    openssl(&["verify", "-CAfile", sb.path("cluster-ca.crt").to_str().unwrap(), cert_path.to_str().unwrap()]).ok();
-    assert!(server.list("certificatesigningrequests").is_empty(), "the CSR object is cleaned up");
+    openssl(&[
+        "verify",
+        "-CAfile",
+        sb.path("cluster-ca.crt").to_str().unwrap(),
+        cert_path.to_str().unwrap(),
+    ])
+    .ok();
+    assert!(
+        server.list("certificatesigningrequests").is_empty(),
+        "the CSR object is cleaned up"
+    );
 
-    let no = sb.kubectl(&["--context", "john@kubernetes", "auth", "can-i", "list", "pods", "-n", "dev1"]);
+    let no = sb.kubectl(&[
+        "--context",
+        "john@kubernetes",
+        "auth",
+        "can-i",
+        "list",
+        "pods",
+        "-n",
+        "dev1",
+    ]);
     assert_eq!(no.stdout.trim(), "no", "{no:?}");
-    let who = sb.kubectl(&["--context", "john@kubernetes", "auth", "whoami", "-o", "json"]);
+    let who = sb.kubectl(&[
+        "--context",
+        "john@kubernetes",
+        "auth",
+        "whoami",
+        "-o",
+        "json",
+    ]);
     let who: serde_json::Value = serde_json::from_str(&who.ok().stdout).unwrap();
     assert_eq!(who["status"]["userInfo"]["username"], "john");
 
     // jane gets the view ClusterRole in dev1: now kubectl says yes.
-    sb.run(&["add", "jane", "-n", "dev1", "--clusterrole", "view"]).ok();
-    let yes = sb.kubectl(&["--context", "jane@kubernetes", "auth", "can-i", "list", "pods", "-n", "dev1"]);
+    sb.run(&["add", "jane", "-n", "dev1", "--clusterrole", "view"])
+        .ok();
+    let yes = sb.kubectl(&[
+        "--context",
+        "jane@kubernetes",
+        "auth",
+        "can-i",
+        "list",
+        "pods",
+        "-n",
+        "dev1",
+    ]);
     assert_eq!(yes.stdout.trim(), "yes", "{yes:?}");
     let bindings = server.list("rolebindings");
-    let binding = bindings.iter().find(|b| b["roleRef"]["name"] == "view").expect("a RoleBinding to view");
-    assert_eq!(binding["metadata"]["labels"]["app.kubernetes.io/managed-by"], "kubectl-certuser");
+    let binding = bindings
+        .iter()
+        .find(|b| b["roleRef"]["name"] == "view")
+        .expect("a RoleBinding to view");
+    assert_eq!(
+        binding["metadata"]["labels"]["app.kubernetes.io/managed-by"],
+        "kubectl-certuser"
+    );
     assert_eq!(binding["metadata"]["namespace"], "dev1");
     // Idempotent: binding again changes nothing.
-    sb.run(&["add", "jane2", "-n", "dev1", "--clusterrole", "view", "--no-check"]).ok();
+    sb.run(&[
+        "add",
+        "jane2",
+        "-n",
+        "dev1",
+        "--clusterrole",
+        "view",
+        "--no-check",
+    ])
+    .ok();
 }
 
 #[test]
@@ -66,10 +123,22 @@ fn json_report_and_real_expiry_from_a_signer_that_shortens() {
     assert!(run.stderr.contains("shortened"), "{}", run.stderr);
     let user = &report["users"][0];
     assert_eq!(user["signedBy"], "csr-api");
-    assert!(user["csrName"].as_str().unwrap().starts_with("certuser-john-"));
-    let not_after: jiff::Timestamp = user["certificate"]["notAfter"].as_str().unwrap().parse().unwrap();
+    assert!(
+        user["csrName"]
+            .as_str()
+            .unwrap()
+            .starts_with("certuser-john-")
+    );
+    let not_after: jiff::Timestamp = user["certificate"]["notAfter"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     let left = not_after.as_second() - jiff::Timestamp::now().as_second();
-    assert!(left <= 24 * 3600 + 60, "the real expiry is reported, not the requested one: {left}");
+    assert!(
+        left <= 24 * 3600 + 60,
+        "the real expiry is reported, not the requested one: {left}"
+    );
     assert_eq!(user["access"]["identity"]["username"], "john");
 }
 
@@ -78,7 +147,22 @@ fn csr_names_are_unique_and_strangers_csrs_are_never_approved() {
     let (server, sb) = cluster();
     // Someone pre-created a pending CSR with the name a naive tool would use.
     let (key, csr) = (sb.path("evil.key"), sb.path("evil.csr"));
-    openssl(&["req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", key.to_str().unwrap(), "-subj", "/CN=john", "-out", csr.to_str().unwrap()]).ok();
+    openssl(&[
+        "req",
+        "-new",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-keyout",
+        key.to_str().unwrap(),
+        "-subj",
+        "/CN=john",
+        "-out",
+        csr.to_str().unwrap(),
+    ])
+    .ok();
     let request = openssl::base64::encode_block(&std::fs::read(&csr).unwrap());
     server.insert(
         "/apis/certificates.k8s.io/v1/certificatesigningrequests",
@@ -91,13 +175,29 @@ fn csr_names_are_unique_and_strangers_csrs_are_never_approved() {
     sb.run(&["add", "john", "--keep-csr", "--no-check"]).ok();
     sb.run(&["add", "john2", "--keep-csr", "--no-check"]).ok();
     let csrs = server.list("certificatesigningrequests");
-    let evil = csrs.iter().find(|c| c["metadata"]["name"] == "certuser-john").unwrap();
-    assert!(evil["status"]["conditions"].as_array().map(|c| c.is_empty()).unwrap_or(true), "the stranger's CSR was approved: {evil}");
-    let ours: Vec<&str> = csrs.iter().filter_map(|c| c["metadata"]["name"].as_str()).filter(|n| *n != "certuser-john").collect();
+    let evil = csrs
+        .iter()
+        .find(|c| c["metadata"]["name"] == "certuser-john")
+        .unwrap();
+    assert!(
+        evil["status"]["conditions"]
+            .as_array()
+            .map(|c| c.is_empty())
+            .unwrap_or(true),
+        "the stranger's CSR was approved: {evil}"
+    );
+    let ours: Vec<&str> = csrs
+        .iter()
+        .filter_map(|c| c["metadata"]["name"].as_str())
+        .filter(|n| *n != "certuser-john")
+        .collect();
     assert_eq!(ours.len(), 2, "--keep-csr keeps them: {ours:?}");
     for name in &ours {
         let suffix = name.rsplit('-').next().unwrap();
-        assert!(suffix.len() >= 16 && suffix.chars().all(|c| c.is_ascii_hexdigit()), "unpredictable name: {name}");
+        assert!(
+            suffix.len() >= 16 && suffix.chars().all(|c| c.is_ascii_hexdigit()),
+            "unpredictable name: {name}"
+        );
     }
 }
 
@@ -112,15 +212,32 @@ fn denied_csr_fails_at_once_with_the_reason() {
 fn signer_that_never_issues_times_out_with_the_diagnosis() {
     let (server, sb) = cluster();
     server.set_signer(SignerMode::Never);
-    let run = refused_unchanged(&sb, &["add", "john", "--timeout", "2s"], "--cluster-signing-cert-file");
-    assert!(run.stderr.contains("--ca-cert"), "names the alternative: {}", run.stderr);
+    let run = refused_unchanged(
+        &sb,
+        &["add", "john", "--timeout", "2s"],
+        "--cluster-signing-cert-file",
+    );
+    assert!(
+        run.stderr.contains("--ca-cert"),
+        "names the alternative: {}",
+        run.stderr
+    );
 }
 
 #[test]
 fn no_approve_tells_who_must_approve() {
     let (_server, sb) = cluster();
-    let run = refused_unchanged(&sb, &["add", "john", "--no-approve", "--timeout", "2s"], "approve");
-    assert!(run.stderr.contains("kubectl certificate approve certuser-john-"), "{}", run.stderr);
+    let run = refused_unchanged(
+        &sb,
+        &["add", "john", "--no-approve", "--timeout", "2s"],
+        "approve",
+    );
+    assert!(
+        run.stderr
+            .contains("kubectl certificate approve certuser-john-"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
@@ -157,15 +274,37 @@ fn unreachable_server_and_wrong_server_ca() {
 #[test]
 fn whoami_and_can_i_as_an_existing_user() {
     let (_server, sb) = cluster();
-    sb.run(&["add", "john", "-g", "dev1", "-n", "dev1", "--no-check"]).ok();
+    sb.run(&["add", "john", "-g", "dev1", "-n", "dev1", "--no-check"])
+        .ok();
     let who = sb.run(&["whoami", "john", "-o", "json"]).ok().json();
     assert_eq!(who["username"], "john");
-    assert!(who["groups"].as_array().unwrap().iter().any(|g| g == "dev1"));
+    assert!(
+        who["groups"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|g| g == "dev1")
+    );
     let no = sb.run(&["can-i", "john", "list", "pods", "-n", "dev1"]);
     assert_eq!((no.code, no.stdout.trim()), (1, "no"), "{no:?}");
-    sb.kubectl(&["create", "rolebinding", "john-view", "--clusterrole", "view", "--user", "john", "-n", "dev1"]).ok();
+    sb.kubectl(&[
+        "create",
+        "rolebinding",
+        "john-view",
+        "--clusterrole",
+        "view",
+        "--user",
+        "john",
+        "-n",
+        "dev1",
+    ])
+    .ok();
     let yes = sb.run(&["can-i", "john", "list", "pods", "-n", "dev1"]);
     assert_eq!((yes.code, yes.stdout.trim()), (0, "yes"), "{yes:?}");
     let matrix = sb.run(&["can-i", "john", "-n", "dev1"]);
-    assert!(matrix.stdout.contains("VERB") && matrix.stdout.contains("pods"), "{}", matrix.stdout);
+    assert!(
+        matrix.stdout.contains("VERB") && matrix.stdout.contains("pods"),
+        "{}",
+        matrix.stdout
+    );
 }

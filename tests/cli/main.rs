@@ -2,7 +2,10 @@
 //! `openssl` and `kubectl`. One file per verb.
 
 mod harness;
+#[path = "../support/mod.rs"]
+mod support;
 
+mod add_csr_api;
 mod add_local_ca;
 mod add_refusals;
 mod cli_surface;

@@ -1,0 +1,423 @@
+//! Connections, authentication, routing: `/version`, discovery, and resource paths
+//! `/api/v1/...` and `/apis/GROUP/VERSION/[namespaces/NS/]RESOURCE[/NAME[/SUBRESOURCE]]`.
+
+use std::convert::Infallible;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http_body_util::combinators::BoxBody;
+use http_body_util::{BodyExt, Full, StreamBody};
+use hyper::body::{Frame, Incoming};
+use hyper::{Method, Request, Response};
+use serde_json::{Value, json};
+
+use super::authz::{self, Attributes};
+use super::discovery::{self, Resource};
+use super::status::{self, ApiError};
+use super::{RequestRecord, Shared, csr, protobuf, reviews};
+
+pub type Body = BoxBody<Bytes, Infallible>;
+
+/// Who a request comes from: CN and O's of the verified client certificate.
+#[derive(Clone, Debug)]
+pub struct Identity {
+    pub user: String,
+    pub groups: Vec<String>,
+}
+
+pub async fn serve(
+    shared: Arc<Shared>,
+    listener: std::net::TcpListener,
+    mut shutdown: tokio::sync::oneshot::Receiver<()>,
+) {
+    let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+    let acceptor = Arc::new(shared.pki.acceptor());
+    loop {
+        let (tcp, _) = tokio::select! {
+            accepted = listener.accept() => match accepted { Ok(a) => a, Err(_) => continue },
+            _ = &mut shutdown => return,
+        };
+        let (shared, acceptor) = (shared.clone(), acceptor.clone());
+        tokio::spawn(async move {
+            let ssl = openssl::ssl::Ssl::new(acceptor.context()).unwrap();
+            let mut stream = tokio_openssl::SslStream::new(ssl, tcp).unwrap();
+            // A certificate from another CA, or expired, fails here, as with the real server.
+            if std::pin::Pin::new(&mut stream).accept().await.is_err() {
+                return;
+            }
+            let identity = stream.ssl().peer_certificate().map(|cert| {
+                let text = |nid| {
+                    cert.subject_name()
+                        .entries_by_nid(nid)
+                        .filter_map(|e| e.data().to_string().ok())
+                        .collect::<Vec<_>>()
+                };
+                let mut groups = text(openssl::nid::Nid::ORGANIZATIONNAME);
+                groups.push("system:authenticated".into());
+                Identity {
+                    user: text(openssl::nid::Nid::COMMONNAME)
+                        .into_iter()
+                        .next()
+                        .unwrap_or_default(),
+                    groups,
+                }
+            });
+            let service = hyper::service::service_fn(move |req| {
+                let (shared, identity) = (shared.clone(), identity.clone());
+                async move { Ok::<_, Infallible>(handle(shared, identity, req).await) }
+            });
+            let _ = hyper::server::conn::http1::Builder::new()
+                .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+                .await;
+        });
+    }
+}
+
+pub fn json_response(code: u16, body: &Value) -> Response<Body> {
+    Response::builder()
+        .status(code)
+        .header("Content-Type", "application/json")
+        .body(Full::new(Bytes::from(serde_json::to_vec(body).unwrap())).boxed())
+        .unwrap()
+}
+
+fn error(e: ApiError) -> Response<Body> {
+    json_response(e.code, &e.body)
+}
+
+/// A parsed resource request.
+pub struct Target {
+    pub resource: &'static Resource,
+    pub namespace: Option<String>,
+    pub name: Option<String>,
+    pub subresource: Option<String>,
+    pub query: Vec<(String, String)>,
+}
+
+impl Target {
+    pub fn param(&self, key: &str) -> Option<&str> {
+        self.query
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn ns(&self) -> &str {
+        self.namespace.as_deref().unwrap_or("")
+    }
+}
+
+async fn handle(
+    shared: Arc<Shared>,
+    identity: Option<Identity>,
+    req: Request<Incoming>,
+) -> Response<Body> {
+    let method = req.method().clone();
+    let path = req.uri().path().to_string();
+    let query = req.uri().query().unwrap_or("").to_string();
+    shared.requests.lock().unwrap().push(RequestRecord {
+        method: method.to_string(),
+        path: if query.is_empty() {
+            path.clone()
+        } else {
+            format!("{path}?{query}")
+        },
+        user: identity.as_ref().map(|i| i.user.clone()),
+    });
+    let Some(identity) = identity else {
+        return error(status::unauthorized());
+    };
+    let protobuf = req
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|c| c.starts_with("application/vnd.kubernetes.protobuf"));
+    let body = req
+        .into_body()
+        .collect()
+        .await
+        .map(|b| b.to_bytes())
+        .unwrap_or_default();
+
+    let segments: Vec<&str> = path
+        .trim_matches('/')
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .collect();
+    let (group, version, rest) = match segments.as_slice() {
+        ["version"] => return json_response(200, &discovery::version()),
+        ["api"] => return json_response(200, &discovery::api_versions()),
+        ["apis"] => return json_response(200, &discovery::api_group_list()),
+        ["api", v] => {
+            return discovery::resource_list("", v)
+                .map(|l| json_response(200, &l))
+                .unwrap_or_else(|| error(status::not_found_path()));
+        }
+        ["apis", g, v] => {
+            return discovery::resource_list(g, v)
+                .map(|l| json_response(200, &l))
+                .unwrap_or_else(|| error(status::not_found_path()));
+        }
+        ["api", v, rest @ ..] => ("", *v, rest),
+        ["apis", g, v, rest @ ..] => (*g, *v, rest),
+        _ => return error(status::not_found_path()),
+    };
+    let (namespace, plural, name, subresource) = match rest {
+        ["namespaces", ns, plural, tail @ ..]
+            if discovery::find(group, version, plural).is_some_and(|r| r.namespaced) =>
+        {
+            (Some(ns.to_string()), *plural, tail.first(), tail.get(1))
+        }
+        [plural, tail @ ..] => (None, *plural, tail.first(), tail.get(1)),
+        [] => return error(status::not_found_path()),
+    };
+    let Some(resource) = discovery::find(group, version, plural) else {
+        return error(status::not_found_path());
+    };
+    let query = query
+        .split('&')
+        .filter(|kv| !kv.is_empty())
+        .map(|kv| {
+            let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
+            (k.to_string(), percent_decode(v))
+        })
+        .collect();
+    let target = Target {
+        resource,
+        namespace,
+        name: name.map(|s| s.to_string()),
+        subresource: subresource.map(|s| s.to_string()),
+        query,
+    };
+
+    let watching = matches!(target.param("watch"), Some("true") | Some("1"));
+    let verb = match (&method, target.name.is_some(), watching) {
+        (&Method::GET, _, true) => "watch",
+        (&Method::GET, true, _) => "get",
+        (&Method::GET, false, _) => "list",
+        (&Method::POST, _, _) => "create",
+        (&Method::PUT, _, _) => "update",
+        (&Method::PATCH, _, _) => "patch",
+        (&Method::DELETE, true, _) => "delete",
+        (&Method::DELETE, false, _) => "deletecollection",
+        _ => return error(status::method_not_allowed()),
+    };
+    if resource.plural == "selfsubjectreviews"
+        && !shared.options.lock().unwrap().self_subject_review
+    {
+        return error(status::not_found_path());
+    }
+    let attributes = Attributes {
+        user: &identity.user,
+        groups: &identity.groups,
+        verb,
+        group: resource.group,
+        resource: resource.plural,
+        subresource: target.subresource.as_deref(),
+        namespace: target.namespace.as_deref(),
+        name: target.name.as_deref(),
+    };
+    if authz::allowed(&shared.store.lock().unwrap(), &attributes).is_none() {
+        return error(status::forbidden(
+            &identity.user,
+            verb,
+            resource.group,
+            resource.plural,
+            target.subresource.as_deref(),
+            target.namespace.as_deref(),
+            target.name.as_deref(),
+        ));
+    }
+    let body: Value = if body.is_empty() {
+        Value::Null
+    } else if protobuf {
+        match protobuf::decode(&body) {
+            Some(v) => v,
+            None => {
+                return error(status::bad_request(
+                    "the body of the request was in an unknown format: not a Kubernetes protobuf envelope",
+                ));
+            }
+        }
+    } else {
+        match serde_json::from_slice(&body) {
+            Ok(v) => v,
+            Err(e) => {
+                return error(status::bad_request(&format!(
+                    "the body of the request was in an unknown format: {e}"
+                )));
+            }
+        }
+    };
+
+    let result = match resource.plural {
+        "selfsubjectreviews" | "selfsubjectaccessreviews" | "selfsubjectrulesreviews" => {
+            reviews::handle(&shared, &identity, &target, body)
+        }
+        "certificatesigningrequests" => csr::handle(&shared, &identity, &target, verb, body),
+        _ => crud(&shared, &target, verb, body),
+    };
+    match result {
+        Ok(Reply::Json(code, v)) => json_response(code, &v),
+        Ok(Reply::Watch) => watch(shared, target),
+        Err(e) => error(e),
+    }
+}
+
+pub enum Reply {
+    Json(u16, Value),
+    Watch,
+}
+
+/// Plain create/get/list/update/delete for the resources without special rules.
+pub fn crud(shared: &Shared, t: &Target, verb: &str, body: Value) -> Result<Reply, ApiError> {
+    let r = t.resource;
+    let mut store = shared.store.lock().unwrap();
+    let name = t.name.clone().unwrap_or_default();
+    match verb {
+        "get" => store.get(r.plural, t.ns(), &name).map(|o| Reply::Json(200, o)).ok_or_else(|| status::not_found(r.group, r.plural, &name)),
+        "list" => {
+            let items: Vec<Value> = store.list(r.plural, t.namespace.as_deref()).into_iter().filter(|o| field_selector_matches(t, o)).collect();
+            let api_version = if r.group.is_empty() { r.version.to_string() } else { format!("{}/{}", r.group, r.version) };
+            Ok(Reply::Json(200, json!({ "kind": format!("{}List", r.kind), "apiVersion": api_version, "metadata": { "resourceVersion": store.version().to_string() }, "items": items })))
+        }
+        "watch" => Ok(Reply::Watch),
+        "create" => {
+            let mut obj = body;
+            if r.namespaced && obj["metadata"]["namespace"].as_str().is_some_and(|ns| ns != t.ns()) {
+                return Err(status::bad_request("the namespace of the provided object does not match the namespace sent on the request"));
+            }
+            if t.param("dryRun").is_some() {
+                obj["metadata"]["creationTimestamp"] = Value::Null;
+                return Ok(Reply::Json(201, obj));
+            }
+            store.create(r.group, r.plural, t.ns(), obj).map(|o| Reply::Json(201, o))
+        }
+        "update" => {
+            let existing = store.get(r.plural, t.ns(), &name).ok_or_else(|| status::not_found(r.group, r.plural, &name))?;
+            let mut obj = body;
+            obj["metadata"]["uid"] = existing["metadata"]["uid"].clone();
+            obj["metadata"]["creationTimestamp"] = existing["metadata"]["creationTimestamp"].clone();
+            Ok(Reply::Json(200, store.update(r.plural, t.ns(), &name, obj)))
+        }
+        "delete" => store
+            .delete(r.plural, t.ns(), &name)
+            .map(|o| Reply::Json(200, json!({ "kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "details": { "name": name, "group": r.group, "kind": r.plural, "uid": o["metadata"]["uid"] } })))
+            .ok_or_else(|| status::not_found(r.group, r.plural, &name)),
+        _ => Err(status::method_not_allowed()),
+    }
+}
+
+pub fn field_selector_matches(t: &Target, obj: &Value) -> bool {
+    match t.param("fieldSelector") {
+        Some(sel) if !sel.is_empty() => sel.split(',').all(|term| match term.split_once('=') {
+            Some(("metadata.name", v)) => obj["metadata"]["name"] == v.trim_start_matches('='),
+            Some(("metadata.namespace", v)) => {
+                obj["metadata"]["namespace"] == v.trim_start_matches('=')
+            }
+            _ => true,
+        }),
+        _ => true,
+    }
+}
+
+/// A watch: newline-delimited `{"type", "object"}` events, starting with changes newer than
+/// `resourceVersion` (or everything, without one), until `timeoutSeconds` (at most 60 s here).
+fn watch(shared: Arc<Shared>, t: Target) -> Response<Body> {
+    let (tx, rx) = tokio::sync::mpsc::channel::<Bytes>(64);
+    let mut events = shared.store.lock().unwrap().events.subscribe();
+    let since: u64 = t
+        .param("resourceVersion")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    let timeout: u64 = t
+        .param("timeoutSeconds")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(60)
+        .min(60);
+    let line = |kind: &str, object: &Value| {
+        let mut bytes = serde_json::to_vec(&json!({ "type": kind, "object": object })).unwrap();
+        bytes.push(b'\n');
+        Bytes::from(bytes)
+    };
+    let current: Vec<Value> = shared
+        .store
+        .lock()
+        .unwrap()
+        .list(t.resource.plural, t.namespace.as_deref());
+    tokio::spawn(async move {
+        for obj in current.iter().filter(|o| field_selector_matches(&t, o)) {
+            let version: u64 = obj["metadata"]["resourceVersion"]
+                .as_str()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0);
+            if version > since {
+                let kind = if since == 0 { "ADDED" } else { "MODIFIED" };
+                if tx.send(line(kind, obj)).await.is_err() {
+                    return;
+                }
+            }
+        }
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(timeout);
+        loop {
+            let event = tokio::select! {
+                e = events.recv() => match e { Ok(e) => e, Err(_) => return },
+                _ = tokio::time::sleep_until(deadline) => return,
+            };
+            let in_scope = event.resource == t.resource.plural
+                && t.namespace
+                    .as_deref()
+                    .is_none_or(|ns| ns == event.namespace);
+            if in_scope
+                && field_selector_matches(&t, &event.object)
+                && tx.send(line(event.kind, &event.object)).await.is_err()
+            {
+                return;
+            }
+        }
+    });
+    let stream = futures::stream::unfold(rx, |mut rx| async move {
+        rx.recv()
+            .await
+            .map(|b| (Ok::<_, Infallible>(Frame::data(b)), rx))
+    });
+    Response::builder()
+        .status(200)
+        .header("Content-Type", "application/json")
+        .body(StreamBody::new(stream).boxed())
+        .unwrap()
+}
+
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'%' if i + 2 < bytes.len() => {
+                let hex = std::str::from_utf8(&bytes[i + 1..i + 3])
+                    .ok()
+                    .and_then(|h| u8::from_str_radix(h, 16).ok());
+                match hex {
+                    Some(b) => {
+                        out.push(b);
+                        i += 3;
+                    }
+                    None => {
+                        out.push(b'%');
+                        i += 1;
+                    }
+                }
+            }
+            b'+' => {
+                out.push(b' ');
+                i += 1;
+            }
+            b => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}

@@ -1,0 +1,159 @@
+//! The fake cluster's PKI: one CA that signs the serving certificate, client certificates and
+//! approved CSRs, like a kubeadm cluster's `ca.crt` (client CA = signing CA).
+
+use openssl::asn1::Asn1Time;
+use openssl::bn::{BigNum, MsbOption};
+use openssl::ec::{EcGroup, EcKey};
+use openssl::hash::MessageDigest;
+use openssl::nid::Nid;
+use openssl::pkey::{PKey, PKeyRef, Private, Public};
+use openssl::ssl::{SslAcceptor, SslMethod, SslVerifyMode, SslVersion};
+use openssl::x509::extension::{
+    BasicConstraints, ExtendedKeyUsage, KeyUsage, SubjectAlternativeName, SubjectKeyIdentifier,
+};
+use openssl::x509::{X509, X509Builder, X509NameBuilder};
+
+pub struct Pki {
+    pub ca: X509,
+    pub ca_key: PKey<Private>,
+}
+
+fn ec_key() -> PKey<Private> {
+    PKey::from_ec_key(
+        EcKey::generate(&EcGroup::from_curve_name(Nid::X9_62_PRIME256V1).unwrap()).unwrap(),
+    )
+    .unwrap()
+}
+
+fn name(cn: &str, orgs: &[&str]) -> openssl::x509::X509Name {
+    let mut b = X509NameBuilder::new().unwrap();
+    for o in orgs {
+        b.append_entry_by_nid(Nid::ORGANIZATIONNAME, o).unwrap();
+    }
+    b.append_entry_by_nid(Nid::COMMONNAME, cn).unwrap();
+    b.build()
+}
+
+fn builder(
+    subject: &openssl::x509::X509NameRef,
+    key: &PKeyRef<Public>,
+    not_after_secs: i64,
+) -> X509Builder {
+    let mut b = X509Builder::new().unwrap();
+    b.set_version(2).unwrap();
+    let mut serial = BigNum::new().unwrap();
+    serial.rand(120, MsbOption::MAYBE_ZERO, false).unwrap();
+    b.set_serial_number(&serial.to_asn1_integer().unwrap())
+        .unwrap();
+    b.set_subject_name(subject).unwrap();
+    b.set_pubkey(key).unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    b.set_not_before(&Asn1Time::from_unix(now - 60).unwrap())
+        .unwrap();
+    b.set_not_after(&Asn1Time::from_unix(now + not_after_secs).unwrap())
+        .unwrap();
+    b
+}
+
+fn public(key: &PKeyRef<Private>) -> PKey<Public> {
+    PKey::public_key_from_der(&key.public_key_to_der().unwrap()).unwrap()
+}
+
+impl Pki {
+    pub fn new() -> Pki {
+        let ca_key = ec_key();
+        let subject = name("fake-kubernetes-ca", &[]);
+        let mut b = builder(&subject, &public(&ca_key), 3650 * 86_400);
+        b.set_issuer_name(&subject).unwrap();
+        b.append_extension(BasicConstraints::new().critical().ca().build().unwrap())
+            .unwrap();
+        b.append_extension(
+            KeyUsage::new()
+                .critical()
+                .key_cert_sign()
+                .digital_signature()
+                .build()
+                .unwrap(),
+        )
+        .unwrap();
+        let ski = SubjectKeyIdentifier::new()
+            .build(&b.x509v3_context(None, None))
+            .unwrap();
+        b.append_extension(ski).unwrap();
+        b.sign(&ca_key, MessageDigest::sha256()).unwrap();
+        Pki {
+            ca: b.build(),
+            ca_key,
+        }
+    }
+
+    /// A client certificate as kubeadm makes them: CN = user, O = groups, clientAuth.
+    pub fn client_cert(
+        &self,
+        user: &str,
+        groups: &[&str],
+        key: &PKeyRef<Public>,
+        seconds: i64,
+    ) -> X509 {
+        let mut b = builder(&name(user, groups), key, seconds);
+        b.set_issuer_name(self.ca.subject_name()).unwrap();
+        b.append_extension(BasicConstraints::new().build().unwrap())
+            .unwrap();
+        b.append_extension(
+            KeyUsage::new()
+                .critical()
+                .digital_signature()
+                .key_encipherment()
+                .build()
+                .unwrap(),
+        )
+        .unwrap();
+        b.append_extension(ExtendedKeyUsage::new().client_auth().build().unwrap())
+            .unwrap();
+        b.sign(&self.ca_key, MessageDigest::sha256()).unwrap();
+        b.build()
+    }
+
+    /// A new key and client certificate for `user`.
+    pub fn client_identity(&self, user: &str, groups: &[&str]) -> (X509, PKey<Private>) {
+        let key = ec_key();
+        (
+            self.client_cert(user, groups, &public(&key), 365 * 86_400),
+            key,
+        )
+    }
+
+    /// The acceptor: our serving certificate for 127.0.0.1/localhost; client certificates are
+    /// verified against the CA when given, and anonymous requests reach the handler (which
+    /// answers 401 as a cluster with anonymous auth off does).
+    pub fn acceptor(&self) -> SslAcceptor {
+        let key = ec_key();
+        let mut b = builder(&name("kube-apiserver", &[]), &public(&key), 365 * 86_400);
+        b.set_issuer_name(self.ca.subject_name()).unwrap();
+        let san = SubjectAlternativeName::new()
+            .ip("127.0.0.1")
+            .dns("localhost")
+            .dns("kubernetes")
+            .build(&b.x509v3_context(Some(&self.ca), None))
+            .unwrap();
+        b.append_extension(san).unwrap();
+        b.append_extension(ExtendedKeyUsage::new().server_auth().build().unwrap())
+            .unwrap();
+        b.sign(&self.ca_key, MessageDigest::sha256()).unwrap();
+        let serving = b.build();
+
+        let mut acceptor = SslAcceptor::mozilla_intermediate_v5(SslMethod::tls_server()).unwrap();
+        acceptor
+            .set_min_proto_version(Some(SslVersion::TLS1_2))
+            .unwrap();
+        acceptor.set_private_key(&key).unwrap();
+        acceptor.set_certificate(&serving).unwrap();
+        acceptor.add_extra_chain_cert(self.ca.clone()).unwrap();
+        acceptor.cert_store_mut().add_cert(self.ca.clone()).unwrap();
+        acceptor.set_verify(SslVerifyMode::PEER);
+        acceptor.build()
+    }
+}
