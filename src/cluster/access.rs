@@ -2,7 +2,8 @@
 //! the client authenticates as.
 
 use k8s_openapi::api::authorization::v1::{
-    ResourceAttributes, SelfSubjectAccessReview, SelfSubjectAccessReviewSpec, SelfSubjectRulesReview, SelfSubjectRulesReviewSpec,
+    ResourceAttributes, SelfSubjectAccessReview, SelfSubjectAccessReviewSpec,
+    SelfSubjectRulesReview, SelfSubjectRulesReviewSpec,
 };
 use kube::api::{Api, ApiResource, DynamicObject, GroupVersionKind, PostParams};
 use serde::Serialize;
@@ -32,7 +33,15 @@ pub async fn whoami(api: &ApiClient) -> Result<Option<Identity>, ClusterError> {
         match reviews.create(&PostParams::default(), &request).await {
             Ok(answer) => {
                 let info = &answer.data["status"]["userInfo"];
-                let strings = |v: &serde_json::Value| v.as_array().map(|a| a.iter().filter_map(|s| s.as_str().map(String::from)).collect()).unwrap_or_default();
+                let strings = |v: &serde_json::Value| {
+                    v.as_array()
+                        .map(|a| {
+                            a.iter()
+                                .filter_map(|s| s.as_str().map(String::from))
+                                .collect()
+                        })
+                        .unwrap_or_default()
+                };
                 return Ok(Some(Identity {
                     username: info["username"].as_str().unwrap_or_default().to_string(),
                     groups: strings(&info["groups"]),
@@ -41,14 +50,25 @@ pub async fn whoami(api: &ApiClient) -> Result<Option<Identity>, ClusterError> {
                 }));
             }
             Err(kube::Error::Api(status)) if status.code == 404 => continue,
-            Err(e) => return Err(ClusterError::from_kube(e, &api.server, "create SelfSubjectReviews", "create on selfsubjectreviews.authentication.k8s.io (system:basic-user grants it)")),
+            Err(e) => {
+                return Err(ClusterError::from_kube(
+                    e,
+                    &api.server,
+                    "create SelfSubjectReviews",
+                    "create on selfsubjectreviews.authentication.k8s.io (system:basic-user grants it)",
+                ));
+            }
         }
     }
     Ok(None)
 }
 
 /// One SelfSubjectAccessReview per check, all at once.
-pub async fn can_i(api: &ApiClient, namespace: Option<&str>, checks: &[Check]) -> Result<Vec<CheckResult>, ClusterError> {
+pub async fn can_i(
+    api: &ApiClient,
+    namespace: Option<&str>,
+    checks: &[Check],
+) -> Result<Vec<CheckResult>, ClusterError> {
     let reviews: Api<SelfSubjectAccessReview> = Api::all(api.client.clone());
     let asks = checks.iter().map(|check| {
         let review = SelfSubjectAccessReview {
@@ -92,13 +112,22 @@ pub async fn can_i(api: &ApiClient, namespace: Option<&str>, checks: &[Check]) -
 pub async fn rules(api: &ApiClient, namespace: &str) -> Result<Vec<String>, ClusterError> {
     let reviews: Api<SelfSubjectRulesReview> = Api::all(api.client.clone());
     let review = SelfSubjectRulesReview {
-        spec: SelfSubjectRulesReviewSpec { namespace: Some(namespace.to_string()) },
+        spec: SelfSubjectRulesReviewSpec {
+            namespace: Some(namespace.to_string()),
+        },
         ..Default::default()
     };
     let answer = reviews
         .create(&PostParams::default(), &review)
         .await
-        .map_err(|e| ClusterError::from_kube(e, &api.server, "create SelfSubjectRulesReviews", "create on selfsubjectrulesreviews.authorization.k8s.io"))?;
+        .map_err(|e| {
+            ClusterError::from_kube(
+                e,
+                &api.server,
+                "create SelfSubjectRulesReviews",
+                "create on selfsubjectrulesreviews.authorization.k8s.io",
+            )
+        })?;
     let status = answer.status.unwrap_or_default();
     Ok(status
         .resource_rules

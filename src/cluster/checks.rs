@@ -17,7 +17,9 @@ pub struct Check {
 
 impl Check {
     fn new(verb: &str, resource: &str) -> Check {
-        format!("{verb}:{resource}").parse().expect("built-in checks parse")
+        format!("{verb}:{resource}")
+            .parse()
+            .expect("built-in checks parse")
     }
 
     /// `list pods`, `create deployments.apps`, `get pods/log`.
@@ -45,11 +47,21 @@ impl std::str::FromStr for Check {
             None => (rest, None),
         };
         let (resource, group) = target.split_once('.').unwrap_or((target, ""));
-        let word = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '*'));
+        let word = |s: &str| {
+            !s.is_empty()
+                && s.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '*'))
+        };
         if !word(verb) || !word(resource) || !(group.is_empty() || word(group)) {
             return Err("verb and resource are words such as list and pods".into());
         }
-        Ok(Check { verb: verb.to_lowercase(), resource: resource.to_lowercase(), group: group.to_string(), subresource, name: None })
+        Ok(Check {
+            verb: verb.to_lowercase(),
+            resource: resource.to_lowercase(),
+            group: group.to_string(),
+            subresource,
+            name: None,
+        })
     }
 }
 
@@ -89,25 +101,53 @@ pub struct Verdict {
 }
 
 /// "john (groups dev1, system:authenticated) in dev1: cannot list pods, ... — grant with ...".
-pub fn verdict(user: &str, identity: Option<&Identity>, namespace: &str, results: &[CheckResult]) -> Verdict {
+pub fn verdict(
+    user: &str,
+    identity: Option<&Identity>,
+    namespace: &str,
+    results: &[CheckResult],
+) -> Verdict {
     let who = match identity {
         Some(id) if id.groups.is_empty() => id.username.clone(),
         Some(id) => format!("{} (groups {})", id.username, id.groups.join(", ")),
         None => user.to_string(),
     };
-    let (allowed, denied): (Vec<&CheckResult>, Vec<&CheckResult>) = results.iter().partition(|r| r.allowed);
-    let labels = |rs: &[&CheckResult]| rs.iter().map(|r| r.check.label()).collect::<Vec<_>>().join(", ");
-    let can = |verb: &str, resource: &str| results.iter().any(|r| r.allowed && r.check.verb == verb && r.check.resource == resource && r.check.subresource.is_none());
+    let (allowed, denied): (Vec<&CheckResult>, Vec<&CheckResult>) =
+        results.iter().partition(|r| r.allowed);
+    let labels = |rs: &[&CheckResult]| {
+        rs.iter()
+            .map(|r| r.check.label())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let can = |verb: &str, resource: &str| {
+        results.iter().any(|r| {
+            r.allowed
+                && r.check.verb == verb
+                && r.check.resource == resource
+                && r.check.subresource.is_none()
+        })
+    };
     let mut lines = Vec::new();
     if let Some(id) = identity
         && id.username != user
     {
-        lines.push(format!("warning: the server knows this certificate as {:?}, not {user:?}", id.username));
+        lines.push(format!(
+            "warning: the server knows this certificate as {:?}, not {user:?}",
+            id.username
+        ));
     }
     match (allowed.is_empty(), denied.is_empty()) {
         (_, true) => lines.push(format!("{who} in {namespace}: can {}", labels(&allowed))),
-        (true, false) => lines.push(format!("{who} in {namespace}: cannot {} — no role grants anything yet", labels(&denied))),
-        (false, false) => lines.push(format!("{who} in {namespace}: can {}; cannot {}", labels(&allowed), labels(&denied))),
+        (true, false) => lines.push(format!(
+            "{who} in {namespace}: cannot {} — no role grants anything yet",
+            labels(&denied)
+        )),
+        (false, false) => lines.push(format!(
+            "{who} in {namespace}: can {}; cannot {}",
+            labels(&allowed),
+            labels(&denied)
+        )),
     }
     let role = if !can("list", "pods") {
         Some("view")
@@ -121,7 +161,10 @@ pub fn verdict(user: &str, identity: Option<&Identity>, namespace: &str, results
             "grant with `kubectl certuser add {user} --clusterrole {role} -n {namespace} --force` or `kubectl create rolebinding {user}-{role} --clusterrole {role} --user {user} -n {namespace}`"
         ));
     }
-    Verdict { ok: denied.is_empty(), lines }
+    Verdict {
+        ok: denied.is_empty(),
+        lines,
+    }
 }
 
 #[cfg(test)]
@@ -129,17 +172,31 @@ mod tests {
     use super::*;
 
     fn result(check: &str, allowed: bool) -> CheckResult {
-        CheckResult { check: check.parse().unwrap(), namespace: Some("dev1".into()), allowed, denied: !allowed, reason: None }
+        CheckResult {
+            check: check.parse().unwrap(),
+            namespace: Some("dev1".into()),
+            allowed,
+            denied: !allowed,
+            reason: None,
+        }
     }
 
     fn john() -> Identity {
-        Identity { username: "john".into(), groups: vec!["dev1".into(), "system:authenticated".into()], uid: None, source: "test".into() }
+        Identity {
+            username: "john".into(),
+            groups: vec!["dev1".into(), "system:authenticated".into()],
+            uid: None,
+            source: "test".into(),
+        }
     }
 
     #[test]
     fn parses_checks() {
         let c: Check = "create:deployments.apps".parse().unwrap();
-        assert_eq!((c.verb.as_str(), c.resource.as_str(), c.group.as_str()), ("create", "deployments", "apps"));
+        assert_eq!(
+            (c.verb.as_str(), c.resource.as_str(), c.group.as_str()),
+            ("create", "deployments", "apps")
+        );
         let c: Check = "get:pods/log".parse().unwrap();
         assert_eq!(c.subresource.as_deref(), Some("log"));
         assert_eq!(c.label(), "get pods/log");
@@ -152,15 +209,42 @@ mod tests {
     fn the_decision_table() {
         // (results, expected ok, expected suggestion)
         let table: Vec<(Vec<CheckResult>, bool, Option<&str>)> = vec![
-            (vec![result("list:pods", false), result("create:deployments.apps", false)], false, Some("view")),
-            (vec![result("list:pods", true), result("create:deployments.apps", false)], false, Some("edit")),
-            (vec![result("list:pods", true), result("create:deployments.apps", true)], true, None),
+            (
+                vec![
+                    result("list:pods", false),
+                    result("create:deployments.apps", false),
+                ],
+                false,
+                Some("view"),
+            ),
+            (
+                vec![
+                    result("list:pods", true),
+                    result("create:deployments.apps", false),
+                ],
+                false,
+                Some("edit"),
+            ),
+            (
+                vec![
+                    result("list:pods", true),
+                    result("create:deployments.apps", true),
+                ],
+                true,
+                None,
+            ),
         ];
         for (results, ok, role) in table {
             let v = verdict("john", Some(&john()), "dev1", &results);
             assert_eq!(v.ok, ok, "{:?}", v.lines);
             match role {
-                Some(role) => assert!(v.lines.iter().any(|l| l.contains(&format!("--clusterrole {role}"))), "{:?}", v.lines),
+                Some(role) => assert!(
+                    v.lines
+                        .iter()
+                        .any(|l| l.contains(&format!("--clusterrole {role}"))),
+                    "{:?}",
+                    v.lines
+                ),
                 None => assert_eq!(v.lines.len(), 1, "{:?}", v.lines),
             }
         }
@@ -169,9 +253,20 @@ mod tests {
     #[test]
     fn names_the_user_groups_and_what_is_missing() {
         let v = verdict("john", Some(&john()), "dev1", &[result("list:pods", false)]);
-        assert_eq!(v.lines[0], "john (groups dev1, system:authenticated) in dev1: cannot list pods — no role grants anything yet");
-        let v = verdict("john", None, "dev1", &[result("list:pods", true), result("get:secrets", false)]);
-        assert_eq!(v.lines[0], "john in dev1: can list pods; cannot get secrets");
+        assert_eq!(
+            v.lines[0],
+            "john (groups dev1, system:authenticated) in dev1: cannot list pods — no role grants anything yet"
+        );
+        let v = verdict(
+            "john",
+            None,
+            "dev1",
+            &[result("list:pods", true), result("get:secrets", false)],
+        );
+        assert_eq!(
+            v.lines[0],
+            "john in dev1: can list pods; cannot get secrets"
+        );
         let mut other = john();
         other.username = "mallory".into();
         let v = verdict("john", Some(&other), "dev1", &[result("list:pods", true)]);

@@ -25,10 +25,13 @@ pub struct ApiClient {
 pub fn load_merged(files: &[PathBuf]) -> Result<Kubeconfig, ClusterError> {
     let mut merged: Option<Kubeconfig> = None;
     for file in files.iter().filter(|f| f.exists()) {
-        let kc = Kubeconfig::read_from(file).map_err(|e| ClusterError::Kubeconfig(format!("{}: {e}", file.display())))?;
+        let kc = Kubeconfig::read_from(file)
+            .map_err(|e| ClusterError::Kubeconfig(format!("{}: {e}", file.display())))?;
         merged = Some(match merged {
             None => kc,
-            Some(m) => m.merge(kc).map_err(|e| ClusterError::Kubeconfig(e.to_string()))?,
+            Some(m) => m
+                .merge(kc)
+                .map_err(|e| ClusterError::Kubeconfig(e.to_string()))?,
         });
     }
     merged.ok_or_else(|| ClusterError::Kubeconfig("no kubeconfig file exists".into()))
@@ -36,17 +39,36 @@ pub fn load_merged(files: &[PathBuf]) -> Result<Kubeconfig, ClusterError> {
 
 /// A client for `context` (default: current-context), optionally with another cluster, like
 /// kubectl's `--context` and `--cluster`.
-pub async fn client_for(kc: Kubeconfig, context: Option<&str>, cluster: Option<&str>) -> Result<ApiClient, ClusterError> {
-    let options = KubeConfigOptions { context: context.map(String::from), cluster: cluster.map(String::from), user: None };
-    let mut config = kube::Config::from_custom_kubeconfig(kc, &options).await.map_err(|e| ClusterError::Kubeconfig(e.to_string()))?;
+pub async fn client_for(
+    kc: Kubeconfig,
+    context: Option<&str>,
+    cluster: Option<&str>,
+) -> Result<ApiClient, ClusterError> {
+    let options = KubeConfigOptions {
+        context: context.map(String::from),
+        cluster: cluster.map(String::from),
+        user: None,
+    };
+    let mut config = kube::Config::from_custom_kubeconfig(kc, &options)
+        .await
+        .map_err(|e| ClusterError::Kubeconfig(e.to_string()))?;
     config.connect_timeout = Some(CONNECT_TIMEOUT);
-    let server = config.cluster_url.to_string().trim_end_matches('/').to_string();
-    let client = kube::Client::try_from(config).map_err(|e| ClusterError::from_kube(e, &server, "build a client", ""))?;
+    let server = config
+        .cluster_url
+        .to_string()
+        .trim_end_matches('/')
+        .to_string();
+    let client = kube::Client::try_from(config)
+        .map_err(|e| ClusterError::from_kube(e, &server, "build a client", ""))?;
     Ok(ApiClient { client, server })
 }
 
 /// A client talking to `cluster` as the holder of `cert_pem`/`key_pem`: nothing is written.
-pub async fn client_as(cluster: &NamedCluster, cert_pem: &[u8], key_pem: &[u8]) -> Result<ApiClient, ClusterError> {
+pub async fn client_as(
+    cluster: &NamedCluster,
+    cert_pem: &[u8],
+    key_pem: &[u8],
+) -> Result<ApiClient, ClusterError> {
     let b64 = |bytes: &[u8]| openssl::base64::encode_block(bytes);
     let doc = json!({
         "apiVersion": "v1",
@@ -56,6 +78,7 @@ pub async fn client_as(cluster: &NamedCluster, cert_pem: &[u8], key_pem: &[u8]) 
         "contexts": [{ "name": "certuser-new-identity", "context": { "cluster": cluster.name, "user": "certuser-new-identity" } }],
         "current-context": "certuser-new-identity",
     });
-    let kc: Kubeconfig = serde_json::from_value(doc).map_err(|e| ClusterError::Kubeconfig(e.to_string()))?;
+    let kc: Kubeconfig =
+        serde_json::from_value(doc).map_err(|e| ClusterError::Kubeconfig(e.to_string()))?;
     client_for(kc, None, None).await
 }

@@ -9,7 +9,10 @@ use std::time::Duration;
 
 use futures::StreamExt;
 use k8s_openapi::ByteString;
-use k8s_openapi::api::certificates::v1::{CertificateSigningRequest, CertificateSigningRequestCondition, CertificateSigningRequestSpec, CertificateSigningRequestStatus};
+use k8s_openapi::api::certificates::v1::{
+    CertificateSigningRequest, CertificateSigningRequestCondition, CertificateSigningRequestSpec,
+    CertificateSigningRequestStatus,
+};
 use kube::api::{Api, DeleteParams, ObjectMeta, PostParams, WatchEvent, WatchParams};
 
 use super::{ApiClient, ClusterError, MANAGED_BY};
@@ -48,20 +51,36 @@ pub struct CsrOutcome {
     pub requested_not_after: jiff::Timestamp,
 }
 
-pub async fn sign_via_api(api: &ApiClient, req: &CsrRequest<'_>, on_event: &mut dyn FnMut(CsrEvent<'_>)) -> Result<CsrOutcome, ClusterError> {
+pub async fn sign_via_api(
+    api: &ApiClient,
+    req: &CsrRequest<'_>,
+    on_event: &mut dyn FnMut(CsrEvent<'_>),
+) -> Result<CsrOutcome, ClusterError> {
     let seconds = req.expiration.as_secs();
     if seconds < MIN_EXPIRATION {
         return Err(ClusterError::ExpirationTooShort { seconds });
     }
     let expiration = i32::try_from(seconds).unwrap_or(i32::MAX);
-    let requested_not_after = jiff::Timestamp::now() + jiff::SignedDuration::from_secs(i64::from(expiration));
+    let requested_not_after =
+        jiff::Timestamp::now() + jiff::SignedDuration::from_secs(i64::from(expiration));
     let csrs: Api<CertificateSigningRequest> = Api::all(api.client.clone());
     let name = unique_name(req.user);
 
-    let created = csrs.create(&PostParams::default(), &request_object(&name, req, expiration)).await.map_err(|e| match e {
-        kube::Error::Api(s) if s.code == 409 => ClusterError::CsrExists { name: name.clone() },
-        e => ClusterError::from_kube(e, &api.server, "create CertificateSigningRequests", "create on certificatesigningrequests.certificates.k8s.io"),
-    })?;
+    let created = csrs
+        .create(
+            &PostParams::default(),
+            &request_object(&name, req, expiration),
+        )
+        .await
+        .map_err(|e| match e {
+            kube::Error::Api(s) if s.code == 409 => ClusterError::CsrExists { name: name.clone() },
+            e => ClusterError::from_kube(
+                e,
+                &api.server,
+                "create CertificateSigningRequests",
+                "create on certificatesigningrequests.certificates.k8s.io",
+            ),
+        })?;
     on_event(CsrEvent::Created { name: &name });
 
     let result = approve_and_wait(api, &csrs, &name, created, req, on_event).await;
@@ -71,7 +90,12 @@ pub async fn sign_via_api(api: &ApiClient, req: &CsrRequest<'_>, on_event: &mut 
     }
     let pem = result?;
     let info = check_certificate(&name, &pem, req)?;
-    Ok(CsrOutcome { name, certificate_pem: pem, not_after: info.not_after, requested_not_after })
+    Ok(CsrOutcome {
+        name,
+        certificate_pem: pem,
+        not_after: info.not_after,
+        requested_not_after,
+    })
 }
 
 /// `certuser-<user>-<16 random hex>`: a valid object name nobody can guess in advance.
@@ -79,14 +103,24 @@ fn unique_name(user: &str) -> String {
     let mut clean: String = user
         .to_lowercase()
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '.' { c } else { '-' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '.' {
+                c
+            } else {
+                '-'
+            }
+        })
         .collect();
     clean.truncate(40);
     let clean = clean.trim_matches(|c| c == '-' || c == '.');
     let mut random = [0u8; 8];
     openssl::rand::rand_bytes(&mut random).expect("the system random source works");
     let suffix: String = random.iter().map(|b| format!("{b:02x}")).collect();
-    if clean.is_empty() { format!("certuser-{suffix}") } else { format!("certuser-{clean}-{suffix}") }
+    if clean.is_empty() {
+        format!("certuser-{suffix}")
+    } else {
+        format!("certuser-{clean}-{suffix}")
+    }
 }
 
 fn request_object(name: &str, req: &CsrRequest<'_>, expiration: i32) -> CertificateSigningRequest {
@@ -121,20 +155,32 @@ async fn approve_and_wait(
 ) -> Result<Vec<u8>, ClusterError> {
     let mut latest = created;
     if req.approve {
-        let current = csrs
-            .get(name)
-            .await
-            .map_err(|e| ClusterError::from_kube(e, &api.server, "read CertificateSigningRequests", "get on certificatesigningrequests.certificates.k8s.io"))?;
+        let current = csrs.get(name).await.map_err(|e| {
+            ClusterError::from_kube(
+                e,
+                &api.server,
+                "read CertificateSigningRequests",
+                "get on certificatesigningrequests.certificates.k8s.io",
+            )
+        })?;
         verify_ours(name, &current, req)?;
         let mut approving = current;
-        let status = approving.status.get_or_insert_with(CertificateSigningRequestStatus::default);
-        status.conditions.get_or_insert_with(Vec::new).push(CertificateSigningRequestCondition {
-            type_: "Approved".into(),
-            status: "True".into(),
-            reason: Some("KubectlCertuserApprove".into()),
-            message: Some(format!("approved by kubectl-certuser for user {}", req.user)),
-            ..Default::default()
-        });
+        let status = approving
+            .status
+            .get_or_insert_with(CertificateSigningRequestStatus::default);
+        status
+            .conditions
+            .get_or_insert_with(Vec::new)
+            .push(CertificateSigningRequestCondition {
+                type_: "Approved".into(),
+                status: "True".into(),
+                reason: Some("KubectlCertuserApprove".into()),
+                message: Some(format!(
+                    "approved by kubectl-certuser for user {}",
+                    req.user
+                )),
+                ..Default::default()
+            });
         latest = csrs.replace_subresource("approval", name, &PostParams::default(), &approving).await.map_err(|e| {
             ClusterError::from_kube(
                 e,
@@ -148,7 +194,11 @@ async fn approve_and_wait(
         on_event(CsrEvent::WaitingForApproval { name });
     }
     on_event(CsrEvent::Waiting);
-    let waited = tokio::time::timeout(req.timeout, wait_for_certificate(api, csrs, name, &mut latest)).await;
+    let waited = tokio::time::timeout(
+        req.timeout,
+        wait_for_certificate(api, csrs, name, &mut latest),
+    )
+    .await;
     match waited {
         Ok(result) => {
             let pem = result?;
@@ -158,24 +208,44 @@ async fn approve_and_wait(
         Err(_) => {
             let timeout = crate::units::human(req.timeout.as_secs() as i64);
             if has_condition(&latest, "Approved") {
-                Err(ClusterError::NotIssued { name: name.into(), timeout })
+                Err(ClusterError::NotIssued {
+                    name: name.into(),
+                    timeout,
+                })
             } else {
-                Err(ClusterError::NotApproved { name: name.into(), timeout })
+                Err(ClusterError::NotApproved {
+                    name: name.into(),
+                    timeout,
+                })
             }
         }
     }
 }
 
 /// The object we are about to approve must be exactly the one we created.
-fn verify_ours(name: &str, csr: &CertificateSigningRequest, req: &CsrRequest<'_>) -> Result<(), ClusterError> {
-    let tampered = |why: &str| Err(ClusterError::CsrTampered { name: name.into(), why: why.into() });
+fn verify_ours(
+    name: &str,
+    csr: &CertificateSigningRequest,
+    req: &CsrRequest<'_>,
+) -> Result<(), ClusterError> {
+    let tampered = |why: &str| {
+        Err(ClusterError::CsrTampered {
+            name: name.into(),
+            why: why.into(),
+        })
+    };
     if csr.spec.request.0 != req.csr_pem {
         return tampered("its request is not ours, so neither is its public key");
     }
     if csr.spec.signer_name != SIGNER {
         return tampered("its signer changed");
     }
-    if csr.status.as_ref().and_then(|s| s.conditions.as_ref()).is_some_and(|c| !c.is_empty()) {
+    if csr
+        .status
+        .as_ref()
+        .and_then(|s| s.conditions.as_ref())
+        .is_some_and(|c| !c.is_empty())
+    {
         return tampered("someone else already approved or denied it");
     }
     Ok(())
@@ -188,13 +258,22 @@ async fn wait_for_certificate(
     name: &str,
     latest: &mut CertificateSigningRequest,
 ) -> Result<Vec<u8>, ClusterError> {
-    let read_err = |e| ClusterError::from_kube(e, &api.server, "watch CertificateSigningRequests", "watch on certificatesigningrequests.certificates.k8s.io");
+    let read_err = |e| {
+        ClusterError::from_kube(
+            e,
+            &api.server,
+            "watch CertificateSigningRequests",
+            "watch on certificatesigningrequests.certificates.k8s.io",
+        )
+    };
     loop {
         if let Some(done) = outcome(name, latest)? {
             return Ok(done);
         }
         let version = latest.metadata.resource_version.clone().unwrap_or_default();
-        let params = WatchParams::default().fields(&format!("metadata.name={name}")).timeout(290);
+        let params = WatchParams::default()
+            .fields(&format!("metadata.name={name}"))
+            .timeout(290);
         let stream = csrs.watch(&params, &version).await.map_err(read_err)?;
         let mut stream = std::pin::pin!(stream);
         while let Some(event) = stream.next().await {
@@ -206,12 +285,23 @@ async fn wait_for_certificate(
                     }
                 }
                 WatchEvent::Deleted(_) => {
-                    return Err(ClusterError::Failed { name: name.into(), reason: "Deleted".into(), message: "the object was deleted while we waited".into() });
+                    return Err(ClusterError::Failed {
+                        name: name.into(),
+                        reason: "Deleted".into(),
+                        message: "the object was deleted while we waited".into(),
+                    });
                 }
-                WatchEvent::Bookmark(b) => latest.metadata.resource_version = Some(b.metadata.resource_version),
+                WatchEvent::Bookmark(b) => {
+                    latest.metadata.resource_version = Some(b.metadata.resource_version)
+                }
                 WatchEvent::Error(status) if status.code == 410 => break, // too old: re-read below
                 WatchEvent::Error(status) => {
-                    return Err(ClusterError::Api { action: "watch CertificateSigningRequests".into(), code: status.code, reason: status.reason, message: status.message });
+                    return Err(ClusterError::Api {
+                        action: "watch CertificateSigningRequests".into(),
+                        code: status.code,
+                        reason: status.reason,
+                        message: status.message,
+                    });
                 }
             }
         }
@@ -222,33 +312,72 @@ async fn wait_for_certificate(
 
 /// Issued (the PEM), or ended (Denied/Failed), or still pending (`None`).
 fn outcome(name: &str, csr: &CertificateSigningRequest) -> Result<Option<Vec<u8>>, ClusterError> {
-    let Some(status) = &csr.status else { return Ok(None) };
+    let Some(status) = &csr.status else {
+        return Ok(None);
+    };
     for condition in status.conditions.iter().flatten() {
-        let (reason, message) = (condition.reason.clone().unwrap_or_default(), condition.message.clone().unwrap_or_default());
+        let (reason, message) = (
+            condition.reason.clone().unwrap_or_default(),
+            condition.message.clone().unwrap_or_default(),
+        );
         match condition.type_.as_str() {
-            "Denied" => return Err(ClusterError::Denied { name: name.into(), reason, message }),
-            "Failed" => return Err(ClusterError::Failed { name: name.into(), reason, message }),
+            "Denied" => {
+                return Err(ClusterError::Denied {
+                    name: name.into(),
+                    reason,
+                    message,
+                });
+            }
+            "Failed" => {
+                return Err(ClusterError::Failed {
+                    name: name.into(),
+                    reason,
+                    message,
+                });
+            }
             _ => {}
         }
     }
-    Ok(status.certificate.as_ref().filter(|c| !c.0.is_empty()).map(|c| c.0.clone()))
+    Ok(status
+        .certificate
+        .as_ref()
+        .filter(|c| !c.0.is_empty())
+        .map(|c| c.0.clone()))
 }
 
 fn has_condition(csr: &CertificateSigningRequest, kind: &str) -> bool {
-    csr.status.as_ref().and_then(|s| s.conditions.as_ref()).is_some_and(|c| c.iter().any(|c| c.type_ == kind && c.status == "True"))
+    csr.status
+        .as_ref()
+        .and_then(|s| s.conditions.as_ref())
+        .is_some_and(|c| c.iter().any(|c| c.type_ == kind && c.status == "True"))
 }
 
 /// Never trust what comes back: our key, our subject.
-fn check_certificate(name: &str, pem: &[u8], req: &CsrRequest<'_>) -> Result<pki::CertInfo, ClusterError> {
-    let wrong = |why: String| ClusterError::WrongCertificate { name: name.into(), why };
-    let cert = pki::parse_certificate_pem(pem, "the issued certificate").map_err(|e| wrong(e.to_string()))?;
-    let spki = cert.public_key().and_then(|k| k.public_key_to_der()).map_err(|e| wrong(e.to_string()))?;
+fn check_certificate(
+    name: &str,
+    pem: &[u8],
+    req: &CsrRequest<'_>,
+) -> Result<pki::CertInfo, ClusterError> {
+    let wrong = |why: String| ClusterError::WrongCertificate {
+        name: name.into(),
+        why,
+    };
+    let cert = pki::parse_certificate_pem(pem, "the issued certificate")
+        .map_err(|e| wrong(e.to_string()))?;
+    let spki = cert
+        .public_key()
+        .and_then(|k| k.public_key_to_der())
+        .map_err(|e| wrong(e.to_string()))?;
     if spki != req.public_key_der {
         return Err(wrong("it carries another public key".into()));
     }
     let info = pki::inspect_certificate(&cert).map_err(|e| wrong(e.to_string()))?;
     if info.common_name.as_deref() != Some(req.user) {
-        return Err(wrong(format!("its CN is {:?}, not {:?}", info.common_name.unwrap_or_default(), req.user)));
+        return Err(wrong(format!(
+            "its CN is {:?}, not {:?}",
+            info.common_name.unwrap_or_default(),
+            req.user
+        )));
     }
     let (mut got, mut want) = (info.groups.clone(), req.groups.to_vec());
     got.sort();
@@ -270,13 +399,26 @@ mod tests {
         let b = unique_name("John.Doe@Example.com");
         assert_ne!(a, b);
         assert!(a.starts_with("certuser-john.doe-example.com-"), "{a}");
-        assert!(a.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.'));
+        assert!(
+            a.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.')
+        );
         assert_eq!(a.rsplit('-').next().unwrap().len(), 16);
         assert!(unique_name("@@@").starts_with("certuser-"));
     }
 
     fn request<'a>(pem: &'a [u8], spki: &'a [u8], groups: &'a [String]) -> CsrRequest<'a> {
-        CsrRequest { csr_pem: pem, public_key_der: spki, user: "john", groups, rsa: false, expiration: Duration::from_secs(3600), approve: true, timeout: Duration::from_secs(1), keep_csr: false }
+        CsrRequest {
+            csr_pem: pem,
+            public_key_der: spki,
+            user: "john",
+            groups,
+            rsa: false,
+            expiration: Duration::from_secs(3600),
+            approve: true,
+            timeout: Duration::from_secs(1),
+            keep_csr: false,
+        }
     }
 
     #[test]
@@ -287,13 +429,20 @@ mod tests {
         assert!(verify_ours("n", &ours, &req).is_ok());
         let mut swapped = ours.clone();
         swapped.spec.request = ByteString(b"THEIR CSR".to_vec());
-        assert!(matches!(verify_ours("n", &swapped, &req), Err(ClusterError::CsrTampered { .. })));
+        assert!(matches!(
+            verify_ours("n", &swapped, &req),
+            Err(ClusterError::CsrTampered { .. })
+        ));
         let mut signer = ours.clone();
         signer.spec.signer_name = "example.com/anything".into();
         assert!(verify_ours("n", &signer, &req).is_err());
         let mut decided = ours;
         decided.status = Some(CertificateSigningRequestStatus {
-            conditions: Some(vec![CertificateSigningRequestCondition { type_: "Approved".into(), status: "True".into(), ..Default::default() }]),
+            conditions: Some(vec![CertificateSigningRequestCondition {
+                type_: "Approved".into(),
+                status: "True".into(),
+                ..Default::default()
+            }]),
             ..Default::default()
         });
         assert!(verify_ours("n", &decided, &req).is_err());
@@ -301,20 +450,52 @@ mod tests {
 
     #[test]
     fn the_issued_certificate_must_carry_our_key_and_subject() {
-        let ca = CertificateAuthority::create_self_signed("kubernetes", 30, KeyType::EcdsaP256).unwrap();
+        let ca =
+            CertificateAuthority::create_self_signed("kubernetes", 30, KeyType::EcdsaP256).unwrap();
         let ours = PrivateKey::generate(KeyType::EcdsaP256).unwrap();
         let theirs = PrivateKey::generate(KeyType::EcdsaP256).unwrap();
         let groups = vec!["dev1".to_string()];
         let spki = ours.public_key_der().unwrap();
         let req = request(b"", &spki, &groups);
         let issue = |key: &PrivateKey, cn: &str, orgs: Vec<String>| {
-            let subject = Subject { common_name: cn.into(), organizations: orgs };
-            pki::sign_client_certificate(&ca, &subject, &key.public_key_der().unwrap(), false, Duration::from_secs(3600), jiff::Timestamp::now()).unwrap().certificate_pem
+            let subject = Subject {
+                common_name: cn.into(),
+                organizations: orgs,
+            };
+            pki::sign_client_certificate(
+                &ca,
+                &subject,
+                &key.public_key_der().unwrap(),
+                false,
+                Duration::from_secs(3600),
+                jiff::Timestamp::now(),
+            )
+            .unwrap()
+            .certificate_pem
         };
         assert!(check_certificate("n", &issue(&ours, "john", groups.clone()), &req).is_ok());
-        assert!(check_certificate("n", &issue(&theirs, "john", groups.clone()), &req).unwrap_err().to_string().contains("another public key"));
-        assert!(check_certificate("n", &issue(&ours, "mallory", groups.clone()), &req).unwrap_err().to_string().contains("CN"));
-        assert!(check_certificate("n", &issue(&ours, "john", vec!["system:masters".into()]), &req).unwrap_err().to_string().contains("groups"));
+        assert!(
+            check_certificate("n", &issue(&theirs, "john", groups.clone()), &req)
+                .unwrap_err()
+                .to_string()
+                .contains("another public key")
+        );
+        assert!(
+            check_certificate("n", &issue(&ours, "mallory", groups.clone()), &req)
+                .unwrap_err()
+                .to_string()
+                .contains("CN")
+        );
+        assert!(
+            check_certificate(
+                "n",
+                &issue(&ours, "john", vec!["system:masters".into()]),
+                &req
+            )
+            .unwrap_err()
+            .to_string()
+            .contains("groups")
+        );
     }
 
     #[test]
@@ -322,7 +503,13 @@ mod tests {
         let mut csr = CertificateSigningRequest::default();
         assert!(outcome("n", &csr).unwrap().is_none());
         csr.status = Some(CertificateSigningRequestStatus {
-            conditions: Some(vec![CertificateSigningRequestCondition { type_: "Denied".into(), status: "True".into(), reason: Some("Policy".into()), message: Some("no".into()), ..Default::default() }]),
+            conditions: Some(vec![CertificateSigningRequestCondition {
+                type_: "Denied".into(),
+                status: "True".into(),
+                reason: Some("Policy".into()),
+                message: Some("no".into()),
+                ..Default::default()
+            }]),
             ..Default::default()
         });
         let err = outcome("n", &csr).unwrap_err().to_string();

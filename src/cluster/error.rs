@@ -8,54 +8,115 @@ pub enum ClusterError {
     Kubeconfig(String),
     #[error("cannot reach the API server at {server}: {detail}")]
     Unreachable { server: String, detail: String },
-    #[error("TLS with the API server at {server} failed ({detail}): check the cluster's certificate-authority in kubeconfig")]
+    #[error(
+        "TLS with the API server at {server} failed ({detail}): check the cluster's certificate-authority in kubeconfig"
+    )]
     Tls { server: String, detail: String },
-    #[error("the API server at {server} did not accept these credentials (401 Unauthorized): the certificate may be expired, or not signed by the cluster's client CA")]
+    #[error(
+        "the API server at {server} did not accept these credentials (401 Unauthorized): the certificate may be expired, or not signed by the cluster's client CA"
+    )]
     Unauthorized { server: String },
     #[error("the cluster refused to {action} (Forbidden: {message}): ask for {rbac}")]
-    Forbidden { action: String, message: String, rbac: String },
+    Forbidden {
+        action: String,
+        message: String,
+        rbac: String,
+    },
     #[error("the cluster refused to {action} ({code} {reason}: {message})")]
-    Api { action: String, code: u16, reason: String, message: String },
+    Api {
+        action: String,
+        code: u16,
+        reason: String,
+        message: String,
+    },
     #[error("the request to {action} failed: {detail}")]
     Other { action: String, detail: String },
-    #[error("expirationSeconds must be at least 600 (10 minutes) for the CSR API, and {seconds} s was asked: use --days or a --duration of 10m or more")]
+    #[error(
+        "expirationSeconds must be at least 600 (10 minutes) for the CSR API, and {seconds} s was asked: use --days or a --duration of 10m or more"
+    )]
     ExpirationTooShort { seconds: u64 },
     #[error("CertificateSigningRequest {name} already exists and is not ours: refusing to use it")]
     CsrExists { name: String },
-    #[error("CertificateSigningRequest {name} on the server is not the one we created ({why}): refusing to approve it")]
+    #[error(
+        "CertificateSigningRequest {name} on the server is not the one we created ({why}): refusing to approve it"
+    )]
     CsrTampered { name: String, why: String },
     #[error("CertificateSigningRequest {name} was denied ({reason}: {message})")]
-    Denied { name: String, reason: String, message: String },
+    Denied {
+        name: String,
+        reason: String,
+        message: String,
+    },
     #[error("the signer failed CertificateSigningRequest {name} ({reason}: {message})")]
-    Failed { name: String, reason: String, message: String },
-    #[error("CertificateSigningRequest {name} was approved but no certificate was issued within {timeout}: the cluster's signer for kubernetes.io/kube-apiserver-client is not running (kube-controller-manager needs --cluster-signing-cert-file and --cluster-signing-key-file) or the cluster is managed and does not sign this signer; on a control-plane node, sign locally with --ca-cert/--ca-key (or --kubeadm) instead")]
+    Failed {
+        name: String,
+        reason: String,
+        message: String,
+    },
+    #[error(
+        "CertificateSigningRequest {name} was approved but no certificate was issued within {timeout}: the cluster's signer for kubernetes.io/kube-apiserver-client is not running (kube-controller-manager needs --cluster-signing-cert-file and --cluster-signing-key-file) or the cluster is managed and does not sign this signer; on a control-plane node, sign locally with --ca-cert/--ca-key (or --kubeadm) instead"
+    )]
     NotIssued { name: String, timeout: String },
-    #[error("CertificateSigningRequest {name} was not approved within {timeout}: someone allowed to approve it must run `kubectl certificate approve {name}`")]
+    #[error(
+        "CertificateSigningRequest {name} was not approved within {timeout}: someone allowed to approve it must run `kubectl certificate approve {name}`"
+    )]
     NotApproved { name: String, timeout: String },
-    #[error("the certificate issued for CertificateSigningRequest {name} is not what we asked for ({why}): refusing it")]
+    #[error(
+        "the certificate issued for CertificateSigningRequest {name} is not what we asked for ({why}): refusing it"
+    )]
     WrongCertificate { name: String, why: String },
-    #[error("{kind} {name} already exists with another role or subject: refusing to change someone else's binding")]
+    #[error(
+        "{kind} {name} already exists with another role or subject: refusing to change someone else's binding"
+    )]
     BindingConflict { kind: &'static str, name: String },
 }
 
 impl ClusterError {
     /// Turn a kube error into ours. `action` says what we were doing ("create
     /// CertificateSigningRequests"); `rbac` what permission a 403 means is missing.
-    pub(crate) fn from_kube(err: kube::Error, server: &str, action: &str, rbac: &str) -> ClusterError {
+    pub(crate) fn from_kube(
+        err: kube::Error,
+        server: &str,
+        action: &str,
+        rbac: &str,
+    ) -> ClusterError {
         match err {
             kube::Error::Api(status) => match status.code {
-                401 => ClusterError::Unauthorized { server: server.into() },
-                403 => ClusterError::Forbidden { action: action.into(), message: status.message, rbac: rbac.into() },
-                code => ClusterError::Api { action: action.into(), code, reason: status.reason, message: status.message },
+                401 => ClusterError::Unauthorized {
+                    server: server.into(),
+                },
+                403 => ClusterError::Forbidden {
+                    action: action.into(),
+                    message: status.message,
+                    rbac: rbac.into(),
+                },
+                code => ClusterError::Api {
+                    action: action.into(),
+                    code,
+                    reason: status.reason,
+                    message: status.message,
+                },
             },
             other => {
                 let detail = chain(&other);
-                if detail.contains("certificate verify failed") || detail.contains("self-signed certificate") || detail.contains("unable to get local issuer") {
-                    ClusterError::Tls { server: server.into(), detail }
+                if detail.contains("certificate verify failed")
+                    || detail.contains("self-signed certificate")
+                    || detail.contains("unable to get local issuer")
+                {
+                    ClusterError::Tls {
+                        server: server.into(),
+                        detail,
+                    }
                 } else if matches!(other, kube::Error::HyperError(_) | kube::Error::Service(_)) {
-                    ClusterError::Unreachable { server: server.into(), detail }
+                    ClusterError::Unreachable {
+                        server: server.into(),
+                        detail,
+                    }
                 } else {
-                    ClusterError::Other { action: action.into(), detail }
+                    ClusterError::Other {
+                        action: action.into(),
+                        detail,
+                    }
                 }
             }
         }

@@ -34,11 +34,25 @@ pub fn binding_name(user: &str, role: &str) -> String {
     format!("certuser:{user}:{role}")
 }
 
-pub async fn bind(api: &ApiClient, user: &str, role: &RoleRef, namespace: Option<&str>) -> Result<BindingOutcome, ClusterError> {
+pub async fn bind(
+    api: &ApiClient,
+    user: &str,
+    role: &RoleRef,
+    namespace: Option<&str>,
+) -> Result<BindingOutcome, ClusterError> {
     let (role_kind, role_name) = role.parts();
     let name = binding_name(user, role_name);
-    let role_ref = K8sRoleRef { api_group: "rbac.authorization.k8s.io".into(), kind: role_kind.into(), name: role_name.into() };
-    let subjects = Some(vec![Subject { api_group: Some("rbac.authorization.k8s.io".into()), kind: "User".into(), name: user.into(), namespace: None }]);
+    let role_ref = K8sRoleRef {
+        api_group: "rbac.authorization.k8s.io".into(),
+        kind: role_kind.into(),
+        name: role_name.into(),
+    };
+    let subjects = Some(vec![Subject {
+        api_group: Some("rbac.authorization.k8s.io".into()),
+        kind: "User".into(),
+        name: user.into(),
+        namespace: None,
+    }]);
     let metadata = ObjectMeta {
         name: Some(name.clone()),
         namespace: namespace.map(String::from),
@@ -52,28 +66,78 @@ pub async fn bind(api: &ApiClient, user: &str, role: &RoleRef, namespace: Option
         )
     };
     let same = |existing_ref: &K8sRoleRef, existing_subjects: &Option<Vec<Subject>>| {
-        existing_ref == &role_ref && existing_subjects.as_ref().is_some_and(|s| s.iter().any(|s| s.kind == "User" && s.name == user))
+        existing_ref == &role_ref
+            && existing_subjects
+                .as_ref()
+                .is_some_and(|s| s.iter().any(|s| s.kind == "User" && s.name == user))
     };
-    let outcome = |kind, created| BindingOutcome { kind, name: name.clone(), namespace: namespace.map(String::from), created };
+    let outcome = |kind, created| BindingOutcome {
+        kind,
+        name: name.clone(),
+        namespace: namespace.map(String::from),
+        created,
+    };
     match namespace {
         Some(ns) => {
             let bindings: Api<RoleBinding> = Api::namespaced(api.client.clone(), ns);
-            let err = |e| ClusterError::from_kube(e, &api.server, &format!("create RoleBindings in {ns}"), &rbac_hint("RoleBinding"));
+            let err = |e| {
+                ClusterError::from_kube(
+                    e,
+                    &api.server,
+                    &format!("create RoleBindings in {ns}"),
+                    &rbac_hint("RoleBinding"),
+                )
+            };
             if let Some(existing) = bindings.get_opt(&name).await.map_err(err)? {
-                return if same(&existing.role_ref, &existing.subjects) { Ok(outcome("RoleBinding", false)) } else { Err(ClusterError::BindingConflict { kind: "RoleBinding", name }) };
+                return if same(&existing.role_ref, &existing.subjects) {
+                    Ok(outcome("RoleBinding", false))
+                } else {
+                    Err(ClusterError::BindingConflict {
+                        kind: "RoleBinding",
+                        name,
+                    })
+                };
             }
-            let binding = RoleBinding { metadata, role_ref: role_ref.clone(), subjects: subjects.clone() };
-            bindings.create(&PostParams::default(), &binding).await.map_err(err)?;
+            let binding = RoleBinding {
+                metadata,
+                role_ref: role_ref.clone(),
+                subjects: subjects.clone(),
+            };
+            bindings
+                .create(&PostParams::default(), &binding)
+                .await
+                .map_err(err)?;
             Ok(outcome("RoleBinding", true))
         }
         None => {
             let bindings: Api<ClusterRoleBinding> = Api::all(api.client.clone());
-            let err = |e| ClusterError::from_kube(e, &api.server, "create ClusterRoleBindings", &rbac_hint("ClusterRoleBinding"));
+            let err = |e| {
+                ClusterError::from_kube(
+                    e,
+                    &api.server,
+                    "create ClusterRoleBindings",
+                    &rbac_hint("ClusterRoleBinding"),
+                )
+            };
             if let Some(existing) = bindings.get_opt(&name).await.map_err(err)? {
-                return if same(&existing.role_ref, &existing.subjects) { Ok(outcome("ClusterRoleBinding", false)) } else { Err(ClusterError::BindingConflict { kind: "ClusterRoleBinding", name }) };
+                return if same(&existing.role_ref, &existing.subjects) {
+                    Ok(outcome("ClusterRoleBinding", false))
+                } else {
+                    Err(ClusterError::BindingConflict {
+                        kind: "ClusterRoleBinding",
+                        name,
+                    })
+                };
             }
-            let binding = ClusterRoleBinding { metadata, role_ref: role_ref.clone(), subjects: subjects.clone() };
-            bindings.create(&PostParams::default(), &binding).await.map_err(err)?;
+            let binding = ClusterRoleBinding {
+                metadata,
+                role_ref: role_ref.clone(),
+                subjects: subjects.clone(),
+            };
+            bindings
+                .create(&PostParams::default(), &binding)
+                .await
+                .map_err(err)?;
             Ok(outcome("ClusterRoleBinding", true))
         }
     }

@@ -35,8 +35,9 @@ fn add_through_the_csr_api_then_kubectl_judges_access() {
     // The verdict names what is missing and how to grant it.
     assert!(
         run.stdout.contains("cannot") && run.stdout.contains("pods"),
-        "{}",
-        run.stdout
+        "{}\n{}",
+        run.stdout,
+        run.stderr
     );
 
     let view = sb.kubectl_view();
