@@ -24,10 +24,11 @@ stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
 install -m 0755 "$bin" "$stage/kubectl-certuser"
 install -m 0644 "$root/LICENSE" "$root/README.md" "$stage/"
+"$stage/kubectl-certuser" man > "$stage/kubectl-certuser.1"   # the man page, from the CLI definition
 
 archive=kubectl-certuser_${version}_${os}_${arch}.tar.gz
 # Reproducible: fixed order, owner and mtime; gzip without a timestamp.
-tar --sort=name --owner=0 --group=0 --numeric-owner --mtime=@0 -C "$stage" -cf - kubectl-certuser LICENSE README.md \
+tar --sort=name --owner=0 --group=0 --numeric-owner --mtime=@0 -C "$stage" -cf - kubectl-certuser kubectl-certuser.1 LICENSE README.md \
     | gzip -n -9 > "$out/$archive"
 sha=$(sha256sum "$out/$archive" | cut -d' ' -f1)
 

@@ -101,6 +101,9 @@ pub enum Command {
         after_help = "Examples:\n  kubectl certuser demo\n  kubectl --kubeconfig certuser-demo/kubeconfig config view"
     )]
     Demo(DemoArgs),
+    /// Print the manual page (roff), generated from this command line's definition.
+    #[command(hide = true)]
+    Man,
     /// Print a shell completion script.
     #[command(
         after_help = "Examples:\n  source <(kubectl certuser completion bash)\n  kubectl certuser completion zsh > \"${fpath[1]}/_kubectl-certuser\""
@@ -252,6 +255,9 @@ pub struct RemoveArgs {
 pub struct ExportArgs {
     #[arg(value_name = "USER")]
     pub user: String,
+    /// Show the kubeconfig that would be written (key and certificate data elided), write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
     /// Where to write the standalone kubeconfig (0600). Default: ./USER.kubeconfig
     #[arg(short, long, value_name = "FILE")]
     pub file: Option<PathBuf>,

@@ -10,6 +10,8 @@ fn main() -> ExitCode {
     match commands::run(cli) {
         Ok(error::Outcome::Ok) => ExitCode::SUCCESS,
         Ok(error::Outcome::Problem) => ExitCode::from(1),
+        // `kubectl certuser list | head` closing the pipe is not an error worth a message.
+        Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("error: {err:#}");
             if let Some(hint) = error::hint_of(&err) {
@@ -18,4 +20,10 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain()
+        .filter_map(|e| e.downcast_ref::<std::io::Error>())
+        .any(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
 }

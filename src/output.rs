@@ -3,6 +3,9 @@
 //! `NO_COLOR`.
 
 use std::io::{IsTerminal, Write};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
 use serde::Serialize;
 
@@ -72,11 +75,49 @@ impl Output {
         Ok(())
     }
 
+    /// A spinner on stderr while we wait, only on a terminal and never with `--quiet`.
+    /// Stops and clears its line when dropped.
+    pub fn spinner(&self, message: impl Into<String>) -> Option<Spinner> {
+        if self.quiet || !std::io::stderr().is_terminal() {
+            return None;
+        }
+        let stop = Arc::new(AtomicBool::new(false));
+        let (flag, message) = (stop.clone(), message.into());
+        let handle = std::thread::spawn(move || {
+            let frames = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
+            let mut i = 0;
+            while !flag.load(Ordering::Relaxed) {
+                eprint!("\r{} {message}", frames[i % frames.len()]);
+                i += 1;
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            eprint!("\r\x1b[2K");
+        });
+        Some(Spinner {
+            stop,
+            handle: Some(handle),
+        })
+    }
+
     fn paint(&self, code: &str, text: &str) -> String {
         if self.color {
             format!("\x1b[{code}m{text}\x1b[0m")
         } else {
             text.to_string()
+        }
+    }
+}
+
+pub struct Spinner {
+    stop: Arc<AtomicBool>,
+    handle: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Drop for Spinner {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(handle) = self.handle.take() {
+            let _ = handle.join();
         }
     }
 }

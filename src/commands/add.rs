@@ -82,7 +82,11 @@ pub fn run(ctx: &Ctx, args: &AddArgs) -> anyhow::Result<Outcome> {
     }
 
     let mut issued = Vec::new();
-    for user in &args.users {
+    for (i, user) in args.users.iter().enumerate() {
+        if args.users.len() > 1 {
+            ctx.out
+                .progress(format!("[{}/{}] {user}", i + 1, args.users.len()));
+        }
         issued.push(issue(
             ctx,
             &signer,
@@ -238,12 +242,14 @@ fn issue(
     kind: KeyType,
     validity: Duration,
 ) -> anyhow::Result<Issued> {
-    if matches!(kind, KeyType::Rsa4096) {
-        ctx.out.progress(format!(
-            "generating an RSA 4096 key for {user} (a few seconds)..."
-        ));
-    }
-    let key = PrivateKey::generate(kind)?;
+    let key = {
+        // RSA 4096 takes seconds: show that something is happening.
+        let _spinner = matches!(kind, KeyType::Rsa4096).then(|| {
+            ctx.out
+                .spinner(format!("generating an RSA 4096 key for {user}..."))
+        });
+        PrivateKey::generate(kind)?
+    };
     let subject = Subject {
         common_name: user.to_string(),
         organizations: groups.to_vec(),
@@ -389,7 +395,13 @@ fn bind_roles(
             &entry.name,
             &role,
             namespace.as_deref(),
-        ))?;
+        ))
+        .with_context(|| {
+            format!(
+                "{} is in kubeconfig with a valid certificate, but binding the role failed",
+                entry.name
+            )
+        })?;
         ctx.out.done(format!(
             "{} {} {}{}",
             outcome.kind,

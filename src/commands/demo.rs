@@ -1,6 +1,6 @@
 //! `demo [DIR]`: the main job on a machine with no cluster. Makes a throw-away CA (marked DEMO
-//! ONLY, 30 days), a kubeconfig with a `demo` cluster trusting it, then runs the real `add` path
-//! with `--ca-cert/--ca-key` for john in group dev1, namespace dev1.
+//! ONLY, 60 days), a kubeconfig with a `demo` cluster trusting it, then runs the real `add` path
+//! with `--ca-cert/--ca-key` for john in group dev1, namespace dev1, valid 30 days.
 
 use clap::Parser;
 use serde_json::json;
@@ -71,6 +71,8 @@ pub fn run(ctx: &Ctx, args: &DemoArgs) -> anyhow::Result<Outcome> {
         &c,
         "--ca-key",
         &key,
+        "--days",
+        "30",
         "--use",
         "--no-check",
     ];

@@ -78,6 +78,18 @@ pub fn run(ctx: &Ctx, args: &ExportArgs) -> anyhow::Result<Outcome> {
         .file
         .clone()
         .unwrap_or_else(|| PathBuf::from(format!("{user}.kubeconfig")));
+    if args.dry_run {
+        let mut shown = doc.clone();
+        for key in ["client-certificate-data", "client-key-data"] {
+            shown["users"][0]["user"][key] = "<elided in --dry-run>".into();
+        }
+        print!(
+            "# would write {} (mode 0600)\n{}",
+            path.display(),
+            crate::kubeconfig::to_yaml(&shown)?
+        );
+        return Ok(Outcome::Ok);
+    }
     kubeconfig::write_standalone(&path, &doc, args.force)?;
     ctx.out.done(format!("wrote {} (mode 0600): hand it to {user} over a private channel; it holds their private key", path.display()));
     ctx.out.result(

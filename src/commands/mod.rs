@@ -46,6 +46,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::CanI(args) => can_i::run(&ctx, args),
         Command::Demo(args) => demo::run(&ctx, args),
         Command::Completion(args) => completion::run(args),
+        Command::Man => completion::man(),
     }
 }
 

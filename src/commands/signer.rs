@@ -123,16 +123,21 @@ impl Signer {
                     timeout: *timeout,
                     keep_csr: *keep_csr,
                 };
-                let out = ctx.out.clone();
-                let mut on_event = move |event: CsrEvent<'_>| {
+                let out = &ctx.out;
+                // Held while waiting; replacing it stops and clears it.
+                let spinner = std::cell::Cell::new(None);
+                let mut on_event = |event: CsrEvent<'_>| {
                     match event {
                     CsrEvent::Created { name } => out.progress(format!("CertificateSigningRequest {name} created")),
                     CsrEvent::Approved { name } => out.progress(format!("CertificateSigningRequest {name} approved")),
                     CsrEvent::WaitingForApproval { name } => out.progress(format!(
                         "waiting for someone allowed to approve it to run:\n  kubectl certificate approve {name}"
                     )),
-                    CsrEvent::Waiting => out.progress("waiting for the signer..."),
-                    CsrEvent::Issued => out.progress("certificate issued"),
+                    CsrEvent::Waiting => spinner.set(out.spinner("waiting for the certificate...")),
+                    CsrEvent::Issued => {
+                        spinner.set(None);
+                        out.progress("certificate issued");
+                    }
                 }
                 };
                 let outcome =

@@ -71,3 +71,51 @@ fn dry_run_changes_nothing_and_shows_the_diff() {
     assert!(before == sb.snapshot(), "--dry-run wrote something");
     assert!(entry(&sb.kubectl_view(), "users", "john").is_none());
 }
+
+#[test]
+fn man_page_is_generated_from_the_cli() {
+    let sb = Sandbox::new();
+    let run = sb.run(&["man"]);
+    let page = &run.ok().stdout;
+    assert!(page.contains(".TH kubectl-certuser 1"), "{page}");
+    for verb in [
+        "add", "list", "inspect", "remove", "export", "whoami", "can\\-i",
+    ] {
+        assert!(page.contains(verb), "the man page lists {verb}");
+    }
+    // Rendered by the real man tool when present.
+    if std::process::Command::new("man")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+    {
+        std::fs::write(sb.path("kubectl-certuser.1"), page).unwrap();
+        let out = std::process::Command::new("man")
+            .arg(sb.path("kubectl-certuser.1"))
+            .env("MANPAGER", "cat")
+            .output()
+            .unwrap();
+        assert!(String::from_utf8_lossy(&out.stdout).contains("kubectl certuser"));
+    }
+}
+
+#[test]
+fn closing_the_pipe_early_is_not_an_error() {
+    use std::io::Read;
+    let sb = Sandbox::new();
+    let mut child = sb
+        .certuser()
+        .arg("man")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 10];
+    child.stdout.take().unwrap().read_exact(&mut first).unwrap(); // then drop: the pipe closes
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        !String::from_utf8_lossy(&out.stderr).contains("error"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -70,6 +70,23 @@ fn export_writes_a_private_self_contained_kubeconfig() {
 }
 
 #[test]
+fn export_dry_run_shows_the_file_without_secrets() {
+    let sb = with_john();
+    let run = sb.run(&["export", "john", "--dry-run"]);
+    let out = &run.ok().stdout;
+    assert!(
+        out.contains("john@kubernetes") && out.contains("elided"),
+        "{out}"
+    );
+    assert!(
+        out.contains("client-key-data: <elided in --dry-run>"),
+        "no key material: {out}"
+    );
+    assert!(!out.contains("PRIVATE KEY"));
+    assert!(!sb.path("john.kubeconfig").exists());
+}
+
+#[test]
 fn remove_takes_the_user_and_its_contexts_and_warns_about_revocation() {
     let sb = with_john();
     let dry = sb.run(&["remove", "john", "--dry-run"]);

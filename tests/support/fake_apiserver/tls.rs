@@ -156,7 +156,9 @@ impl Pki {
         acceptor.set_verify(SslVerifyMode::PEER);
         // Every connection proves its client certificate afresh: no session resumption (an
         // uninitialised session id context would otherwise abort resumed handshakes).
-        acceptor.set_session_id_context(b"fake-kube-apiserver").unwrap();
+        acceptor
+            .set_session_id_context(b"fake-kube-apiserver")
+            .unwrap();
         acceptor.set_session_cache_mode(openssl::ssl::SslSessionCacheMode::OFF);
         acceptor.set_options(openssl::ssl::SslOptions::NO_TICKET);
         acceptor.build()
