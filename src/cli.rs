@@ -101,6 +101,12 @@ pub enum Command {
         after_help = "Examples:\n  kubectl certuser demo\n  kubectl --kubeconfig certuser-demo/kubeconfig config view"
     )]
     Demo(DemoArgs),
+    /// kubectl's plugin completion protocol (called by the kubectl_complete-certuser script).
+    #[command(name = "__complete", hide = true)]
+    Complete {
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
     /// Print the manual page (roff), generated from this command line's definition.
     #[command(hide = true)]
     Man,

@@ -6,7 +6,7 @@ use clap::Parser;
 use kubectl_certuser::{cli::Cli, commands, error};
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = Cli::parse_from(arguments());
     match commands::run(cli) {
         Ok(error::Outcome::Ok) => ExitCode::SUCCESS,
         Ok(error::Outcome::Problem) => ExitCode::from(1),
@@ -26,4 +26,17 @@ fn is_broken_pipe(err: &anyhow::Error) -> bool {
     err.chain()
         .filter_map(|e| e.downcast_ref::<std::io::Error>())
         .any(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+}
+
+/// Invoked through a `kubectl_complete-certuser` link, kubectl is asking for completions
+/// (its plugin completion protocol): answer as `kubectl-certuser __complete ARGS...`.
+fn arguments() -> Vec<std::ffi::OsString> {
+    let mut args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let invoked_as = args
+        .first()
+        .and_then(|a| std::path::Path::new(a).file_name().map(|n| n.to_owned()));
+    if invoked_as.is_some_and(|n| n == "kubectl_complete-certuser") {
+        args.insert(1, "__complete".into());
+    }
+    args
 }

@@ -390,18 +390,19 @@ fn bind_roles(
     };
     let client = rt.block_on(super::signer::admin_client(ctx))?;
     for entry in report.iter_mut() {
-        let outcome = rt.block_on(cluster::bind(
-            &client,
-            &entry.name,
-            &role,
-            namespace.as_deref(),
-        ))
-        .with_context(|| {
-            format!(
-                "{} is in kubeconfig with a valid certificate, but binding the role failed",
-                entry.name
-            )
-        })?;
+        let outcome = rt
+            .block_on(cluster::bind(
+                &client,
+                &entry.name,
+                &role,
+                namespace.as_deref(),
+            ))
+            .with_context(|| {
+                format!(
+                    "{} is in kubeconfig with a valid certificate, but binding the role failed",
+                    entry.name
+                )
+            })?;
         ctx.out.done(format!(
             "{} {} {}{}",
             outcome.kind,

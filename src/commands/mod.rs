@@ -5,6 +5,7 @@ mod access;
 mod add;
 mod add_dry_run;
 mod can_i;
+mod complete;
 mod completion;
 mod credentials;
 mod demo;
@@ -47,6 +48,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Demo(args) => demo::run(&ctx, args),
         Command::Completion(args) => completion::run(args),
         Command::Man => completion::man(),
+        Command::Complete { args } => complete::run(args),
     }
 }
 

@@ -312,16 +312,36 @@ fn whoami_and_can_i_as_an_existing_user() {
 
 #[test]
 fn a_server_without_self_subject_review_is_said_so_and_the_rest_goes_on() {
-    let server = FakeApiServer::start(FakeOptions { self_subject_review: false, ..FakeOptions::default() });
+    let server = FakeApiServer::start(FakeOptions {
+        self_subject_review: false,
+        ..FakeOptions::default()
+    });
     let sb = Sandbox::new();
     server.admin_kubeconfig(&sb.kubeconfig, "kubernetes");
-    let report = sb.run(&["add", "john", "-n", "dev1", "-o", "json"]).ok().json();
+    let report = sb
+        .run(&["add", "john", "-n", "dev1", "-o", "json"])
+        .ok()
+        .json();
     let access = &report["users"][0]["access"];
     assert!(access["identity"].is_null(), "{access}");
-    assert_eq!(access["checks"].as_array().unwrap().len(), 9, "the access checks still ran");
-    assert!(access["verdict"]["lines"][0].as_str().unwrap().starts_with("john in dev1: cannot"));
+    assert_eq!(
+        access["checks"].as_array().unwrap().len(),
+        9,
+        "the access checks still ran"
+    );
+    assert!(
+        access["verdict"]["lines"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("john in dev1: cannot")
+    );
     // All three API versions were tried before giving up.
-    let tried: Vec<String> = server.requests().into_iter().map(|r| r.path).filter(|p| p.contains("selfsubjectreviews")).collect();
+    let tried: Vec<String> = server
+        .requests()
+        .into_iter()
+        .map(|r| r.path)
+        .filter(|p| p.contains("selfsubjectreviews"))
+        .collect();
     for version in ["v1/", "v1beta1/", "v1alpha1/"] {
         assert!(tried.iter().any(|p| p.contains(version)), "{tried:?}");
     }
@@ -331,9 +351,22 @@ fn a_server_without_self_subject_review_is_said_so_and_the_rest_goes_on() {
 #[test]
 fn cluster_wide_binding_and_a_conflicting_binding_is_refused() {
     let (server, sb) = cluster();
-    sb.run(&["add", "ops", "--clusterrole", "view", "--cluster-wide", "--no-check"]).ok();
+    sb.run(&[
+        "add",
+        "ops",
+        "--clusterrole",
+        "view",
+        "--cluster-wide",
+        "--no-check",
+    ])
+    .ok();
     let bindings = server.list("clusterrolebindings");
-    assert!(bindings.iter().any(|b| b["metadata"]["name"] == "certuser:ops:view" && b["subjects"][0]["name"] == "ops"));
+    assert!(
+        bindings
+            .iter()
+            .any(|b| b["metadata"]["name"] == "certuser:ops:view"
+                && b["subjects"][0]["name"] == "ops")
+    );
     // Someone else's binding under the name we would use is never changed.
     server.insert(
         "/apis/rbac.authorization.k8s.io/v1/namespaces/dev1/rolebindings",
@@ -341,7 +374,19 @@ fn cluster_wide_binding_and_a_conflicting_binding_is_refused() {
             "roleRef": { "apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "view" },
             "subjects": [{ "apiGroup": "rbac.authorization.k8s.io", "kind": "User", "name": "mallory" }] }),
     );
-    let run = sb.run(&["add", "eve", "-n", "dev1", "--clusterrole", "view", "--no-check"]);
+    let run = sb.run(&[
+        "add",
+        "eve",
+        "-n",
+        "dev1",
+        "--clusterrole",
+        "view",
+        "--no-check",
+    ]);
     run.fails_with("refusing to change someone else's binding");
-    assert!(run.stderr.contains("eve is in kubeconfig"), "says what did happen: {}", run.stderr);
+    assert!(
+        run.stderr.contains("eve is in kubeconfig"),
+        "says what did happen: {}",
+        run.stderr
+    );
 }

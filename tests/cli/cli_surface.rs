@@ -119,3 +119,49 @@ fn closing_the_pipe_early_is_not_an_error() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn kubectl_completes_user_names_through_the_plugin_protocol() {
+    let sb = Sandbox::new();
+    sb.openssl_ca();
+    sb.seed_kubeconfig();
+    let (crt, key) = (sb.path("ca.crt"), sb.path("ca.key"));
+    sb.run(&[
+        "add",
+        "john",
+        "jane",
+        "--no-check",
+        "--ca-cert",
+        crt.to_str().unwrap(),
+        "--ca-key",
+        key.to_str().unwrap(),
+    ])
+    .ok();
+    // As documented: a kubectl_complete-certuser link to the binary, on PATH.
+    let bin = sb.path("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    std::os::unix::fs::symlink(crate::harness::BIN, bin.join("kubectl_complete-certuser")).unwrap();
+    std::os::unix::fs::symlink(crate::harness::BIN, bin.join("kubectl-certuser")).unwrap();
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
+    let complete = |args: &[&str]| {
+        let out = std::process::Command::new("kubectl")
+            .arg("__complete")
+            .args(args)
+            .env("PATH", &path)
+            .env("KUBECONFIG", &sb.kubeconfig)
+            .env("HOME", &sb.home)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let users = complete(&["certuser", "inspect", "j"]);
+    assert!(
+        users.contains("jane\n") && users.contains("john\n") && !users.contains("kubernetes-admin"),
+        "{users}"
+    );
+    let verbs = complete(&["certuser", ""]);
+    assert!(
+        verbs.contains("add\n") && verbs.contains("can-i\n") && verbs.contains(":4"),
+        "{verbs}"
+    );
+}
