@@ -158,7 +158,7 @@ pub fn verdict(
     };
     if let Some(role) = role {
         lines.push(format!(
-            "grant with `kubectl certuser add {user} --clusterrole {role} -n {namespace} --force` or `kubectl create rolebinding {user}-{role} --clusterrole {role} --user {user} -n {namespace}`"
+            "grant with `kubectl create rolebinding {user}-{role} --clusterrole {role} --user {user} -n {namespace}` (or `--clusterrole {role}` on the next `kubectl certuser add`)"
         ));
     }
     Verdict {
