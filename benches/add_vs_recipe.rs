@@ -31,7 +31,7 @@ fn main() {
     });
     println!("one user, RSA 2048, local CA, {rounds} rounds (median):");
     println!(
-        "  manual recipe (openssl x3 + kubectl x3)   {:>8.1} ms",
+        "  manual recipe (openssl x3 + kubectl x2)   {:>8.1} ms",
         ms(recipe_median)
     );
     println!(
@@ -144,6 +144,7 @@ fn seed(dir: &Path) -> PathBuf {
             Command::new("kubectl")
                 .args(args)
                 .env("KUBECONFIG", &kc)
+                .stdout(Stdio::null())
                 .status()
                 .unwrap()
                 .success()
