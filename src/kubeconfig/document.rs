@@ -69,9 +69,14 @@ pub(crate) fn parse(path: &Path, text: &str) -> Result<Map<String, Value>, Kubec
     if text.trim().is_empty() {
         return Ok(Map::new());
     }
+    // No source snippet in the message: the lines around an error may hold a token or key.
     let value: Value = serde_saphyr::from_str(text).map_err(|e| KubeconfigError::Parse {
         path: path.to_path_buf(),
-        detail: e.to_string(),
+        detail: e
+            .without_snippet()
+            .to_string()
+            .trim_start_matches("error: ")
+            .to_string(),
     })?;
     let invalid = |what: String| KubeconfigError::Invalid {
         path: path.to_path_buf(),

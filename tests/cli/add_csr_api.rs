@@ -390,3 +390,33 @@ fn cluster_wide_binding_and_a_conflicting_binding_is_refused() {
         run.stderr
     );
 }
+
+#[test]
+fn verbose_logs_api_calls_but_never_key_material() {
+    let (_server, sb) = cluster();
+    let run = sb.run(&["-v", "add", "john", "-n", "dev1"]);
+    run.ok();
+    assert!(
+        run.stderr
+            .contains("/apis/certificates.k8s.io/v1/certificatesigningrequests"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("selfsubjectaccessreviews"),
+        "the check as john is logged too"
+    );
+    let key =
+        decode(&entry(&sb.kubectl_view(), "users", "john").unwrap()["user"]["client-key-data"]);
+    let key_b64 = openssl::base64::encode_block(&key);
+    let body: String = String::from_utf8_lossy(&key)
+        .lines()
+        .filter(|l| !l.starts_with("-----"))
+        .collect();
+    for secret in [&key_b64[..40], &body[..40], "PRIVATE KEY"] {
+        assert!(
+            !run.stderr.contains(secret) && !run.stdout.contains(secret),
+            "key material in the output"
+        );
+    }
+}

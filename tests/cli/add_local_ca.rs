@@ -27,7 +27,7 @@ fn ready() -> Sandbox {
 #[test]
 fn seed_recipe_in_one_command() {
     let sb = ready();
-    add(
+    let run = add(
         &sb,
         &[
             "john",
@@ -37,8 +37,14 @@ fn seed_recipe_in_one_command() {
             "dev1",
             "--no-check",
         ],
-    )
-    .ok();
+    );
+    assert!(
+        run.ok().stderr.contains(
+            "kubectl create rolebinding john-edit --clusterrole edit --user john -n dev1"
+        ),
+        "names the missing RBAC: {}",
+        run.stderr
+    );
 
     let view = sb.kubectl_view();
     let context = entry(&view, "contexts", "john@kubernetes").expect("context john@kubernetes");

@@ -53,6 +53,19 @@ fn malformed_kubeconfig_names_the_file() {
 }
 
 #[test]
+fn a_parse_error_never_echoes_the_file() {
+    let sb = ready();
+    std::fs::write(
+        &sb.kubeconfig,
+        "users:\n- name: u\n  user:\n    token: SECRET-TOKEN-123\n    bad: [\n",
+    )
+    .unwrap();
+    let run = sb.run(&["list"]);
+    run.fails_with("line");
+    assert!(!run.stderr.contains("SECRET-TOKEN-123"), "{}", run.stderr);
+}
+
+#[test]
 fn missing_cluster() {
     let sb = ready();
     let (crt, key) = (sb.path("ca.crt"), sb.path("ca.key"));

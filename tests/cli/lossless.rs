@@ -258,3 +258,62 @@ fn an_entry_is_modified_in_the_file_that_defines_it() {
         "not duplicated into a"
     );
 }
+
+#[test]
+fn reading_several_files_first_definition_wins_as_in_kubectl() {
+    let sb = Sandbox::new();
+    sb.openssl_ca();
+    let (crt, key) = (sb.path("ca.crt"), sb.path("ca.key"));
+    // The same user name in a and b, with different certificates.
+    for (file, group) in [("a", "from-a"), ("b", "from-b")] {
+        let kc = sb.path(file);
+        std::fs::write(&kc, "apiVersion: v1\nkind: Config\nclusters:\n- name: kubernetes\n  cluster:\n    server: https://127.0.0.1:1\n").unwrap();
+        let status = sb
+            .certuser()
+            .args([
+                "--kubeconfig",
+                kc.to_str().unwrap(),
+                "--cluster",
+                "kubernetes",
+                "add",
+                "u",
+                "-g",
+                group,
+                "--no-check",
+                "-q",
+            ])
+            .args([
+                "--ca-cert",
+                crt.to_str().unwrap(),
+                "--ca-key",
+                key.to_str().unwrap(),
+            ])
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+    let chain = format!("{}:{}", sb.path("a").display(), sb.path("b").display());
+    let ours = sb
+        .certuser()
+        .env("KUBECONFIG", &chain)
+        .args(["inspect", "u", "-o", "json"])
+        .output()
+        .unwrap();
+    let ours: Value = serde_json::from_slice(&ours.stdout).unwrap();
+    let theirs = std::process::Command::new("kubectl")
+        .env("KUBECONFIG", &chain)
+        .args(["config", "view", "--raw", "-o", "json"])
+        .output()
+        .unwrap();
+    let theirs: Value = serde_json::from_slice(&theirs.stdout).unwrap();
+    let cert = crate::harness::decode(
+        &entry(&theirs, "users", "u").unwrap()["user"]["client-certificate-data"],
+    );
+    let subject = crate::harness::openssl_stdin(&["x509", "-noout", "-subject"], &cert);
+    assert!(subject.ok().stdout.contains("from-a"), "kubectl reads a's");
+    assert_eq!(
+        ours["groups"],
+        serde_json::json!(["from-a"]),
+        "and so do we"
+    );
+}

@@ -169,6 +169,12 @@ fn csr_get_approve_issue_and_deny_with_kubectl() {
         "jsonpath={.status.conditions[0].type}",
     ]);
     assert_eq!(conditions, "Denied");
+    let (code, _, err) = k.run(&["get", "csr", "nobody-csr"]);
+    assert_ne!(code, 0);
+    assert!(
+        err.contains(r#"certificatesigningrequests.certificates.k8s.io "nobody-csr" not found"#),
+        "404 NotFound: {err}"
+    );
     let spec_user = k.ok(&["get", "csr", "john-csr", "-o", "jsonpath={.metadata.name}"]);
     assert_eq!(spec_user, "john-csr");
 }
