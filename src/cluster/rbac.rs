@@ -3,6 +3,7 @@
 
 use k8s_openapi::api::rbac::v1::{ClusterRoleBinding, RoleBinding, RoleRef as K8sRoleRef, Subject};
 use kube::api::{Api, ObjectMeta, PostParams};
+use serde::{Serialize, de::DeserializeOwned};
 
 use super::{ApiClient, ClusterError, MANAGED_BY};
 
@@ -34,8 +35,69 @@ pub fn binding_name(user: &str, role: &str) -> String {
     format!("certuser:{user}:{role}")
 }
 
+/// The two binding kinds share their shape: a role reference and subjects.
+trait Binding:
+    kube::Resource<DynamicType = ()> + Clone + Serialize + DeserializeOwned + std::fmt::Debug
+{
+    const KIND: &'static str;
+    fn new(metadata: ObjectMeta, role_ref: K8sRoleRef, subjects: Vec<Subject>) -> Self;
+    fn parts(&self) -> (&K8sRoleRef, Option<&Vec<Subject>>);
+}
+
+impl Binding for RoleBinding {
+    const KIND: &'static str = "RoleBinding";
+    fn new(metadata: ObjectMeta, role_ref: K8sRoleRef, subjects: Vec<Subject>) -> Self {
+        RoleBinding {
+            metadata,
+            role_ref,
+            subjects: Some(subjects),
+        }
+    }
+    fn parts(&self) -> (&K8sRoleRef, Option<&Vec<Subject>>) {
+        (&self.role_ref, self.subjects.as_ref())
+    }
+}
+
+impl Binding for ClusterRoleBinding {
+    const KIND: &'static str = "ClusterRoleBinding";
+    fn new(metadata: ObjectMeta, role_ref: K8sRoleRef, subjects: Vec<Subject>) -> Self {
+        ClusterRoleBinding {
+            metadata,
+            role_ref,
+            subjects: Some(subjects),
+        }
+    }
+    fn parts(&self) -> (&K8sRoleRef, Option<&Vec<Subject>>) {
+        (&self.role_ref, self.subjects.as_ref())
+    }
+}
+
 pub async fn bind(
     api: &ApiClient,
+    user: &str,
+    role: &RoleRef,
+    namespace: Option<&str>,
+) -> Result<BindingOutcome, ClusterError> {
+    match namespace {
+        Some(ns) => {
+            ensure::<RoleBinding>(
+                api,
+                Api::namespaced(api.client.clone(), ns),
+                user,
+                role,
+                Some(ns),
+            )
+            .await
+        }
+        None => {
+            ensure::<ClusterRoleBinding>(api, Api::all(api.client.clone()), user, role, None).await
+        }
+    }
+}
+
+async fn ensure<K: Binding>(
+    api: &ApiClient,
+    bindings: Api<K>,
     user: &str,
     role: &RoleRef,
     namespace: Option<&str>,
@@ -47,98 +109,55 @@ pub async fn bind(
         kind: role_kind.into(),
         name: role_name.into(),
     };
-    let subjects = Some(vec![Subject {
-        api_group: Some("rbac.authorization.k8s.io".into()),
-        kind: "User".into(),
-        name: user.into(),
-        namespace: None,
-    }]);
+    let err = |e| {
+        let action = match namespace {
+            Some(ns) => format!("create {}s in {ns}", K::KIND),
+            None => format!("create {}s", K::KIND),
+        };
+        let rbac = format!(
+            "create on {}s.rbac.authorization.k8s.io, and either the permissions of {role_kind} {role_name} or `bind` on it",
+            K::KIND.to_lowercase()
+        );
+        ClusterError::from_kube(e, &api.server, &action, &rbac)
+    };
+    let outcome = |created| BindingOutcome {
+        kind: K::KIND,
+        name: name.clone(),
+        namespace: namespace.map(String::from),
+        created,
+    };
+
+    if let Some(existing) = bindings.get_opt(&name).await.map_err(err)? {
+        let (existing_ref, subjects) = existing.parts();
+        let ours = existing_ref == &role_ref
+            && subjects.is_some_and(|s| s.iter().any(|s| s.kind == "User" && s.name == user));
+        return if ours {
+            Ok(outcome(false))
+        } else {
+            Err(ClusterError::BindingConflict {
+                kind: K::KIND,
+                name,
+            })
+        };
+    }
     let metadata = ObjectMeta {
         name: Some(name.clone()),
         namespace: namespace.map(String::from),
         labels: Some([(MANAGED_BY.0.to_string(), MANAGED_BY.1.to_string())].into()),
         ..Default::default()
     };
-    let rbac_hint = |kind: &str| {
-        format!(
-            "create on {}s.rbac.authorization.k8s.io, and either the permissions of {role_kind} {role_name} or `bind` on it",
-            kind.to_lowercase()
+    let subject = Subject {
+        api_group: Some("rbac.authorization.k8s.io".into()),
+        kind: "User".into(),
+        name: user.into(),
+        namespace: None,
+    };
+    bindings
+        .create(
+            &PostParams::default(),
+            &K::new(metadata, role_ref.clone(), vec![subject]),
         )
-    };
-    let same = |existing_ref: &K8sRoleRef, existing_subjects: &Option<Vec<Subject>>| {
-        existing_ref == &role_ref
-            && existing_subjects
-                .as_ref()
-                .is_some_and(|s| s.iter().any(|s| s.kind == "User" && s.name == user))
-    };
-    let outcome = |kind, created| BindingOutcome {
-        kind,
-        name: name.clone(),
-        namespace: namespace.map(String::from),
-        created,
-    };
-    match namespace {
-        Some(ns) => {
-            let bindings: Api<RoleBinding> = Api::namespaced(api.client.clone(), ns);
-            let err = |e| {
-                ClusterError::from_kube(
-                    e,
-                    &api.server,
-                    &format!("create RoleBindings in {ns}"),
-                    &rbac_hint("RoleBinding"),
-                )
-            };
-            if let Some(existing) = bindings.get_opt(&name).await.map_err(err)? {
-                return if same(&existing.role_ref, &existing.subjects) {
-                    Ok(outcome("RoleBinding", false))
-                } else {
-                    Err(ClusterError::BindingConflict {
-                        kind: "RoleBinding",
-                        name,
-                    })
-                };
-            }
-            let binding = RoleBinding {
-                metadata,
-                role_ref: role_ref.clone(),
-                subjects: subjects.clone(),
-            };
-            bindings
-                .create(&PostParams::default(), &binding)
-                .await
-                .map_err(err)?;
-            Ok(outcome("RoleBinding", true))
-        }
-        None => {
-            let bindings: Api<ClusterRoleBinding> = Api::all(api.client.clone());
-            let err = |e| {
-                ClusterError::from_kube(
-                    e,
-                    &api.server,
-                    "create ClusterRoleBindings",
-                    &rbac_hint("ClusterRoleBinding"),
-                )
-            };
-            if let Some(existing) = bindings.get_opt(&name).await.map_err(err)? {
-                return if same(&existing.role_ref, &existing.subjects) {
-                    Ok(outcome("ClusterRoleBinding", false))
-                } else {
-                    Err(ClusterError::BindingConflict {
-                        kind: "ClusterRoleBinding",
-                        name,
-                    })
-                };
-            }
-            let binding = ClusterRoleBinding {
-                metadata,
-                role_ref: role_ref.clone(),
-                subjects: subjects.clone(),
-            };
-            bindings
-                .create(&PostParams::default(), &binding)
-                .await
-                .map_err(err)?;
-            Ok(outcome("ClusterRoleBinding", true))
-        }
-    }
+        .await
+        .map_err(err)?;
+    Ok(outcome(true))
 }
