@@ -103,9 +103,9 @@ impl Kubeconfigs {
             .files
             .iter()
             .filter(|p| p.exists())
-            .map(|p| write::target_of(p))
+            .cloned()
             .collect();
-        paths.push(write::target_of(&sources.default_write_file()));
+        paths.push(sources.default_write_file());
         paths.sort();
         paths.dedup();
         let mut guards = Vec::new();

@@ -37,8 +37,10 @@ pub(crate) fn target_of(path: &Path) -> PathBuf {
     }
 }
 
+/// The lock is named after the path as given, not its symlink target: that is the name kubectl
+/// uses, and the point of the lock is that kubectl and we exclude each other.
 pub(crate) fn lock(path: &Path, timeout: Duration) -> Result<LockGuard, KubeconfigError> {
-    let path = target_of(path);
+    let path = path.to_path_buf();
     ensure_dir(&path)?;
     let mut lock_name = path.clone().into_os_string();
     lock_name.push(".lock");
