@@ -208,7 +208,13 @@ mod tests {
         let link = dir.path().join("config");
         fs::write(&real, "old").unwrap();
         std::os::unix::fs::symlink(&real, &link).unwrap();
+        let guard = lock(&link, LOCK_TIMEOUT).unwrap();
+        assert!(
+            dir.path().join("config.lock").exists(),
+            "kubectl's lock name: the path as given"
+        );
         replace(&link, "new").unwrap();
+        drop(guard);
         assert!(
             fs::symlink_metadata(&link)
                 .unwrap()
