@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Build this platform's krew archive and fill its version, uri and sha256 into a copy of plugin.yaml.
+# Build this platform's krew archive, then fill the version, uris and sha256s into a copy of plugin.yaml.
 #
 #   scripts/release.sh [OUT_DIR]            # builds with cargo --release
 #   CERTUSER_BIN=path scripts/release.sh    # packs a binary built elsewhere (tests use this)
 #
-# The release workflow runs this once per os/arch and merges the platform entries.
+# The release workflow (.github/workflows/release.yml) runs this once per os/arch, gathers the
+# archives and runs scripts/fill-manifest.sh over all of them.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 out=${1:-$root/dist}
@@ -29,21 +30,8 @@ install -m 0644 "$root/LICENSE" "$root/README.md" "$stage/"
 archive=kubectl-certuser_${version}_${os}_${arch}.tar.gz
 # Reproducible: fixed order, owner and mtime; gzip without a timestamp.
 tar --sort=name --owner=0 --group=0 --numeric-owner --mtime=@0 -C "$stage" -cf - kubectl-certuser kubectl-certuser.1 LICENSE README.md \
-    | gzip -n -9 > "$out/$archive"
-sha=$(sha256sum "$out/$archive" | cut -d' ' -f1)
-
-# Fill this platform's entry (the one whose selector names our os and arch) and the version.
-awk -v version="$version" -v os="$os" -v arch="$arch" -v sha="$sha" -v archive="$archive" '
-    /^  version:/ { print "  version: " version; next }
-    /^        os:/ { cur_os = $2 }
-    /^        arch:/ { cur_arch = $2 }
-    /^    uri:/ {
-        sub(/download\/v[^\/]*\/.*/, "download/" version "/kubectl-certuser_" version "_" cur_os "_" cur_arch ".tar.gz")
-        print; next
-    }
-    /^    sha256:/ && cur_os == os && cur_arch == arch { print "    sha256: \"" sha "\""; next }
-    { print }
-' "$root/plugin.yaml" > "$out/plugin.yaml"
-
+    | gzip -n > "$out/$archive"
 echo "$out/$archive"
-echo "$out/plugin.yaml ($os/$arch sha256 $sha)"
+
+# Fill the manifest from every archive in $out (on a release, the workflow gathers all platforms').
+"$root/scripts/fill-manifest.sh" "$out"
