@@ -420,3 +420,32 @@ fn verbose_logs_api_calls_but_never_key_material() {
         );
     }
 }
+
+#[test]
+fn may_create_but_not_approve_names_the_approval_rbac() {
+    let server = FakeApiServer::start(FakeOptions::default());
+    server.insert(
+        "/apis/rbac.authorization.k8s.io/v1/clusterroles",
+        serde_json::json!({ "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole", "metadata": { "name": "csr-requester" },
+            "rules": [{ "apiGroups": ["certificates.k8s.io"], "resources": ["certificatesigningrequests"], "verbs": ["create", "get", "list", "watch", "delete"] }] }),
+    );
+    server.insert(
+        "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings",
+        serde_json::json!({ "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding", "metadata": { "name": "bob-requests" },
+            "roleRef": { "apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "csr-requester" },
+            "subjects": [{ "apiGroup": "rbac.authorization.k8s.io", "kind": "User", "name": "bob" }] }),
+    );
+    let sb = Sandbox::new();
+    server.user_kubeconfig(&sb.kubeconfig, "kubernetes", "bob", &["dev"]);
+    let run = refused_unchanged(&sb, &["add", "john"], "approve on signers");
+    assert!(
+        run.stderr.contains("certificatesigningrequests/approval")
+            && run.stderr.contains("--no-approve"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        server.list("certificatesigningrequests").is_empty(),
+        "the CSR that could not be approved is cleaned up"
+    );
+}

@@ -295,3 +295,16 @@ fn bad_flags_are_usage_errors() {
     let run = sb.run(&["add", "john", "--duration", "tomorrow"]);
     assert!(run.stderr.contains("invalid duration"), "{}", run.stderr);
 }
+
+#[test]
+fn kubeadm_flag_reads_the_control_plane_ca() {
+    if std::path::Path::new("/etc/kubernetes/pki/ca.crt").exists() {
+        return; // a real control plane: not ours to touch
+    }
+    let sb = ready();
+    refused(
+        &sb,
+        &["add", "john", "--kubeadm", "--no-check"],
+        "/etc/kubernetes/pki/ca.crt",
+    );
+}

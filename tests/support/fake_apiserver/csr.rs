@@ -101,6 +101,7 @@ fn approve(
     let mut existing = store
         .get("certificatesigningrequests", "", &name)
         .ok_or_else(|| status::not_found(GROUP, "certificatesigningrequests", &name))?;
+    status::check_resource_version(GROUP, "certificatesigningrequests", &name, &existing, &body)?;
     let signer = existing["spec"]["signerName"]
         .as_str()
         .unwrap_or("")

@@ -295,6 +295,7 @@ pub fn crud(shared: &Shared, t: &Target, verb: &str, body: Value) -> Result<Repl
         }
         "update" => {
             let existing = store.get(r.plural, t.ns(), &name).ok_or_else(|| status::not_found(r.group, r.plural, &name))?;
+            status::check_resource_version(r.group, r.plural, &name, &existing, &body)?;
             let mut obj = body;
             obj["metadata"]["uid"] = existing["metadata"]["uid"].clone();
             obj["metadata"]["creationTimestamp"] = existing["metadata"]["creationTimestamp"].clone();

@@ -99,6 +99,34 @@ pub fn not_found_path() -> ApiError {
     )
 }
 
+/// Optimistic concurrency: an update naming a resourceVersion must name the current one.
+pub fn check_resource_version(
+    group: &str,
+    resource: &str,
+    name: &str,
+    existing: &Value,
+    body: &Value,
+) -> Result<(), ApiError> {
+    match body["metadata"]["resourceVersion"].as_str() {
+        Some(asked) if !asked.is_empty() && existing["metadata"]["resourceVersion"] != asked => {
+            let qualified = if group.is_empty() {
+                resource.to_string()
+            } else {
+                format!("{resource}.{group}")
+            };
+            Err(status(
+                409,
+                "Conflict",
+                format!(
+                    "Operation cannot be fulfilled on {qualified} \"{name}\": the object has been modified; please apply your changes to the latest version and try again"
+                ),
+                Some(json!({ "name": name, "group": group, "kind": resource })),
+            ))
+        }
+        _ => Ok(()),
+    }
+}
+
 pub fn already_exists(group: &str, resource: &str, name: &str) -> ApiError {
     let qualified = if group.is_empty() {
         resource.to_string()
