@@ -3,7 +3,6 @@
 
 mod access;
 mod add;
-mod add_dry_run;
 mod can_i;
 mod complete;
 mod completion;
@@ -14,7 +13,6 @@ mod inspect;
 mod list;
 mod names;
 mod remove;
-mod signer;
 mod target;
 mod whoami;
 

@@ -6,7 +6,7 @@
 //! conflicts, the CA) is checked before a key is made or an API object created, and the
 //! kubeconfig is only written once every certificate is in hand.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::Context as _;
@@ -15,12 +15,17 @@ use serde::Serialize;
 use crate::cli::AddArgs;
 use crate::cluster::{self, RoleRef};
 use crate::error::{Outcome, hinted};
-use crate::kubeconfig::{Kubeconfigs, Section};
+use crate::kubeconfig::Kubeconfigs;
 use crate::pki::{self, CertInfo, KeyType, PrivateKey, SecretPem, Subject};
 
+mod dry_run;
+mod entries;
+mod signer;
+
 use super::access::{self, AccessReport};
-use super::signer::{Signed, Signer};
 use super::{Ctx, credentials, names, target};
+use entries::{absolute, check_conflicts, write_kubeconfig};
+use signer::{Signed, Signer};
 
 /// One new user, as reported (`-o json|yaml`). Field names are a stable contract.
 #[derive(Debug, Serialize)]
@@ -50,7 +55,7 @@ pub struct Binding {
 }
 
 /// A user whose certificate is issued but not yet written anywhere.
-struct Issued {
+pub(super) struct Issued {
     user: String,
     key: SecretPem,
     signed: Signed,
@@ -78,7 +83,7 @@ pub fn run(ctx: &Ctx, args: &AddArgs) -> anyhow::Result<Outcome> {
     let rt = super::runtime()?;
     let signer = Signer::choose(ctx, args, &rt)?;
     if args.dry_run {
-        return super::add_dry_run::run(ctx, args, &cluster, &groups, &signer, validity);
+        return dry_run::run(ctx, args, &cluster, &groups, &signer, validity);
     }
 
     let mut issued = Vec::new();
@@ -188,51 +193,6 @@ fn check_input(ctx: &Ctx, args: &AddArgs) -> anyhow::Result<Vec<String>> {
     Ok(groups)
 }
 
-/// An existing user or context is someone's working credential: refuse to replace it unless
-/// `--force`. Checked before signing and again under the kubeconfig lock.
-fn check_conflicts(
-    kcs: &Kubeconfigs,
-    args: &AddArgs,
-    cluster: &str,
-    cert_dir: Option<&Path>,
-) -> anyhow::Result<()> {
-    if args.force {
-        return Ok(());
-    }
-    for user in &args.users {
-        if let Some(entry) = kcs.get(Section::Users, user) {
-            return Err(hinted(
-                format!(
-                    "user {user:?} already exists in {} with other credentials",
-                    entry.file.display()
-                ),
-                "pass --force to replace it, or remove it first with `kubectl certuser remove`",
-            ));
-        }
-        let context = target::user_context(user, cluster);
-        if let Some(entry) = kcs.get(Section::Contexts, &context) {
-            return Err(hinted(
-                format!(
-                    "context {context:?} already exists in {}",
-                    entry.file.display()
-                ),
-                "pass --force to replace it, or remove it first with `kubectl config delete-context`",
-            ));
-        }
-        if let Some(dir) = cert_dir {
-            for path in cert_files(dir, user) {
-                if path.exists() {
-                    return Err(hinted(
-                        format!("{} already exists", path.display()),
-                        "pass --force to overwrite it, or choose another --cert-dir",
-                    ));
-                }
-            }
-        }
-    }
-    Ok(())
-}
-
 fn issue(
     ctx: &Ctx,
     signer: &Signer,
@@ -275,93 +235,7 @@ fn issue(
     })
 }
 
-/// One locked write for all users. Returns, per user, the file that holds it and how.
-fn write_kubeconfig(
-    ctx: &Ctx,
-    args: &AddArgs,
-    cluster: &str,
-    cert_dir: Option<&Path>,
-    issued: &[Issued],
-) -> anyhow::Result<Vec<(PathBuf, credentials::Storage)>> {
-    let storages = Kubeconfigs::edit(&ctx.sources, |kcs| {
-        check_conflicts(kcs, args, cluster, cert_dir)?;
-        let mut storages = Vec::new();
-        for one in issued {
-            let (user_entry, storage) = match cert_dir {
-                Some(dir) => {
-                    let [cert_path, key_path] = cert_files(dir, &one.user);
-                    pki::write_private_key(&key_path, &one.key)?;
-                    pki::write_public_file(&cert_path, &one.signed.certificate_pem)?;
-                    (
-                        credentials::file_user(&cert_path, &key_path),
-                        credentials::Storage::File(cert_path),
-                    )
-                }
-                None => (
-                    credentials::embedded_user(&one.signed.certificate_pem, one.key.as_bytes()),
-                    credentials::Storage::Embedded,
-                ),
-            };
-            kcs.upsert(Section::Users, &one.user, user_entry);
-            kcs.upsert(
-                Section::Contexts,
-                &target::user_context(&one.user, cluster),
-                context_entry(cluster, &one.user, ctx.global.namespace.as_deref()),
-            );
-            storages.push(storage);
-        }
-        if args.use_context {
-            kcs.set_current_context(&target::user_context(&issued[0].user, cluster));
-        }
-        Ok(storages)
-    })?;
-    let kcs = Kubeconfigs::load(&ctx.sources)?;
-    Ok(issued
-        .iter()
-        .zip(storages)
-        .map(|(one, storage)| {
-            let file = kcs
-                .get(Section::Users, &one.user)
-                .map(|e| e.file.to_path_buf())
-                .unwrap_or_default();
-            (file, storage)
-        })
-        .collect())
-}
-
-pub(super) fn context_entry(
-    cluster: &str,
-    user: &str,
-    namespace: Option<&str>,
-) -> serde_json::Map<String, serde_json::Value> {
-    let mut context = serde_json::Map::new();
-    context.insert("cluster".into(), cluster.into());
-    context.insert("user".into(), user.into());
-    if let Some(ns) = namespace {
-        context.insert("namespace".into(), ns.into());
-    }
-    context
-}
-
-pub(super) fn cert_files(dir: &Path, user: &str) -> [PathBuf; 2] {
-    [
-        dir.join(format!("{user}.crt")),
-        dir.join(format!("{user}.key")),
-    ]
-}
-
-/// kubeconfig paths we write are absolute: a relative one would be read against the kubeconfig's
-/// folder, not the folder the command ran in.
-fn absolute(dir: &Path) -> anyhow::Result<PathBuf> {
-    if dir.is_absolute() {
-        return Ok(dir.to_path_buf());
-    }
-    Ok(std::env::current_dir()
-        .context("cannot read the current folder")?
-        .join(dir))
-}
-
-pub(super) fn role_ref(args: &AddArgs) -> Option<RoleRef> {
+fn role_ref(args: &AddArgs) -> Option<RoleRef> {
     match (&args.rbac.role, &args.rbac.clusterrole) {
         (Some(role), _) => Some(RoleRef::Role(role.clone())),
         (None, Some(role)) => Some(RoleRef::ClusterRole(role.clone())),
@@ -388,7 +262,7 @@ fn bind_roles(
                 .unwrap_or_else(|| "default".into()),
         )
     };
-    let client = rt.block_on(super::signer::admin_client(ctx))?;
+    let client = rt.block_on(signer::admin_client(ctx))?;
     for entry in report.iter_mut() {
         let outcome = rt
             .block_on(cluster::bind(

@@ -10,9 +10,10 @@ use crate::cluster::RoleRef;
 use crate::error::Outcome;
 use crate::kubeconfig::{Kubeconfigs, Section};
 
-use super::add::{cert_files, context_entry, role_ref};
+use super::entries::{cert_files, context_entry};
+use super::role_ref;
 use super::signer::Signer;
-use super::{Ctx, credentials, target};
+use crate::commands::{Ctx, credentials, target};
 
 pub fn run(
     ctx: &Ctx,
