@@ -273,14 +273,15 @@ fn signer_modes_and_validation() {
         csr_object("x", "x", "g"),
     );
     k.ok(&["certificate", "approve", "x"]);
-    std::thread::sleep(std::time::Duration::from_millis(300));
-    let types = k.ok(&[
-        "get",
-        "csr",
-        "x",
-        "-o",
-        "jsonpath={.status.conditions[*].type}",
-    ]);
+    // The signer works in the background: poll (bounded) rather than guess a delay.
+    let mut types = String::new();
+    for _ in 0..100 {
+        types = k.ok(&["get", "csr", "x", "-o", "jsonpath={.status.conditions[*].type}"]);
+        if types != "Approved" {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
     assert_eq!(types, "Approved Failed");
 
     let dir = tempfile::tempdir().unwrap();
