@@ -78,19 +78,35 @@ pub async fn bind(
     role: &RoleRef,
     namespace: Option<&str>,
 ) -> Result<BindingOutcome, ClusterError> {
+    ensure_in_scope(api, user, role, namespace, true).await
+}
+
+/// What `bind` would do, without creating anything: fails on a conflicting binding, so a
+/// command can refuse before it has changed anything.
+pub async fn check_bind(
+    api: &ApiClient,
+    user: &str,
+    role: &RoleRef,
+    namespace: Option<&str>,
+) -> Result<BindingOutcome, ClusterError> {
+    ensure_in_scope(api, user, role, namespace, false).await
+}
+
+async fn ensure_in_scope(
+    api: &ApiClient,
+    user: &str,
+    role: &RoleRef,
+    namespace: Option<&str>,
+    create: bool,
+) -> Result<BindingOutcome, ClusterError> {
     match namespace {
         Some(ns) => {
-            ensure::<RoleBinding>(
-                api,
-                Api::namespaced(api.client.clone(), ns),
-                user,
-                role,
-                Some(ns),
-            )
-            .await
+            let bindings = Api::namespaced(api.client.clone(), ns);
+            ensure::<RoleBinding>(api, bindings, user, role, Some(ns), create).await
         }
         None => {
-            ensure::<ClusterRoleBinding>(api, Api::all(api.client.clone()), user, role, None).await
+            let bindings = Api::all(api.client.clone());
+            ensure::<ClusterRoleBinding>(api, bindings, user, role, None, create).await
         }
     }
 }
@@ -101,6 +117,7 @@ async fn ensure<K: Binding>(
     user: &str,
     role: &RoleRef,
     namespace: Option<&str>,
+    create: bool,
 ) -> Result<BindingOutcome, ClusterError> {
     let (role_kind, role_name) = role.parts();
     let name = binding_name(user, role_name);
@@ -139,6 +156,9 @@ async fn ensure<K: Binding>(
                 name,
             })
         };
+    }
+    if !create {
+        return Ok(outcome(true));
     }
     let metadata = ObjectMeta {
         name: Some(name.clone()),

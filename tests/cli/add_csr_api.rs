@@ -374,20 +374,23 @@ fn cluster_wide_binding_and_a_conflicting_binding_is_refused() {
             "roleRef": { "apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "view" },
             "subjects": [{ "apiGroup": "rbac.authorization.k8s.io", "kind": "User", "name": "mallory" }] }),
     );
-    let run = sb.run(&[
-        "add",
-        "eve",
-        "-n",
-        "dev1",
-        "--clusterrole",
-        "view",
-        "--no-check",
-    ]);
-    run.fails_with("refusing to change someone else's binding");
+    // Refused before anything is signed or written.
+    refused_unchanged(
+        &sb,
+        &[
+            "add",
+            "eve",
+            "-n",
+            "dev1",
+            "--clusterrole",
+            "view",
+            "--no-check",
+        ],
+        "refusing to change someone else's binding",
+    );
     assert!(
-        run.stderr.contains("eve is in kubeconfig"),
-        "says what did happen: {}",
-        run.stderr
+        server.list("certificatesigningrequests").is_empty(),
+        "no certificate was even requested"
     );
 }
 

@@ -276,7 +276,13 @@ fn signer_modes_and_validation() {
     // The signer works in the background: poll (bounded) rather than guess a delay.
     let mut types = String::new();
     for _ in 0..100 {
-        types = k.ok(&["get", "csr", "x", "-o", "jsonpath={.status.conditions[*].type}"]);
+        types = k.ok(&[
+            "get",
+            "csr",
+            "x",
+            "-o",
+            "jsonpath={.status.conditions[*].type}",
+        ]);
         if types != "Approved" {
             break;
         }

@@ -82,6 +82,7 @@ pub fn run(ctx: &Ctx, args: &AddArgs) -> anyhow::Result<Outcome> {
 
     let rt = super::runtime()?;
     let signer = Signer::choose(ctx, args, &rt)?;
+    let binder = preflight_bindings(ctx, args, &rt)?;
     if args.dry_run {
         return dry_run::run(ctx, args, &cluster, &groups, &signer, validity);
     }
@@ -136,7 +137,7 @@ pub fn run(ctx: &Ctx, args: &AddArgs) -> anyhow::Result<Outcome> {
         ));
     }
 
-    bind_roles(ctx, args, &rt, &mut report)?;
+    bind_roles(ctx, args, &rt, binder.as_ref(), &mut report)?;
     if !args.no_check {
         for (entry, one) in report.iter_mut().zip(&issued) {
             entry.access = access::check_new_user(
@@ -243,30 +244,54 @@ fn role_ref(args: &AddArgs) -> Option<RoleRef> {
     }
 }
 
+/// The role to bind and where: a namespace, or None for cluster-wide.
+fn binding_plan(ctx: &Ctx, args: &AddArgs) -> Option<(RoleRef, Option<String>)> {
+    let role = role_ref(args)?;
+    let namespace = (!args.rbac.cluster_wide).then(|| {
+        ctx.global
+            .namespace
+            .clone()
+            .unwrap_or_else(|| "default".into())
+    });
+    Some((role, namespace))
+}
+
+/// Before anything is signed or written: a binding we could not create (someone else's under our
+/// name, or no permission to read bindings) refuses the whole command. Returns the client to bind with.
+fn preflight_bindings(
+    ctx: &Ctx,
+    args: &AddArgs,
+    rt: &tokio::runtime::Runtime,
+) -> anyhow::Result<Option<cluster::ApiClient>> {
+    let Some((role, namespace)) = binding_plan(ctx, args) else {
+        return Ok(None);
+    };
+    let client = rt.block_on(signer::admin_client(ctx))?;
+    for user in &args.users {
+        rt.block_on(cluster::check_bind(
+            &client,
+            user,
+            &role,
+            namespace.as_deref(),
+        ))?;
+    }
+    Ok(Some(client))
+}
+
 fn bind_roles(
     ctx: &Ctx,
     args: &AddArgs,
     rt: &tokio::runtime::Runtime,
+    client: Option<&cluster::ApiClient>,
     report: &mut [AddedUser],
 ) -> anyhow::Result<()> {
-    let Some(role) = role_ref(args) else {
+    let (Some((role, namespace)), Some(client)) = (binding_plan(ctx, args), client) else {
         return Ok(());
     };
-    let namespace = if args.rbac.cluster_wide {
-        None
-    } else {
-        Some(
-            ctx.global
-                .namespace
-                .clone()
-                .unwrap_or_else(|| "default".into()),
-        )
-    };
-    let client = rt.block_on(signer::admin_client(ctx))?;
     for entry in report.iter_mut() {
         let outcome = rt
             .block_on(cluster::bind(
-                &client,
+                client,
                 &entry.name,
                 &role,
                 namespace.as_deref(),
@@ -277,21 +302,18 @@ fn bind_roles(
                     entry.name
                 )
             })?;
-        ctx.out.done(format!(
-            "{} {} {}{}",
-            outcome.kind,
-            outcome.name,
-            if outcome.created {
-                "created"
-            } else {
-                "already in place"
-            },
-            outcome
-                .namespace
-                .as_deref()
-                .map(|ns| format!(" in {ns}"))
-                .unwrap_or_default()
-        ));
+        let place = outcome
+            .namespace
+            .as_deref()
+            .map(|ns| format!(" in {ns}"))
+            .unwrap_or_default();
+        let what = if outcome.created {
+            "created"
+        } else {
+            "already in place"
+        };
+        ctx.out
+            .done(format!("{} {} {what}{place}", outcome.kind, outcome.name));
         entry.binding = Some(Binding {
             kind: outcome.kind,
             name: outcome.name,
