@@ -452,3 +452,33 @@ fn may_create_but_not_approve_names_the_approval_rbac() {
         "the CSR that could not be approved is cleaned up"
     );
 }
+
+#[test]
+fn binding_without_permission_is_refused_before_anything_is_signed() {
+    let server = FakeApiServer::start(FakeOptions::default());
+    // Bob may sign and approve client certificates, but not bind roles.
+    server.insert(
+        "/apis/rbac.authorization.k8s.io/v1/clusterroles",
+        serde_json::json!({ "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole", "metadata": { "name": "csr-approver" },
+            "rules": [
+                { "apiGroups": ["certificates.k8s.io"], "resources": ["certificatesigningrequests", "certificatesigningrequests/approval"], "verbs": ["*"] },
+                { "apiGroups": ["certificates.k8s.io"], "resources": ["signers"], "resourceNames": ["kubernetes.io/kube-apiserver-client"], "verbs": ["approve"] },
+                { "apiGroups": ["rbac.authorization.k8s.io"], "resources": ["rolebindings"], "verbs": ["get", "list"] }] }),
+    );
+    server.insert(
+        "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings",
+        serde_json::json!({ "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding", "metadata": { "name": "bob-approves" },
+            "roleRef": { "apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "csr-approver" },
+            "subjects": [{ "apiGroup": "rbac.authorization.k8s.io", "kind": "User", "name": "bob" }] }),
+    );
+    let sb = Sandbox::new();
+    server.user_kubeconfig(&sb.kubeconfig, "kubernetes", "bob", &["dev"]);
+    refused_unchanged(
+        &sb,
+        &["add", "john", "-n", "dev1", "--clusterrole", "view"],
+        "may not create rolebindings in dev1",
+    );
+    assert!(server.list("certificatesigningrequests").is_empty());
+    // Without a role, bob can add john.
+    sb.run(&["add", "john", "-n", "dev1", "--no-check"]).ok();
+}

@@ -267,6 +267,29 @@ fn preflight_bindings(
         return Ok(None);
     };
     let client = rt.block_on(signer::admin_client(ctx))?;
+    let resource = if namespace.is_some() {
+        "rolebindings"
+    } else {
+        "clusterrolebindings"
+    };
+    let create: cluster::Check = format!("create:{resource}.rbac.authorization.k8s.io")
+        .parse()
+        .expect("a valid check");
+    let may = rt.block_on(cluster::can_i(&client, namespace.as_deref(), &[create]))?;
+    if !may.iter().all(|r| r.allowed) {
+        return Err(hinted(
+            format!(
+                "you may not create {resource}{}: nothing was changed",
+                namespace
+                    .as_deref()
+                    .map(|n| format!(" in {n}"))
+                    .unwrap_or_default()
+            ),
+            format!(
+                "ask for create on {resource}.rbac.authorization.k8s.io, or add the user without --role/--clusterrole"
+            ),
+        ));
+    }
     for user in &args.users {
         rt.block_on(cluster::check_bind(
             &client,
