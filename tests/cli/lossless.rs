@@ -317,3 +317,99 @@ fn reading_several_files_first_definition_wins_as_in_kubectl() {
         "and so do we"
     );
 }
+
+#[test]
+fn a_kubeconfig_written_by_kubectl_config_set_is_edited_without_loss() {
+    let sb = Sandbox::new();
+    sb.openssl_ca();
+    let ca = sb.path("ca.crt");
+    for args in [
+        vec![
+            "config",
+            "set-cluster",
+            "kubernetes",
+            "--server",
+            "https://10.0.0.1:6443",
+            "--embed-certs",
+            "--certificate-authority",
+            ca.to_str().unwrap(),
+        ],
+        vec![
+            "config",
+            "set-cluster",
+            "staging",
+            "--server",
+            "https://staging:6443",
+            "--insecure-skip-tls-verify",
+        ],
+        vec!["config", "set-credentials", "robot", "--token", "0123"],
+        vec![
+            "config",
+            "set-credentials",
+            "sso",
+            "--exec-command",
+            "kubelogin",
+            "--exec-api-version",
+            "client.authentication.k8s.io/v1",
+            "--exec-arg",
+            "get-token",
+        ],
+        vec![
+            "config",
+            "set-context",
+            "staging",
+            "--cluster",
+            "staging",
+            "--user",
+            "robot",
+            "--namespace",
+            "apps",
+        ],
+        vec![
+            "config",
+            "set-context",
+            "prod",
+            "--cluster",
+            "kubernetes",
+            "--user",
+            "sso",
+        ],
+        vec!["config", "use-context", "prod"],
+        vec!["config", "set", "preferences.colors", "true"],
+    ] {
+        sb.kubectl(&args).ok();
+    }
+    let before = parse(&std::fs::read_to_string(&sb.kubeconfig).unwrap());
+    let kubectl_before = sb.kubectl_view();
+    let key = sb.path("ca.key");
+    sb.run(&[
+        "add",
+        "john",
+        "--cluster",
+        "kubernetes",
+        "-n",
+        "dev1",
+        "--ca-cert",
+        ca.to_str().unwrap(),
+        "--ca-key",
+        key.to_str().unwrap(),
+        "--no-check",
+    ])
+    .ok();
+
+    let mut after = parse(&std::fs::read_to_string(&sb.kubeconfig).unwrap());
+    let drop_named = |doc: &mut Value, section: &str, name: &str| {
+        doc[section]
+            .as_array_mut()
+            .unwrap()
+            .retain(|e| e["name"] != name);
+    };
+    drop_named(&mut after, "users", "john");
+    drop_named(&mut after, "contexts", "john@kubernetes");
+    assert_eq!(before, after, "everything kubectl wrote is kept, as values");
+    // And kubectl itself sees its old entries unchanged.
+    let mut kubectl_after = sb.kubectl_view();
+    drop_named(&mut kubectl_after, "users", "john");
+    drop_named(&mut kubectl_after, "contexts", "john@kubernetes");
+    assert_eq!(kubectl_before, kubectl_after);
+}
