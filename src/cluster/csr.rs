@@ -175,10 +175,7 @@ async fn approve_and_wait(
                 type_: "Approved".into(),
                 status: "True".into(),
                 reason: Some("KubectlCertuserApprove".into()),
-                message: Some(format!(
-                    "approved by kubectl-certuser for user {}",
-                    req.user
-                )),
+                message: Some(approval_message(api, req.user).await),
                 ..Default::default()
             });
         latest = csrs.replace_subresource("approval", name, &PostParams::default(), &approving).await.map_err(|e| {
@@ -219,6 +216,18 @@ async fn approve_and_wait(
                 })
             }
         }
+    }
+}
+
+/// "approved by kubernetes-admin with kubectl-certuser for user john": who and what tool. The
+/// approver's name comes from SelfSubjectReview when the server has it.
+async fn approval_message(api: &ApiClient, user: &str) -> String {
+    match super::whoami(api).await {
+        Ok(Some(me)) => format!(
+            "approved by {} with kubectl-certuser for user {user}",
+            me.username
+        ),
+        _ => format!("approved with kubectl-certuser for user {user}"),
     }
 }
 

@@ -174,6 +174,20 @@ fn csr_names_are_unique_and_strangers_csrs_are_never_approved() {
         }),
     );
     sb.run(&["add", "john", "--keep-csr", "--no-check"]).ok();
+    let kept = server.list("certificatesigningrequests");
+    let ours = kept
+        .iter()
+        .find(|c| c["metadata"]["name"] != "certuser-john")
+        .unwrap();
+    let approved = &ours["status"]["conditions"][0];
+    assert_eq!(
+        (approved["type"].as_str(), approved["reason"].as_str()),
+        (Some("Approved"), Some("KubectlCertuserApprove"))
+    );
+    assert_eq!(
+        approved["message"],
+        "approved by kubernetes-admin with kubectl-certuser for user john"
+    );
     sb.run(&["add", "john2", "--keep-csr", "--no-check"]).ok();
     let csrs = server.list("certificatesigningrequests");
     let evil = csrs
