@@ -79,8 +79,15 @@ fn add_through_the_csr_api_then_kubectl_judges_access() {
     assert_eq!(who["status"]["userInfo"]["username"], "john");
 
     // jane gets the view ClusterRole in dev1: now kubectl says yes.
-    sb.run(&["add", "jane", "-n", "dev1", "--clusterrole", "view"])
-        .ok();
+    let jane = sb.run(&["add", "jane", "-n", "dev1", "--clusterrole", "view"]);
+    // Our own check, run after the binding, already shows the new rights.
+    assert!(
+        jane.ok()
+            .stdout
+            .contains("jane (groups system:authenticated) in dev1: can get pods, list pods"),
+        "{}",
+        jane.stdout
+    );
     let yes = sb.kubectl(&[
         "--context",
         "jane@kubernetes",
