@@ -503,3 +503,38 @@ fn binding_without_permission_is_refused_before_anything_is_signed() {
     // Without a role, bob can add john.
     sb.run(&["add", "john", "-n", "dev1", "--no-check"]).ok();
 }
+
+#[test]
+fn dry_run_shows_the_api_objects_and_creates_none() {
+    let (server, sb) = cluster();
+    let before = sb.snapshot();
+    let run = sb.run(&[
+        "add",
+        "john",
+        "-g",
+        "dev1",
+        "-n",
+        "dev1",
+        "--clusterrole",
+        "view",
+        "--dry-run",
+    ]);
+    let out = &run.ok().stdout;
+    for want in [
+        "+- name: john",
+        "kind: CertificateSigningRequest",
+        "signerName: kubernetes.io/kube-apiserver-client",
+        "kind: RoleBinding",
+        "name: certuser:john:view",
+    ] {
+        assert!(out.contains(want), "missing {want}:\n{out}");
+    }
+    assert!(before == sb.snapshot(), "--dry-run wrote a file");
+    assert!(server.list("certificatesigningrequests").is_empty());
+    assert!(
+        !server
+            .list("rolebindings")
+            .iter()
+            .any(|b| b["metadata"]["name"] == "certuser:john:view")
+    );
+}
