@@ -32,6 +32,7 @@ pub struct Cli {
 
 /// kubectl's own global flags, re-implemented with its meaning.
 #[derive(Debug, Args, Clone, Default)]
+#[command(next_help_heading = "Global options (as kubectl's)")]
 pub struct GlobalArgs {
     /// Path to the kubeconfig file to use (only that file), as kubectl's --kubeconfig.
     #[arg(long, global = true, value_name = "FILE")]
@@ -142,8 +143,6 @@ pub struct AddArgs {
     /// A group (the certificate's O). Repeat for several.
     #[arg(short, long = "group", value_name = "GROUP")]
     pub groups: Vec<String>,
-    #[command(flatten)]
-    pub ca: CaArgs,
     /// Certificate lifetime in days.
     #[arg(
         long,
@@ -174,10 +173,6 @@ pub struct AddArgs {
     /// Allow the group system:masters, which bypasses RBAC and cannot be revoked.
     #[arg(long)]
     pub allow_system_masters: bool,
-    #[command(flatten)]
-    pub csr: CsrArgs,
-    #[command(flatten)]
-    pub rbac: RbacArgs,
     /// Extra access check as the new user, VERB:RESOURCE[.GROUP][/SUBRESOURCE]. Repeatable.
     #[arg(long = "check", value_name = "VERB:RESOURCE")]
     pub checks: Vec<String>,
@@ -187,9 +182,17 @@ pub struct AddArgs {
     /// Show the kubeconfig change and the API objects, change nothing.
     #[arg(long)]
     pub dry_run: bool,
+    // Flattened groups last: each sets the help heading for what follows it.
+    #[command(flatten)]
+    pub ca: CaArgs,
+    #[command(flatten)]
+    pub csr: CsrArgs,
+    #[command(flatten)]
+    pub rbac: RbacArgs,
 }
 
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Signing with a local CA")]
 pub struct CaArgs {
     /// The CA certificate to sign with (PEM). Without it, the cluster's CSR API signs.
     #[arg(
@@ -213,6 +216,7 @@ pub struct CaArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Signing through the cluster's CSR API")]
 pub struct CsrArgs {
     /// CSR API: create the CertificateSigningRequest but let someone else approve it.
     #[arg(long)]
@@ -226,6 +230,7 @@ pub struct CsrArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Role binding")]
 pub struct RbacArgs {
     /// Bind this Role (in the namespace) to the user.
     #[arg(long, value_name = "NAME", conflicts_with = "clusterrole")]
@@ -250,6 +255,7 @@ pub struct InspectArgs {
 
 #[derive(Debug, Args)]
 pub struct RemoveArgs {
+    /// The kubeconfig user(s) to remove, with every context that uses them.
     #[arg(required = true, value_name = "USER")]
     pub users: Vec<String>,
     /// Show the kubeconfig change, change nothing.
@@ -259,6 +265,7 @@ pub struct RemoveArgs {
 
 #[derive(Debug, Args)]
 pub struct ExportArgs {
+    /// The kubeconfig user to export.
     #[arg(value_name = "USER")]
     pub user: String,
     /// Show the kubeconfig that would be written (key and certificate data elided), write nothing.
