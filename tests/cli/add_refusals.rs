@@ -20,8 +20,8 @@ fn refused(sb: &Sandbox, args: &[&str], needle: &str) {
     );
 }
 
-fn with_ca<'a>(sb: &'a Sandbox, crt: &'a str, key: &'a str, extra: &[&'a str]) -> Vec<String> {
-    let _ = sb;
+/// `add john --ca-cert CRT --ca-key KEY --no-check EXTRA...`
+fn with_ca(crt: &str, key: &str, extra: &[&str]) -> Vec<String> {
     let mut v: Vec<String> = vec![
         "add".into(),
         "john".into(),
@@ -47,7 +47,7 @@ fn malformed_kubeconfig_names_the_file() {
     let (crt, key) = (sb.path("ca.crt"), sb.path("ca.key"));
     run_refused(
         &sb,
-        with_ca(&sb, crt.to_str().unwrap(), key.to_str().unwrap(), &[]),
+        with_ca(crt.to_str().unwrap(), key.to_str().unwrap(), &[]),
         sb.kubeconfig.to_str().unwrap(),
     );
 }
@@ -72,7 +72,6 @@ fn missing_cluster() {
     run_refused(
         &sb,
         with_ca(
-            &sb,
             crt.to_str().unwrap(),
             key.to_str().unwrap(),
             &["--cluster", "nope"],
@@ -93,7 +92,6 @@ fn missing_cluster() {
     run_refused(
         &sb,
         with_ca(
-            &sb,
             crt.to_str().unwrap(),
             key.to_str().unwrap(),
             &["--context", "orphan"],
@@ -104,7 +102,7 @@ fn missing_cluster() {
     std::fs::remove_file(&sb.kubeconfig).unwrap();
     run_refused(
         &sb,
-        with_ca(&sb, crt.to_str().unwrap(), key.to_str().unwrap(), &[]),
+        with_ca(crt.to_str().unwrap(), key.to_str().unwrap(), &[]),
         "current-context",
     );
 }
@@ -133,7 +131,7 @@ fn ca_certificate_that_is_not_a_ca() {
     .ok();
     run_refused(
         &sb,
-        with_ca(&sb, crt.to_str().unwrap(), key.to_str().unwrap(), &[]),
+        with_ca(crt.to_str().unwrap(), key.to_str().unwrap(), &[]),
         "not a CA",
     );
 }
@@ -146,7 +144,7 @@ fn ca_key_that_does_not_match() {
     let crt = sb.path("ca.crt");
     run_refused(
         &sb,
-        with_ca(&sb, crt.to_str().unwrap(), other.to_str().unwrap(), &[]),
+        with_ca(crt.to_str().unwrap(), other.to_str().unwrap(), &[]),
         "match",
     );
 }
@@ -158,7 +156,7 @@ fn expired_ca() {
     crate::harness::openssl_ca_with_dates(&sb, &crt, &key, "20200101000000Z", "20210101000000Z");
     run_refused(
         &sb,
-        with_ca(&sb, crt.to_str().unwrap(), key.to_str().unwrap(), &[]),
+        with_ca(crt.to_str().unwrap(), key.to_str().unwrap(), &[]),
         "expired",
     );
 }
@@ -180,7 +178,7 @@ fn encrypted_ca_key_without_passphrase() {
     let crt = sb.path("ca.crt");
     run_refused(
         &sb,
-        with_ca(&sb, crt.to_str().unwrap(), enc.to_str().unwrap(), &[]),
+        with_ca(crt.to_str().unwrap(), enc.to_str().unwrap(), &[]),
         "encrypted",
     );
 }
@@ -191,12 +189,12 @@ fn unreadable_files() {
     let crt = sb.path("ca.crt");
     run_refused(
         &sb,
-        with_ca(&sb, crt.to_str().unwrap(), "/nonexistent/ca.key", &[]),
+        with_ca(crt.to_str().unwrap(), "/nonexistent/ca.key", &[]),
         "/nonexistent/ca.key",
     );
     run_refused(
         &sb,
-        with_ca(&sb, "/nonexistent/ca.crt", crt.to_str().unwrap(), &[]),
+        with_ca("/nonexistent/ca.crt", crt.to_str().unwrap(), &[]),
         "/nonexistent/ca.crt",
     );
     let garbage = sb.path("garbage.crt");
@@ -204,7 +202,7 @@ fn unreadable_files() {
     let key = sb.path("ca.key");
     run_refused(
         &sb,
-        with_ca(&sb, garbage.to_str().unwrap(), key.to_str().unwrap(), &[]),
+        with_ca(garbage.to_str().unwrap(), key.to_str().unwrap(), &[]),
         "garbage.crt",
     );
 }
@@ -232,13 +230,12 @@ fn invalid_user_names_and_groups() {
     }
     run_refused(
         &sb,
-        with_ca(&sb, crt, key, &["--group", "system:masters"]),
+        with_ca(crt, key, &["--group", "system:masters"]),
         "system:masters",
     );
-    run_refused(&sb, with_ca(&sb, crt, key, &["--days", "0"]), "--days");
+    run_refused(&sb, with_ca(crt, key, &["--days", "0"]), "--days");
     // The override exists and works.
     let mut args = with_ca(
-        &sb,
         crt,
         key,
         &["--group", "system:masters", "--allow-system-masters"],
@@ -261,7 +258,7 @@ fn existing_user_or_context_without_force() {
         "johns-token",
     ])
     .ok();
-    run_refused(&sb, with_ca(&sb, crt, key, &[]), "--force");
+    run_refused(&sb, with_ca(crt, key, &[]), "--force");
     sb.kubectl(&["config", "delete-user", "john"]).ok();
     sb.kubectl(&[
         "config",
@@ -275,7 +272,7 @@ fn existing_user_or_context_without_force() {
     .ok();
     run_refused(
         &sb,
-        with_ca(&sb, crt, key, &[]),
+        with_ca(crt, key, &[]),
         "context \"john@kubernetes\" already exists",
     );
 }
