@@ -165,3 +165,50 @@ fn kubectl_completes_user_names_through_the_plugin_protocol() {
         "{verbs}"
     );
 }
+
+#[test]
+fn colour_only_on_a_terminal_and_never_with_no_color() {
+    let sb = Sandbox::new();
+    sb.seed_kubeconfig(); // no certificate users: `list` prints a hint on stderr
+    let on_terminal = |no_color: bool| {
+        // `script` gives the command a pseudo-terminal, as a person's shell would.
+        let mut cmd = std::process::Command::new("script");
+        cmd.args([
+            "-qec",
+            &format!("{} list", crate::harness::BIN),
+            "/dev/null",
+        ])
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", &sb.home)
+        .env("KUBECONFIG", &sb.kubeconfig);
+        if no_color {
+            cmd.env("NO_COLOR", "1");
+        }
+        String::from_utf8_lossy(
+            &cmd.output()
+                .expect("script (util-linux) is installed")
+                .stdout,
+        )
+        .into_owned()
+    };
+    let coloured = on_terminal(false);
+    assert!(coloured.contains("\x1b[36mhint:"), "{coloured:?}");
+    let plain = on_terminal(true);
+    assert!(
+        plain.contains("hint:") && !plain.contains('\x1b'),
+        "{plain:?}"
+    );
+    let piped = sb.run(&["list"]);
+    assert!(piped.stderr.contains("hint:") && !piped.stderr.contains('\x1b'));
+    let piped_with_colour_allowed = sb
+        .certuser()
+        .env_remove("NO_COLOR")
+        .arg("list")
+        .output()
+        .unwrap();
+    assert!(
+        !String::from_utf8_lossy(&piped_with_colour_allowed.stderr).contains('\x1b'),
+        "no colour into a pipe"
+    );
+}
