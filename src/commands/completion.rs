@@ -1,6 +1,8 @@
 //! `completion SHELL` and `man`: completion scripts and the manual page, generated from the
 //! CLI definition so they never drift from it.
 
+use std::io::Write;
+
 use clap::CommandFactory;
 
 use crate::cli::{Cli, CompletionArgs};
@@ -8,12 +10,14 @@ use crate::error::Outcome;
 
 pub fn run(args: &CompletionArgs) -> anyhow::Result<Outcome> {
     let mut command = Cli::command();
-    clap_complete::generate(
-        args.shell,
-        &mut command,
-        "kubectl-certuser",
-        &mut std::io::stdout(),
-    );
+    // clap_complete panics when its writer fails (`completion fish | head -1` closes the pipe):
+    // generate into memory, then write it ourselves so a broken pipe is an ordinary error,
+    // which `main` treats as a quiet success.
+    let mut script = Vec::new();
+    clap_complete::generate(args.shell, &mut command, "kubectl-certuser", &mut script);
+    let mut out = std::io::stdout().lock();
+    out.write_all(&script)?;
+    out.flush()?;
     Ok(Outcome::Ok)
 }
 

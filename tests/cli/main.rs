@@ -9,6 +9,7 @@ mod add_csr_api;
 mod add_local_ca;
 mod add_refusals;
 mod cli_surface;
+mod closed_pipe;
 mod concurrency;
 mod demo;
 mod export_remove;
