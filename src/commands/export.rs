@@ -79,14 +79,11 @@ pub fn run(ctx: &Ctx, args: &ExportArgs) -> anyhow::Result<Outcome> {
         .clone()
         .unwrap_or_else(|| PathBuf::from(format!("{user}.kubeconfig")));
     if args.dry_run {
-        let mut shown = doc.clone();
-        for key in ["client-certificate-data", "client-key-data"] {
-            shown["users"][0]["user"][key] = "<elided in --dry-run>".into();
-        }
+        let shown = kubeconfig::redact::redact_document(doc.as_object().expect("built as a map"));
         print!(
             "# would write {} (mode 0600)\n{}",
             path.display(),
-            crate::kubeconfig::to_yaml(&shown)?
+            kubeconfig::to_yaml(&serde_json::Value::Object(shown))?
         );
         return Ok(Outcome::Ok);
     }

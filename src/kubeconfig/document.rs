@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value};
 
-use super::KubeconfigError;
+use super::{KubeconfigError, redact};
 
 /// The named lists and the key of each item's body.
 pub(crate) const SECTIONS: [(&str, &str); 3] = [
@@ -15,7 +15,8 @@ pub(crate) const SECTIONS: [(&str, &str); 3] = [
     ("contexts", "context"),
 ];
 
-#[derive(Clone, Debug)]
+/// `Debug` shows a redacted copy: the document holds private keys and tokens.
+#[derive(Clone)]
 pub(crate) struct Document {
     pub path: PathBuf,
     /// The text as read, `None` when the file does not exist yet.
@@ -61,6 +62,43 @@ impl Document {
 
     pub fn render(&self) -> Result<String, KubeconfigError> {
         to_yaml(&Value::Object(self.root.clone()))
+    }
+
+    /// The document as it is now, safe to print.
+    pub fn render_redacted(&self) -> Result<String, KubeconfigError> {
+        render_shown(&self.root)
+    }
+
+    /// The document as it was read, safe to print ("" for a file that did not exist).
+    pub fn render_original_redacted(&self) -> Result<String, KubeconfigError> {
+        match &self.original {
+            Some(text) => render_shown(&parse(&self.path, text)?),
+            None => Ok(String::new()),
+        }
+    }
+}
+
+fn render_shown(root: &Map<String, Value>) -> Result<String, KubeconfigError> {
+    if root.is_empty() {
+        return Ok(String::new());
+    }
+    to_yaml(&Value::Object(redact::redact_document(root)))
+}
+
+impl std::fmt::Debug for Document {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Document")
+            .field("path", &self.path)
+            .field(
+                "original",
+                &self
+                    .original
+                    .as_ref()
+                    .map(|t| format!("<{} bytes>", t.len())),
+            )
+            .field("root", &redact::redact_document(&self.root))
+            .field("changed", &self.changed)
+            .finish()
     }
 }
 

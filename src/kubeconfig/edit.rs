@@ -38,11 +38,22 @@ impl Section {
 static EMPTY: LazyLock<Map<String, Value>> = LazyLock::new(Map::new);
 
 /// A named entry as merged: its body (the `cluster`/`user`/`context` map) and its file.
-#[derive(Clone, Copy, Debug)]
+/// `Debug` shows the body's field names, never their values (a user's body holds its key).
+#[derive(Clone, Copy)]
 pub struct Entry<'a> {
     pub name: &'a str,
     pub value: &'a Map<String, Value>,
     pub file: &'a Path,
+}
+
+impl std::fmt::Debug for Entry<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Entry")
+            .field("name", &self.name)
+            .field("fields", &self.value.keys().collect::<Vec<_>>())
+            .field("file", &self.file)
+            .finish()
+    }
 }
 
 impl Entry<'_> {
@@ -57,7 +68,8 @@ impl Entry<'_> {
     }
 }
 
-/// What `plan` would write: one per changed file.
+/// What `plan` would write: one per changed file, both texts already redacted (see `redact`),
+/// so no diff or dump built from it can show a secret.
 #[derive(Clone, Debug)]
 pub struct FileChange {
     pub path: PathBuf,
@@ -128,7 +140,9 @@ impl Kubeconfigs {
         Ok(result)
     }
 
-    /// `edit` without writing: the result and, per changed file, its text before and after.
+    /// `edit` without writing: the result and, per changed file, its content before and after,
+    /// redacted. Both sides are rendered the same way, so the diff shows what changes in meaning,
+    /// not how our YAML differs from the file's formatting.
     pub fn plan<T>(
         sources: &Sources,
         f: impl FnOnce(&mut Kubeconfigs) -> anyhow::Result<T>,
@@ -139,8 +153,8 @@ impl Kubeconfigs {
         for doc in kcs.docs.iter().filter(|d| d.changed) {
             changes.push(FileChange {
                 path: doc.path.clone(),
-                before: doc.original.clone().unwrap_or_default(),
-                after: doc.render()?,
+                before: doc.render_original_redacted()?,
+                after: doc.render_redacted()?,
             });
         }
         Ok((result, changes))
@@ -379,6 +393,37 @@ mod tests {
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "users: []\n");
         assert_eq!(changes.len(), 1);
         assert!(changes[0].after.contains("name: u"));
+    }
+
+    #[test]
+    fn debug_output_never_shows_key_material() {
+        let canary = "CANARY-debug-5e1f";
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("config"),
+            format!(
+                "users:\n- name: u\n  user: {{client-key-data: {canary}1, token: {canary}2, password: {canary}3}}\n\
+                 - name: o\n  user: {{auth-provider: {{name: oidc, config: {{id-token: {canary}4}}}}}}\n"
+            ),
+        )
+        .unwrap();
+        let s = sources(dir.path(), &["config"]);
+        let kcs = Kubeconfigs::load(&s).unwrap();
+        let shown = [
+            format!("{kcs:?}"),
+            format!("{:?}", kcs.get(Section::Users, "u").unwrap()),
+            format!("{:#?}", kcs.get(Section::Users, "o").unwrap()),
+        ];
+        let (_, changes) = Kubeconfigs::plan(&s, |k| {
+            k.upsert(Section::Users, "new", body("token", &format!("{canary}5")));
+            Ok(())
+        })
+        .unwrap();
+        for text in shown.iter().chain([&format!("{changes:?}")]) {
+            assert!(!text.contains(canary), "{text}");
+        }
+        assert!(shown[0].contains("<redacted>") && shown[1].contains("client-key-data"));
+        assert!(changes[0].after.contains("name: new"));
     }
 
     #[test]

@@ -16,3 +16,4 @@ mod export_remove;
 mod krew;
 mod list_inspect;
 mod lossless;
+mod secret_canary;

@@ -1,5 +1,6 @@
 //! `add --dry-run`: the kubeconfig diff and the API objects `add` would create. No key is made,
-//! no object created, no file written.
+//! no object created, no file written. The kubeconfig texts come redacted from
+//! `Kubeconfigs::plan`: other users' keys and tokens never reach the diff or the dump.
 
 use std::time::Duration;
 
@@ -8,7 +9,7 @@ use serde_json::json;
 use crate::cli::AddArgs;
 use crate::cluster::RoleRef;
 use crate::error::Outcome;
-use crate::kubeconfig::{Kubeconfigs, Section};
+use crate::kubeconfig::{Kubeconfigs, Section, redact};
 
 use super::entries::{cert_files, context_entry};
 use super::role_ref;
@@ -34,12 +35,9 @@ pub fn run(
                     let mut m = serde_json::Map::new();
                     m.insert(
                         "client-certificate-data".into(),
-                        "<certificate issued when run for real>".into(),
+                        redact::PENDING_CERTIFICATE.into(),
                     );
-                    m.insert(
-                        "client-key-data".into(),
-                        "<private key generated when run for real>".into(),
-                    );
+                    m.insert("client-key-data".into(), redact::PENDING_KEY.into());
                     m
                 }
             };
