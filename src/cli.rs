@@ -173,6 +173,11 @@ pub struct AddArgs {
     /// Allow the group system:masters, which bypasses RBAC and cannot be revoked.
     #[arg(long)]
     pub allow_system_masters: bool,
+    /// Allow a group that carries rights by its name alone: kubeadm:cluster-admins (cluster-admin),
+    /// system:nodes, system:bootstrappers[:*], system:serviceaccounts[:*] or any other system:
+    /// group. A certificate cannot be revoked: prefer --role/--clusterrole.
+    #[arg(long)]
+    pub allow_privileged_group: bool,
     /// Extra access check as the new user, VERB:RESOURCE[.GROUP][/SUBRESOURCE]. Repeatable.
     #[arg(long = "check", value_name = "VERB:RESOURCE")]
     pub checks: Vec<String>,

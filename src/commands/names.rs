@@ -1,5 +1,6 @@
 //! What a user name and a group may be. The certificate's CN becomes the Kubernetes user name and
-//! the kubeconfig user name, and with `--cert-dir` a file name: all three must be safe.
+//! the kubeconfig user name, and with `--cert-dir` a file name: all three must be safe. The one
+//! rule for privileged groups lives here, for every verb that puts groups into a certificate.
 
 use crate::error::hinted;
 
@@ -14,6 +15,15 @@ pub fn check_user(name: &str, allow_system: bool) -> anyhow::Result<()> {
         return Err(hinted(
             format!("invalid user name {name:?}: it may not contain path separators or be . or .."),
             "use a plain name such as john or john.doe@example.com",
+        ));
+    }
+    if let Some(c) = name.chars().find(|c| is_invisible(*c)) {
+        return Err(hinted(
+            format!(
+                "invalid user name {name:?}: it contains {}, an invisible or direction-changing character that makes one name look like another",
+                code_point(c)
+            ),
+            "type the name again by hand, with visible characters only",
         ));
     }
     if name.chars().any(char::is_control) || name != name.trim() {
@@ -40,15 +50,37 @@ pub fn check_user(name: &str, allow_system: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Returns a warning to print for groups that are legal but pointless.
-pub fn check_group(group: &str, allow_masters: bool) -> anyhow::Result<Option<String>> {
+/// Which privileged groups the caller has explicitly accepted.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct GroupPolicy {
+    /// `--allow-system-masters`: the group that bypasses RBAC.
+    pub allow_system_masters: bool,
+    /// `--allow-privileged-group`: every other group that carries rights by itself.
+    pub allow_privileged: bool,
+}
+
+/// Refuses groups that are invalid, or privileged without the override; returns a warning to
+/// print for groups that are legal but pointless.
+pub fn check_group(group: &str, policy: GroupPolicy) -> anyhow::Result<Option<String>> {
+    if let Some(c) = group.chars().find(|c| is_invisible(*c)) {
+        return Err(hinted(
+            format!(
+                "invalid group {group:?}: it contains {}, an invisible or direction-changing character that makes one group look like another",
+                code_point(c)
+            ),
+            "type the group again by hand, with visible characters only",
+        ));
+    }
     if group.trim().is_empty() || group.chars().any(char::is_control) || group.len() > 64 {
         return Err(hinted(
             format!("invalid group {group:?}"),
             "a group is a plain name of at most 64 characters, e.g. dev1",
         ));
     }
-    if group == "system:masters" && !allow_masters {
+    if group == "system:masters" {
+        if policy.allow_system_masters {
+            return Ok(None);
+        }
         return Err(hinted(
             "refusing group system:masters: it bypasses RBAC entirely, and a client certificate cannot be revoked",
             "bind a role instead (--clusterrole cluster-admin --cluster-wide), or pass --allow-system-masters if you accept a credential that can never be taken back",
@@ -59,16 +91,96 @@ pub fn check_group(group: &str, allow_masters: bool) -> anyhow::Result<Option<St
             "group system:authenticated is added by the API server to every user; listing it changes nothing".into(),
         ));
     }
+    if let Some(risk) = privileged_group(group)
+        && !policy.allow_privileged
+    {
+        return Err(hinted(
+            format!("refusing group {group:?}: {risk}, and a client certificate cannot be revoked"),
+            "bind a role to the user instead (--role/--clusterrole), or pass --allow-privileged-group if you accept a certificate that carries these rights until it expires",
+        ));
+    }
     Ok(None)
+}
+
+/// Why a group carries rights by its name alone, or `None` for an ordinary group.
+fn privileged_group(group: &str) -> Option<&'static str> {
+    if group == "kubeadm:cluster-admins" {
+        return Some("kubeadm binds it to cluster-admin (since Kubernetes 1.29)");
+    }
+    if group == "system:nodes" {
+        return Some("it makes the holder a kubelet in the eyes of the Node authorizer");
+    }
+    if group == "system:bootstrappers" || group.starts_with("system:bootstrappers:") {
+        return Some("it is a bootstrap token's group, allowed to request node credentials");
+    }
+    if group == "system:serviceaccounts" || group.starts_with("system:serviceaccounts:") {
+        return Some("it would share every right granted to service accounts");
+    }
+    if group.starts_with("system:") {
+        return Some(
+            "groups starting with system: are reserved for Kubernetes components and carry their rights",
+        );
+    }
+    None
+}
+
+/// Characters that do not show, or that reorder what is shown, so two different names look
+/// the same: Unicode format characters (category Cf: zero-width, bidi embeddings, overrides and
+/// isolates, tags), fillers, variation selectors, and spaces other than the ASCII one.
+fn is_invisible(c: char) -> bool {
+    matches!(c as u32,
+        0x00A0 | 0x00AD | 0x034F | 0x061C | 0x115F | 0x1160 | 0x17B4 | 0x17B5 | 0x180B..=0x180F
+        | 0x1680 | 0x2000..=0x200F | 0x2028..=0x202F | 0x205F..=0x206F | 0x3000 | 0x3164
+        | 0x0600..=0x0605 | 0x06DD | 0x070F | 0x0890 | 0x0891 | 0x08E2
+        | 0xFE00..=0xFE0F | 0xFEFF | 0xFFA0 | 0xFFF9..=0xFFFB
+        | 0x110BD | 0x110CD | 0x13430..=0x1343F | 0x1BCA0..=0x1BCA3 | 0x1D173..=0x1D17A
+        | 0xE0000..=0xE0FFF)
+}
+
+/// `U+202E (right-to-left override)`, naming the usual suspects.
+fn code_point(c: char) -> String {
+    let name = match c {
+        '\u{200B}' => " (zero width space)",
+        '\u{200C}' => " (zero width non-joiner)",
+        '\u{200D}' => " (zero width joiner)",
+        '\u{200E}' => " (left-to-right mark)",
+        '\u{200F}' => " (right-to-left mark)",
+        '\u{202A}' => " (left-to-right embedding)",
+        '\u{202B}' => " (right-to-left embedding)",
+        '\u{202C}' => " (pop directional formatting)",
+        '\u{202D}' => " (left-to-right override)",
+        '\u{202E}' => " (right-to-left override)",
+        '\u{2066}' => " (left-to-right isolate)",
+        '\u{2067}' => " (right-to-left isolate)",
+        '\u{2068}' => " (first strong isolate)",
+        '\u{2069}' => " (pop directional isolate)",
+        '\u{00A0}' => " (no-break space)",
+        '\u{00AD}' => " (soft hyphen)",
+        '\u{FEFF}' => " (zero width no-break space)",
+        _ => "",
+    };
+    format!("U+{:04X}{name}", c as u32)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    const STRICT: GroupPolicy = GroupPolicy {
+        allow_system_masters: false,
+        allow_privileged: false,
+    };
+
     #[test]
     fn user_names() {
-        for ok in ["john", "john.doe@example.com", "Jane Doe", "a"] {
+        for ok in [
+            "john",
+            "john.doe@example.com",
+            "Jane Doe",
+            "a",
+            "Jürgen",
+            "李",
+        ] {
             assert!(check_user(ok, false).is_ok(), "{ok}");
         }
         for bad in [
@@ -89,15 +201,71 @@ mod tests {
     }
 
     #[test]
+    fn invisible_and_direction_changing_characters_are_named() {
+        for (name, code) in [
+            ("jo\u{200B}hn", "U+200B"),
+            ("admin\u{202E}nimda", "U+202E"),
+            ("\u{2066}john", "U+2066"),
+            ("jo\u{00AD}hn", "U+00AD"),
+            ("jo\u{FEFF}hn", "U+FEFF"),
+            ("jo\u{2060}hn", "U+2060"),
+            ("john\u{E0041}", "U+E0041"),
+            ("jo\u{00A0}hn", "U+00A0"),
+            ("jo\u{3164}hn", "U+3164"),
+            ("jo\u{FE0F}hn", "U+FE0F"),
+        ] {
+            let err = check_user(name, false).unwrap_err().to_string();
+            assert!(err.contains(code), "{name:?}: {err}");
+            let err = check_group(name, STRICT).unwrap_err().to_string();
+            assert!(err.contains(code), "group {name:?}: {err}");
+        }
+    }
+
+    #[test]
     fn groups() {
-        assert!(check_group("dev1", false).unwrap().is_none());
-        assert!(check_group("system:masters", false).is_err());
-        assert!(check_group("system:masters", true).is_ok());
+        assert!(check_group("dev1", STRICT).unwrap().is_none());
+        assert!(check_group("system:masters", STRICT).is_err());
+        let masters_only = GroupPolicy {
+            allow_system_masters: true,
+            allow_privileged: false,
+        };
+        assert!(check_group("system:masters", masters_only).is_ok());
         assert!(
-            check_group("system:authenticated", false)
+            check_group("system:authenticated", STRICT)
                 .unwrap()
                 .is_some()
         );
-        assert!(check_group("", false).is_err());
+        assert!(check_group("", STRICT).is_err());
+    }
+
+    #[test]
+    fn every_privileged_group_needs_the_override_that_names_the_risk() {
+        let privileged = GroupPolicy {
+            allow_system_masters: false,
+            allow_privileged: true,
+        };
+        for group in [
+            "kubeadm:cluster-admins",
+            "system:nodes",
+            "system:bootstrappers",
+            "system:bootstrappers:kubeadm:default-node-token",
+            "system:serviceaccounts",
+            "system:serviceaccounts:kube-system",
+            "system:kube-controller-manager",
+            "system:unauthenticated",
+        ] {
+            let err = check_group(group, STRICT).unwrap_err();
+            assert!(
+                crate::error::hint_of(&err).is_some_and(|h| h.contains("--allow-privileged-group")),
+                "{group}: {err}"
+            );
+            assert!(err.to_string().contains(group), "{err}");
+            assert!(check_group(group, privileged).is_ok(), "{group}");
+        }
+        // Each override covers its own risk only.
+        assert!(check_group("system:masters", privileged).is_err());
+        for plain in ["dev1", "kubeadm-users", "system-admins", "ops:system:x"] {
+            assert!(check_group(plain, STRICT).unwrap().is_none(), "{plain}");
+        }
     }
 }

@@ -234,6 +234,26 @@ fn invalid_user_names_and_groups() {
         "system:masters",
     );
     run_refused(&sb, with_ca(crt, key, &["--days", "0"]), "--days");
+    for group in [
+        "kubeadm:cluster-admins",
+        "system:nodes",
+        "system:bootstrappers:worker",
+        "system:serviceaccounts:kube-system",
+    ] {
+        run_refused(
+            &sb,
+            with_ca(crt, key, &["--group", group]),
+            "--allow-privileged-group",
+        );
+    }
+    let mut look_alike = with_ca(crt, key, &[]);
+    look_alike[1] = "admin\u{202E}nimda".into();
+    run_refused(&sb, look_alike, "U+202E");
+    run_refused(
+        &sb,
+        with_ca(crt, key, &["--group", "dev\u{200B}1"]),
+        "U+200B",
+    );
     // The override exists and works.
     let mut args = with_ca(
         crt,
@@ -241,6 +261,14 @@ fn invalid_user_names_and_groups() {
         &["--group", "system:masters", "--allow-system-masters"],
     );
     args[1] = "root".into();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    sb.run(&args).ok();
+    let mut args = with_ca(
+        crt,
+        key,
+        &["--group", "system:nodes", "--allow-privileged-group"],
+    );
+    args[1] = "node-x".into();
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     sb.run(&args).ok();
 }

@@ -169,7 +169,7 @@ fn check_input(ctx: &Ctx, args: &AddArgs) -> anyhow::Result<Vec<String>> {
     }
     let mut groups: Vec<String> = Vec::new();
     for group in &args.groups {
-        if let Some(warning) = names::check_group(group, args.allow_system_masters)? {
+        if let Some(warning) = names::check_group(group, group_policy(args))? {
             ctx.out.warn(warning);
         }
         if !groups.contains(group) {
@@ -192,6 +192,13 @@ fn check_input(ctx: &Ctx, args: &AddArgs) -> anyhow::Result<Vec<String>> {
         check.parse::<cluster::Check>().map_err(|e| hinted(format!("invalid --check {check:?}: {e}"), "write VERB:RESOURCE[.GROUP][/SUBRESOURCE], e.g. list:pods or create:deployments.apps"))?;
     }
     Ok(groups)
+}
+
+fn group_policy(args: &AddArgs) -> names::GroupPolicy {
+    names::GroupPolicy {
+        allow_system_masters: args.allow_system_masters,
+        allow_privileged: args.allow_privileged_group,
+    }
 }
 
 fn issue(
