@@ -154,6 +154,10 @@ pub struct AddArgs {
     /// Certificate lifetime as a duration instead of days, e.g. 12h, 30d, 8760h.
     #[arg(long, value_name = "DURATION")]
     pub duration: Option<Validity>,
+    /// Allow a lifetime under 10 minutes from a local CA (refused otherwise: `1m` is easily a
+    /// typo for a month). The CSR API never signs for less than 10 minutes.
+    #[arg(long)]
+    pub allow_short_lifetime: bool,
     /// Key algorithm: rsa-2048, rsa-3072, rsa-4096, ecdsa-p256, ecdsa-p384 or ed25519.
     #[arg(long, value_name = "TYPE", default_value_t = KeyType::default())]
     pub key_type: KeyType,

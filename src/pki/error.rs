@@ -63,6 +63,10 @@ pub enum PkiError {
     },
     #[error("the requested validity is out of range")]
     Validity,
+    #[error(
+        "a certificate lifetime of {seconds} s is under 10 minutes, too short to be meant (1m is a minute, not a month): use --duration 30d or --days N, or pass --allow-short-lifetime if you really want it"
+    )]
+    LifetimeTooShort { seconds: u64 },
     #[error("OpenSSL failed while {doing}")]
     OpenSsl {
         doing: &'static str,

@@ -17,6 +17,29 @@ use super::{CertificateAuthority, PkiError, Subject};
 
 /// Clocks drift: a certificate valid from five minutes ago works on a server slightly behind.
 const BACKDATE_SECONDS: i64 = 300;
+/// The shortest lifetime we issue without `--allow-short-lifetime`: the CSR API's own minimum
+/// for `expirationSeconds`. Shorter is more often a typo (`1m` for a month) than a wish.
+pub const MIN_LIFETIME: Duration = Duration::from_secs(600);
+/// kube-controller-manager's default `--cluster-signing-duration`: a cluster CA signs no longer
+/// than this through the CSR API, so a local CA asked for more is warned about.
+pub const POLICY_LIFETIME: Duration = Duration::from_secs(365 * 86_400);
+
+/// What our policy says about a lifetime: refused when too short (unless allowed), a warning
+/// when longer than a cluster would sign.
+pub fn check_lifetime(validity: Duration, allow_short: bool) -> Result<Option<String>, PkiError> {
+    if validity < MIN_LIFETIME && !allow_short {
+        return Err(PkiError::LifetimeTooShort {
+            seconds: validity.as_secs(),
+        });
+    }
+    if validity > POLICY_LIFETIME {
+        return Ok(Some(format!(
+            "a lifetime of {} is longer than a year, longer than a cluster's signer issues by default: a client certificate cannot be revoked, so prefer a year or less and renew",
+            crate::units::human(validity.as_secs() as i64)
+        )));
+    }
+    Ok(None)
+}
 
 pub struct Issued {
     pub certificate_pem: Vec<u8>,
@@ -256,6 +279,22 @@ mod tests {
             !text.contains("Key Encipherment"),
             "EC keys do not encipher: {text}"
         );
+    }
+
+    #[test]
+    fn lifetimes_under_ten_minutes_need_the_flag_and_long_ones_warn() {
+        assert!(check_lifetime(Duration::from_secs(599), false).is_err());
+        assert!(
+            check_lifetime(Duration::from_secs(60), true)
+                .unwrap()
+                .is_none()
+        );
+        assert!(check_lifetime(MIN_LIFETIME, false).unwrap().is_none());
+        assert!(check_lifetime(POLICY_LIFETIME, false).unwrap().is_none());
+        let warning = check_lifetime(POLICY_LIFETIME + Duration::from_secs(86_400), false)
+            .unwrap()
+            .unwrap();
+        assert!(warning.contains("366d"), "{warning}");
     }
 
     #[test]

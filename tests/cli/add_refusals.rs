@@ -333,3 +333,46 @@ fn kubeadm_flag_reads_the_control_plane_ca() {
         "/etc/kubernetes/pki/ca.crt",
     );
 }
+
+#[test]
+fn a_local_ca_refuses_lifetimes_under_ten_minutes_unless_allowed() {
+    let sb = ready();
+    let (crt, key) = (sb.path("ca.crt"), sb.path("ca.key"));
+    let (crt, key) = (crt.to_str().unwrap(), key.to_str().unwrap());
+    for short in ["30s", "1m", "9m59s"] {
+        run_refused(
+            &sb,
+            with_ca(crt, key, &["--duration", short]),
+            "--allow-short-lifetime",
+        );
+    }
+    let mut args = with_ca(crt, key, &["--duration", "2m", "--allow-short-lifetime"]);
+    args.push("-q".into());
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    sb.run(&args).ok();
+    // Ten minutes is enough without the flag, as for the CSR API.
+    let mut args = with_ca(crt, key, &["--duration", "10m", "--force"]);
+    args.push("-q".into());
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    sb.run(&args).ok();
+}
+
+#[test]
+fn a_local_ca_warns_about_lifetimes_beyond_a_year() {
+    let sb = ready();
+    let (crt, key) = (sb.path("ca.crt"), sb.path("ca.key"));
+    let (crt, key) = (crt.to_str().unwrap(), key.to_str().unwrap());
+    let long = with_ca(crt, key, &["--days", "800"]);
+    let long: Vec<&str> = long.iter().map(String::as_str).collect();
+    let run = sb.run(&long);
+    assert!(
+        run.ok().stderr.contains("warning:") && run.stderr.contains("longer than a year"),
+        "{}",
+        run.stderr
+    );
+    let mut normal = with_ca(crt, key, &["--days", "365"]);
+    normal[1] = "jane".into();
+    let normal: Vec<&str> = normal.iter().map(String::as_str).collect();
+    let run = sb.run(&normal);
+    assert!(!run.ok().stderr.contains("warning:"), "{}", run.stderr);
+}
