@@ -110,6 +110,7 @@ pub(crate) fn replace(path: &Path, text: &str) -> Result<(), KubeconfigError> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
+    remove_stale_temp_files(&dir, &name);
     let mut suffix = [0u8; 6];
     let _ = openssl::rand::rand_bytes(&mut suffix);
     let tmp = dir.join(format!(
@@ -144,6 +145,36 @@ pub(crate) fn replace(path: &Path, text: &str) -> Result<(), KubeconfigError> {
         let _ = fs::remove_file(&tmp);
     }
     result.map_err(err)
+}
+
+/// A writer killed between creating its temp file and renaming it leaves `.NAME.PID.HEX.tmp`
+/// behind (a partial copy of the kubeconfig, credentials included). Only a lock holder writes
+/// such a file, and we hold the lock, so any that exists is stale: remove it. Only our exact
+/// pattern for this file's name is touched.
+fn remove_stale_temp_files(dir: &Path, name: &str) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    let prefix = format!(".{name}.");
+    for entry in entries.flatten() {
+        let file_name = entry.file_name();
+        let Some(rest) = file_name
+            .to_str()
+            .and_then(|f| f.strip_prefix(&prefix))
+            .and_then(|f| f.strip_suffix(".tmp"))
+        else {
+            continue;
+        };
+        let ours = rest.split_once('.').is_some_and(|(pid, hex)| {
+            !pid.is_empty()
+                && pid.bytes().all(|b| b.is_ascii_digit())
+                && hex.len() == 12
+                && hex.bytes().all(|b| b.is_ascii_hexdigit())
+        });
+        if ours {
+            let _ = fs::remove_file(entry.path());
+        }
+    }
 }
 
 /// Write a brand-new standalone kubeconfig (for `export` and `demo`): locked, atomic, 0600.
@@ -199,6 +230,37 @@ mod tests {
             .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
             .collect();
         assert!(leftovers.is_empty());
+    }
+
+    #[test]
+    fn temp_files_left_by_a_killed_writer_are_removed_by_the_next_write() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config");
+        fs::write(&path, "old").unwrap();
+        // What a writer killed between create and rename leaves behind, and look-alikes that are
+        // not ours (another file's temp, a user's own dotfile) and must stay.
+        let stale = dir.path().join(".config.4242.0123456789ab.tmp");
+        let others = [
+            ".config2.4242.0123456789ab.tmp",
+            ".config.notapid.0123456789ab.tmp",
+            ".config.4242.short.tmp",
+            ".config.tmp",
+            "config.4242.0123456789ab.tmp",
+        ];
+        fs::write(&stale, "half a kubeconf").unwrap();
+        for other in others {
+            fs::write(dir.path().join(other), "keep").unwrap();
+        }
+        let _guard = lock(&path, LOCK_TIMEOUT).unwrap();
+        replace(&path, "new").unwrap();
+        assert!(!stale.exists(), "the stale temp file is cleaned up");
+        for other in others {
+            assert!(
+                dir.path().join(other).exists(),
+                "{other} is not ours to remove"
+            );
+        }
+        assert_eq!(fs::read_to_string(&path).unwrap(), "new");
     }
 
     #[test]

@@ -11,6 +11,7 @@ mod add_refusals;
 mod cli_surface;
 mod closed_pipe;
 mod concurrency;
+mod crash;
 mod demo;
 mod export_remove;
 mod krew;
