@@ -4,14 +4,18 @@
 //! - [`locate`]: `--kubeconfig`, `KUBECONFIG` (several files), `~/.kube/config`.
 //! - [`document`]: one file as an ordered YAML value, parsed and written back without loss.
 //! - [`edit`]: the merged view over all files and the edits, each written to the right file.
+//! - [`client_view`]: which context, cluster and user a command means, paths resolved: what
+//!   every cluster client is built from (the one reader for cluster calls).
 //! - [`write`]: kubectl's `<file>.lock`, temp file + fsync + rename, file modes.
 
+mod client_view;
 mod document;
 mod edit;
 mod error;
 mod locate;
 mod write;
 
+pub use client_view::{ClientView, SelectError, Selected, Selection};
 pub use document::to_yaml;
 pub use edit::{Entry, FileChange, Kubeconfigs, Section};
 pub use error::KubeconfigError;
