@@ -1,57 +1,66 @@
-//! Clients: for a kubeconfig context (the administrator's credentials), or for a new identity
-//! whose certificate and key are still only in memory.
+//! Cluster clients, built from the kubeconfig module's view ([`ClientView`]) and from nothing
+//! else: kube's `Kubeconfig` is only the target we fill, never a second reader with its own
+//! merge rules. For a command, `commands::target::cluster_client` picks the view.
 
-use std::path::PathBuf;
 use std::time::Duration;
 
-use kube::config::{KubeConfigOptions, Kubeconfig, NamedCluster};
-use serde_json::json;
+use kube::config::{KubeConfigOptions, Kubeconfig, NamedAuthInfo, NamedCluster};
+use serde_json::{Map, Value, json};
 
 use super::ClusterError;
+use crate::kubeconfig::ClientView;
 
 /// A fresh connection should not hang a command: a server that does not answer the TCP
 /// handshake in this time is reported as unreachable.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// A client and the server it talks to (for messages).
+/// The user name a new identity (certificate and key only in memory) is given inside the client.
+const NEW_IDENTITY: &str = "certuser-new-identity";
+
+/// A client and what messages and fallbacks need to know about it.
 #[derive(Clone)]
 pub struct ApiClient {
     pub client: kube::Client,
+    /// The API server's URL, for messages.
     pub server: String,
+    /// The client certificate the credentials present (PEM), if they are one: the identity a
+    /// server without SelfSubjectReview cannot tell us is read from it.
+    pub certificate_pem: Option<Vec<u8>>,
 }
 
-/// Merge kubeconfig files as kubectl does (first entry per name wins). kube's `read_from`
-/// resolves relative paths against each file, which is right for reading; we never write this.
-pub fn load_merged(files: &[PathBuf]) -> Result<Kubeconfig, ClusterError> {
-    let mut merged: Option<Kubeconfig> = None;
-    for file in files.iter().filter(|f| f.exists()) {
-        let kc = Kubeconfig::read_from(file)
-            .map_err(|e| ClusterError::Kubeconfig(format!("{}: {e}", file.display())))?;
-        merged = Some(match merged {
-            None => kc,
-            Some(m) => m
-                .merge(kc)
-                .map_err(|e| ClusterError::Kubeconfig(e.to_string()))?,
-        });
-    }
-    merged.ok_or_else(|| ClusterError::Kubeconfig("no kubeconfig file exists".into()))
-}
-
-/// A client for `context` (default: current-context), optionally with another cluster, like
-/// kubectl's `--context` and `--cluster`.
-pub async fn client_for(
-    kc: Kubeconfig,
-    context: Option<&str>,
-    cluster: Option<&str>,
-) -> Result<ApiClient, ClusterError> {
-    let options = KubeConfigOptions {
-        context: context.map(String::from),
-        cluster: cluster.map(String::from),
-        user: None,
+/// A client for the view's cluster with the view's user's credentials.
+pub async fn connect(view: &ClientView) -> Result<ApiClient, ClusterError> {
+    let cluster_name = &view.selected.cluster;
+    let cluster: NamedCluster = typed(
+        json!({ "name": cluster_name, "cluster": view.cluster }),
+        || {
+            format!(
+                "the cluster {cluster_name:?} in {}",
+                view.cluster_file.display()
+            )
+        },
+    )?;
+    let user_name = view.selected.user.clone().unwrap_or_default();
+    let user: NamedAuthInfo = typed(json!({ "name": user_name, "user": view.user }), || {
+        let file = view.user_file.as_ref().unwrap_or(&view.cluster_file);
+        format!("the user {user_name:?} in {}", file.display())
+    })?;
+    let certificate_pem = certificate_of(&view.user);
+    let context = typed(
+        json!({ "name": "certuser", "context": { "cluster": cluster_name, "user": user_name, "namespace": view.namespace } }),
+        || "the context".to_string(),
+    )?;
+    let kubeconfig = Kubeconfig {
+        clusters: vec![cluster],
+        auth_infos: vec![user],
+        contexts: vec![context],
+        current_context: Some("certuser".into()),
+        ..Kubeconfig::default()
     };
-    let mut config = kube::Config::from_custom_kubeconfig(kc, &options)
-        .await
-        .map_err(|e| ClusterError::Kubeconfig(e.to_string()))?;
+    let mut config =
+        kube::Config::from_custom_kubeconfig(kubeconfig, &KubeConfigOptions::default())
+            .await
+            .map_err(|e| ClusterError::Kubeconfig(super::error::causes(&e)))?;
     config.connect_timeout = Some(CONNECT_TIMEOUT);
     let server = config
         .cluster_url
@@ -60,25 +69,101 @@ pub async fn client_for(
         .to_string();
     let client = kube::Client::try_from(config)
         .map_err(|e| ClusterError::from_kube(e, &server, "build a client", ""))?;
-    Ok(ApiClient { client, server })
+    Ok(ApiClient {
+        client,
+        server,
+        certificate_pem,
+    })
 }
 
-/// A client talking to `cluster` as the holder of `cert_pem`/`key_pem`: nothing is written.
-pub async fn client_as(
-    cluster: &NamedCluster,
+/// A client for the view's cluster as the holder of `cert_pem`/`key_pem`: nothing is written.
+pub async fn connect_as(
+    view: &ClientView,
     cert_pem: &[u8],
     key_pem: &[u8],
 ) -> Result<ApiClient, ClusterError> {
-    let b64 = |bytes: &[u8]| openssl::base64::encode_block(bytes);
-    let doc = json!({
-        "apiVersion": "v1",
-        "kind": "Config",
-        "clusters": [serde_json::to_value(cluster).map_err(|e| ClusterError::Kubeconfig(e.to_string()))?],
-        "users": [{ "name": "certuser-new-identity", "user": { "client-certificate-data": b64(cert_pem), "client-key-data": b64(key_pem) } }],
-        "contexts": [{ "name": "certuser-new-identity", "context": { "cluster": cluster.name, "user": "certuser-new-identity" } }],
-        "current-context": "certuser-new-identity",
-    });
-    let kc: Kubeconfig =
-        serde_json::from_value(doc).map_err(|e| ClusterError::Kubeconfig(e.to_string()))?;
-    client_for(kc, None, None).await
+    let b64 = |bytes: &[u8]| Value::from(openssl::base64::encode_block(bytes));
+    let mut view = view.clone();
+    view.selected.user = Some(NEW_IDENTITY.into());
+    view.user = Map::from_iter([
+        ("client-certificate-data".to_string(), b64(cert_pem)),
+        ("client-key-data".to_string(), b64(key_pem)),
+    ]);
+    connect(&view).await
+}
+
+/// One part of the kubeconfig as kube's type. A mismatch is named by the entry and the file,
+/// never by its value: the values of a kubeconfig include keys and tokens.
+fn typed<T: serde::de::DeserializeOwned>(
+    value: Value,
+    what: impl FnOnce() -> String,
+) -> Result<T, ClusterError> {
+    serde_json::from_value(value).map_err(|e| {
+        ClusterError::Kubeconfig(format!(
+            "{} cannot be used: {}",
+            what(),
+            without_values(&e.to_string())
+        ))
+    })
+}
+
+/// A serde message without the quoted values it cites: `invalid type: string "s3cret",
+/// expected a boolean` becomes `invalid type: string, expected a boolean`.
+fn without_values(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut chars = message.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' | '`' => {
+                for d in chars.by_ref() {
+                    if d == c {
+                        break;
+                    }
+                }
+                if out.ends_with(' ') {
+                    out.pop();
+                }
+            }
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// The PEM of the user's client certificate, inline or from its (already resolved) file.
+fn certificate_of(user: &Map<String, Value>) -> Option<Vec<u8>> {
+    if let Some(data) = user.get("client-certificate-data").and_then(Value::as_str) {
+        return openssl::base64::decode_block(data.trim()).ok();
+    }
+    let path = user.get("client-certificate").and_then(Value::as_str)?;
+    std::fs::read(path).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_lose_the_values_they_quote() {
+        assert_eq!(
+            without_values("invalid type: string \"SECRET-1\", expected a boolean"),
+            "invalid type: string, expected a boolean"
+        );
+        assert_eq!(
+            without_values("invalid type: integer `123456`, expected a string"),
+            "invalid type: integer, expected a string"
+        );
+        let err = typed::<NamedCluster>(
+            json!({ "name": "k", "cluster": { "server": "https://x", "insecure-skip-tls-verify": "SECRET-2" } }),
+            || "the cluster \"k\"".into(),
+        )
+        .err()
+        .unwrap()
+        .to_string();
+        assert!(
+            err.contains("the cluster \"k\" cannot be used: invalid type"),
+            "{err}"
+        );
+        assert!(!err.contains("SECRET"), "{err}");
+    }
 }

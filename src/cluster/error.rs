@@ -139,3 +139,18 @@ fn chain(err: &kube::Error) -> String {
     }
     parts.join(": ")
 }
+
+/// An error with its causes in one line, each cause once (kube's `KubeconfigError` repeats its
+/// source in its message).
+pub(crate) fn causes(err: &dyn std::error::Error) -> String {
+    let mut text = err.to_string();
+    let mut current = err.source();
+    while let Some(e) = current {
+        let cause = e.to_string();
+        if !text.contains(&cause) {
+            text = format!("{text}: {cause}");
+        }
+        current = e.source();
+    }
+    text
+}

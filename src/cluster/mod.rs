@@ -1,7 +1,7 @@
 //! The Kubernetes API: signing through CertificateSigningRequests, asking who we are and what we
 //! may do, and binding roles.
 //!
-//! - [`client`]: a client for a kubeconfig context, or for a new identity held in memory.
+//! - [`client`]: a client from the kubeconfig module's view, or for a new identity held in memory.
 //! - [`csr`]: the CSR flow, with its security checks.
 //! - [`access`]: SelfSubjectReview, SelfSubjectAccessReview, SelfSubjectRulesReview.
 //! - [`checks`]: what to ask and the verdict: a pure decision table.
@@ -16,7 +16,7 @@ mod rbac;
 
 pub use access::{Identity, can_i, rules, whoami};
 pub use checks::{Check, CheckResult, Verdict, default_checks, verdict};
-pub use client::{ApiClient, client_as, client_for, load_merged};
+pub use client::{ApiClient, connect, connect_as};
 pub use csr::{CsrEvent, CsrOutcome, CsrRequest, sign_via_api};
 pub use error::ClusterError;
 pub use rbac::{BindingOutcome, RoleRef, bind, check_bind};

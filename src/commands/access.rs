@@ -4,6 +4,7 @@
 use serde::Serialize;
 
 use crate::cluster::{self, Check, CheckResult, Identity};
+use crate::kubeconfig::{Kubeconfigs, Selection};
 
 use super::Ctx;
 
@@ -79,20 +80,13 @@ pub fn check_new_user(
         .clone()
         .unwrap_or_else(|| "default".to_string());
     let result = rt.block_on(async {
-        let files: Vec<_> = ctx
-            .sources
-            .files
-            .iter()
-            .filter(|p| p.exists())
-            .cloned()
-            .collect();
-        let kc = cluster::load_merged(&files)?;
-        let named = kc
-            .clusters
-            .iter()
-            .find(|c| c.name == cluster_name)
-            .ok_or_else(|| anyhow::anyhow!("cluster {cluster_name:?} is not in the kubeconfig"))?;
-        let client = cluster::client_as(named, cert_pem, key_pem).await?;
+        let kcs = Kubeconfigs::load(&ctx.sources)?;
+        let selection = Selection {
+            context: ctx.global.context.clone(),
+            cluster: Some(cluster_name.to_string()),
+        };
+        let view = kcs.client_view(&kcs.select(&selection)?)?;
+        let client = cluster::connect_as(&view, cert_pem, key_pem).await?;
         check(&client, user, &namespace, &checks_with(extra)).await
     });
     match result {

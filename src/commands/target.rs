@@ -1,55 +1,94 @@
-//! Which cluster and context a command means, following kubectl: `--cluster` beats the context's
-//! cluster, `--context` beats current-context.
+//! Which cluster and context a command means, and the client to reach it: kubectl's rules
+//! (`--cluster` beats the context's cluster, `--context` beats current-context), and a person's
+//! where kubectl has none (no context at all: the only cluster there is). The choosing itself is
+//! `Kubeconfigs::select`; this file adds the command's flags, the messages and the hints.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use crate::cluster::{self, ApiClient};
 use crate::error::hinted;
-use crate::kubeconfig::{Kubeconfigs, Section};
+use crate::kubeconfig::{ClientView, Kubeconfigs, Section, SelectError, Selected, Selection};
 
 use super::Ctx;
 
-/// The context name in use: `--context`, else current-context.
-pub fn context_name<'a>(ctx: &'a Ctx, kcs: &'a Kubeconfigs) -> Option<&'a str> {
-    ctx.global
-        .context
-        .as_deref()
-        .or_else(|| kcs.current_context())
+/// Whose credentials a cluster client carries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Credentials<'a> {
+    /// The kubeconfig's own: `--context`, else current-context (usually the administrator's).
+    Kubeconfig,
+    /// A named user's, through its `USER@CLUSTER` context (or the first context using it).
+    User(&'a str),
+}
+
+/// The entry point for every verb that talks to a cluster: reads the kubeconfig once, through the
+/// kubeconfig module's merged view, picks the context, cluster and user as [`select`] does, and
+/// builds the client from that view. Errors are sentences with a `hint:`.
+pub async fn cluster_client(ctx: &Ctx, credentials: Credentials<'_>) -> anyhow::Result<ApiClient> {
+    let kcs = Kubeconfigs::load(&ctx.sources)?;
+    let view = client_view(ctx, &kcs, credentials)?;
+    Ok(cluster::connect(&view).await?)
+}
+
+/// The view a client for `credentials` is built from (see [`cluster_client`]).
+pub fn client_view(
+    ctx: &Ctx,
+    kcs: &Kubeconfigs,
+    credentials: Credentials<'_>,
+) -> anyhow::Result<ClientView> {
+    let context = match credentials {
+        Credentials::Kubeconfig => ctx.global.context.clone(),
+        Credentials::User(user) => {
+            let cluster = select(ctx, kcs).ok().map(|s| s.cluster);
+            Some(context_for_user(kcs, user, cluster.as_deref()).ok_or_else(|| {
+                hinted(
+                    format!("no context in {} uses user {user:?}", kcs.file_list()),
+                    format!("add one with `kubectl config set-context {user}@CLUSTER --cluster CLUSTER --user {user}`"),
+                )
+            })?)
+        }
+    };
+    let selection = Selection {
+        context,
+        cluster: ctx.global.cluster.clone(),
+    };
+    let selected = selected(ctx, kcs, &selection)?;
+    kcs.client_view(&selected).map_err(into_hinted)
+}
+
+/// The context, cluster and user the global flags mean.
+pub fn select(ctx: &Ctx, kcs: &Kubeconfigs) -> anyhow::Result<Selected> {
+    let selection = Selection {
+        context: ctx.global.context.clone(),
+        cluster: ctx.global.cluster.clone(),
+    };
+    selected(ctx, kcs, &selection)
 }
 
 /// The cluster a new user is for, checked to exist in the kubeconfig.
 pub fn cluster_name(ctx: &Ctx, kcs: &Kubeconfigs) -> anyhow::Result<String> {
-    let files = file_list(kcs);
-    let name = match &ctx.global.cluster {
-        Some(name) => name.clone(),
-        None => {
-            let Some(context) = context_name(ctx, kcs) else {
-                return Err(hinted(
-                    format!("no cluster to add users to: {files} has no current-context"),
-                    "pass --cluster NAME or --context NAME (see `kubectl config get-contexts`)",
-                ));
-            };
-            let Some(entry) = kcs.get(Section::Contexts, context) else {
-                return Err(hinted(
-                    format!("context {context:?} not found in {files}"),
-                    "see `kubectl config get-contexts` for the names",
-                ));
-            };
-            match entry.value.get("cluster").and_then(|c| c.as_str()) {
-                Some(c) if !c.is_empty() => c.to_string(),
-                _ => {
-                    return Err(hinted(
-                        format!("context {context:?} names no cluster"),
-                        "pass --cluster NAME",
-                    ));
-                }
-            }
-        }
-    };
-    if kcs.get(Section::Clusters, &name).is_none() {
-        return Err(hinted(
-            format!("cluster {name:?} not found in {files}"),
-            "add it with `kubectl config set-cluster`, or see `kubectl config get-clusters` for the names",
+    Ok(select(ctx, kcs)?.cluster)
+}
+
+fn selected(ctx: &Ctx, kcs: &Kubeconfigs, selection: &Selection) -> anyhow::Result<Selected> {
+    let selected = kcs.select(selection).map_err(into_hinted)?;
+    // A command may build several clients; the choice is said once.
+    static SAID: AtomicBool = AtomicBool::new(false);
+    if selected.only_cluster && !SAID.swap(true, Ordering::Relaxed) {
+        let user = match &selected.user {
+            Some(user) => format!(" and its only user, {user}"),
+            None => String::new(),
+        };
+        ctx.out.progress(format!(
+            "{} has no current-context: using its only cluster, {}{user}",
+            kcs.file_list(),
+            selected.cluster
         ));
     }
-    Ok(name)
+    Ok(selected)
+}
+
+fn into_hinted(err: SelectError) -> anyhow::Error {
+    hinted(err.to_string(), err.hint())
 }
 
 /// The kubeconfig context for a user: `USER@CLUSTER`, the seed recipe's naming.
@@ -80,10 +119,5 @@ pub fn context_for_user(kcs: &Kubeconfigs, user: &str, cluster: Option<&str>) ->
 
 /// The kubeconfig files, for messages: "/root/.kube/config" or "a:b".
 pub fn file_list(kcs: &Kubeconfigs) -> String {
-    let files: Vec<String> = kcs.files().map(|p| p.display().to_string()).collect();
-    if files.is_empty() {
-        "the kubeconfig".to_string()
-    } else {
-        files.join(":")
-    }
+    kcs.file_list()
 }

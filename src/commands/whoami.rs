@@ -1,12 +1,11 @@
 //! `whoami [USER]`: what the cluster says a user is (SelfSubjectReview), asked with that user's
 //! own credentials from the kubeconfig.
 
+use super::Ctx;
+use super::target::{self, Credentials};
 use crate::cli::WhoamiArgs;
 use crate::cluster;
 use crate::error::{Outcome, hinted};
-use crate::kubeconfig::Kubeconfigs;
-
-use super::{Ctx, target};
 
 pub fn run(ctx: &Ctx, args: &WhoamiArgs) -> anyhow::Result<Outcome> {
     let rt = super::runtime()?;
@@ -35,32 +34,11 @@ pub fn run(ctx: &Ctx, args: &WhoamiArgs) -> anyhow::Result<Outcome> {
 }
 
 /// A client with `user`'s credentials: through the context for that user (`USER@CLUSTER`, or any
-/// context using it), or the current context when no user is named.
+/// context using it), or the kubeconfig's own when no user is named.
 pub async fn client_as_user(ctx: &Ctx, user: Option<&str>) -> anyhow::Result<cluster::ApiClient> {
-    let kcs = Kubeconfigs::load(&ctx.sources)?;
-    let context = match user {
-        None => ctx.global.context.clone(),
-        Some(user) => {
-            let cluster = ctx
-                .global
-                .cluster
-                .clone()
-                .or_else(|| target::cluster_name(ctx, &kcs).ok());
-            Some(target::context_for_user(&kcs, user, cluster.as_deref()).ok_or_else(|| {
-                hinted(
-                    format!("no context in {} uses user {user:?}", target::file_list(&kcs)),
-                    format!("add one with `kubectl config set-context {user}@CLUSTER --cluster CLUSTER --user {user}`"),
-                )
-            })?)
-        }
+    let credentials = match user {
+        Some(user) => Credentials::User(user),
+        None => Credentials::Kubeconfig,
     };
-    let files: Vec<_> = ctx
-        .sources
-        .files
-        .iter()
-        .filter(|p| p.exists())
-        .cloned()
-        .collect();
-    let kc = cluster::load_merged(&files)?;
-    Ok(cluster::client_for(kc, context.as_deref(), ctx.global.cluster.as_deref()).await?)
+    target::cluster_client(ctx, credentials).await
 }

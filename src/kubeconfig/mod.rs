@@ -5,8 +5,11 @@
 //! - [`document`]: one file as an ordered YAML value, parsed and written back without loss.
 //! - [`edit`]: the merged view over all files and the edits, each written to the right file.
 //! - [`redact`]: what of a kubeconfig may be shown (dry runs, dumps, `Debug`).
+//! - [`client_view`]: which context, cluster and user a command means, paths resolved: what
+//!   every cluster client is built from (the one reader for cluster calls).
 //! - [`write`]: kubectl's `<file>.lock`, temp file + fsync + rename, file modes.
 
+mod client_view;
 mod document;
 mod edit;
 mod error;
@@ -14,6 +17,7 @@ mod locate;
 pub mod redact;
 mod write;
 
+pub use client_view::{ClientView, SelectError, Selected, Selection};
 pub use document::to_yaml;
 pub use edit::{Entry, FileChange, Kubeconfigs, Section};
 pub use error::KubeconfigError;

@@ -18,3 +18,4 @@ mod krew;
 mod list_inspect;
 mod lossless;
 mod secret_canary;
+mod one_reader;

@@ -1,7 +1,7 @@
 //! Who signs a new certificate: a local CA key (`--ca-cert/--ca-key`, `--kubeadm`) or the
 //! cluster's CSR API with the current context's credentials.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use crate::cli::AddArgs;
@@ -10,6 +10,7 @@ use crate::error::hinted;
 use crate::pki::{self, CertificateAuthority, PrivateKey};
 
 use super::Ctx;
+use super::target::{self, Credentials};
 
 /// Where kubeadm keeps the cluster CA.
 const KUBEADM_PKI: &str = "/etc/kubernetes/pki";
@@ -174,24 +175,11 @@ pub fn load_ca(cert: &Path, key: &Path) -> anyhow::Result<CertificateAuthority> 
 /// A client with the kubeconfig's own credentials (the administrator's), honouring --context and
 /// --cluster like kubectl.
 pub async fn admin_client(ctx: &Ctx) -> anyhow::Result<cluster::ApiClient> {
-    let files: Vec<PathBuf> = ctx
-        .sources
-        .files
-        .iter()
-        .filter(|p| p.exists())
-        .cloned()
-        .collect();
-    if files.is_empty() {
+    if !ctx.sources.files.iter().any(|p| p.exists()) {
         return Err(hinted(
             "no kubeconfig file to reach the cluster with",
             "pass --kubeconfig FILE, or --ca-cert/--ca-key to sign without a cluster",
         ));
     }
-    let kc = cluster::load_merged(&files)?;
-    Ok(cluster::client_for(
-        kc,
-        ctx.global.context.as_deref(),
-        ctx.global.cluster.as_deref(),
-    )
-    .await?)
+    target::cluster_client(ctx, Credentials::Kubeconfig).await
 }
