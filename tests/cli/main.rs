@@ -15,3 +15,4 @@ mod export_remove;
 mod krew;
 mod list_inspect;
 mod lossless;
+mod remove_rbac;
