@@ -83,7 +83,7 @@ pub enum Command {
     /// Remove certificate users and their contexts from kubeconfig.
     #[command(
         visible_alias = "rm",
-        after_help = "Examples:\n  kubectl certuser remove john\n  kubectl certuser remove john jane --dry-run"
+        after_help = "Examples:\n  kubectl certuser remove john\n  kubectl certuser remove john jane --dry-run\n\n  # Also delete the role bindings add --role/--clusterrole made for john\n  kubectl certuser remove john --rbac"
     )]
     Remove(RemoveArgs),
     /// Write a standalone kubeconfig for one user, to hand to that person.
@@ -270,6 +270,14 @@ pub struct RemoveArgs {
     /// Show the kubeconfig change, change nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// Also delete the RoleBindings and ClusterRoleBindings this tool made for the user (those
+    /// with its managed-by label that name only this user); others are listed and left alone.
+    #[arg(long)]
+    pub rbac: bool,
+    /// Remove a user this tool did not make: one without a client certificate (token, exec), or
+    /// a system:masters administrator.
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]

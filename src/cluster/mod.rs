@@ -19,7 +19,9 @@ pub use checks::{Check, CheckResult, Verdict, default_checks, verdict};
 pub use client::{ApiClient, connect, connect_as};
 pub use csr::{CsrEvent, CsrOutcome, CsrRequest, sign_via_api};
 pub use error::ClusterError;
-pub use rbac::{BindingOutcome, RoleRef, bind, check_bind};
+pub use rbac::{
+    BindingOutcome, RoleRef, UserBinding, bind, bindings_naming, check_bind, delete_binding,
+};
 
 /// The label on every object we create, so they can be found and cleaned up.
 pub const MANAGED_BY: (&str, &str) = ("app.kubernetes.io/managed-by", "kubectl-certuser");

@@ -181,3 +181,110 @@ async fn ensure<K: Binding>(
         .map_err(err)?;
     Ok(outcome(true))
 }
+
+/// A binding that names a user, as `remove --rbac` sees it.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UserBinding {
+    pub kind: &'static str,
+    pub name: String,
+    pub namespace: Option<String>,
+    /// `ClusterRole/edit`, `Role/deployer`.
+    pub role: String,
+    /// Carries our managed-by label and names the user as its only subject: ours to delete.
+    pub removable: bool,
+    /// Why a binding that names the user is left alone.
+    pub left_alone: Option<String>,
+}
+
+/// Every RoleBinding (all namespaces) and ClusterRoleBinding whose subjects include the User
+/// `user`. We list them all, not by label, so that bindings made by hand are reported as left
+/// alone instead of silently surviving a removal.
+pub async fn bindings_naming(
+    api: &ApiClient,
+    user: &str,
+) -> Result<Vec<UserBinding>, ClusterError> {
+    let mut out = listed::<RoleBinding>(api, Api::all(api.client.clone()), user).await?;
+    out.extend(listed::<ClusterRoleBinding>(api, Api::all(api.client.clone()), user).await?);
+    Ok(out)
+}
+
+async fn listed<K: Binding>(
+    api: &ApiClient,
+    bindings: Api<K>,
+    user: &str,
+) -> Result<Vec<UserBinding>, ClusterError> {
+    let plural = format!("{}s", K::KIND.to_lowercase());
+    let items = bindings
+        .list(&kube::api::ListParams::default())
+        .await
+        .map_err(|e| {
+            ClusterError::from_kube(
+                e,
+                &api.server,
+                &format!("list {}s", K::KIND),
+                &format!("list on {plural}.rbac.authorization.k8s.io in every namespace"),
+            )
+        })?;
+    let mut out = Vec::new();
+    for item in items {
+        let (role_ref, subjects) = item.parts();
+        let subjects = subjects.map(Vec::as_slice).unwrap_or_default();
+        if !subjects.iter().any(|s| is_user(s, user)) {
+            continue;
+        }
+        let meta = kube::Resource::meta(&item);
+        let managed = meta
+            .labels
+            .as_ref()
+            .and_then(|l| l.get(MANAGED_BY.0))
+            .is_some_and(|v| v == MANAGED_BY.1);
+        let left_alone = if !managed {
+            Some("not made by kubectl-certuser (no managed-by label)".to_string())
+        } else if subjects.len() > 1 {
+            Some("it also grants the role to other subjects".to_string())
+        } else {
+            None
+        };
+        out.push(UserBinding {
+            kind: K::KIND,
+            name: meta.name.clone().unwrap_or_default(),
+            namespace: meta.namespace.clone(),
+            role: format!("{}/{}", role_ref.kind, role_ref.name),
+            removable: left_alone.is_none(),
+            left_alone,
+        });
+    }
+    Ok(out)
+}
+
+fn is_user(subject: &Subject, user: &str) -> bool {
+    subject.kind == "User" && subject.name == user
+}
+
+/// Delete one binding found by [`bindings_naming`]. Gone already counts as done.
+pub async fn delete_binding(api: &ApiClient, binding: &UserBinding) -> Result<(), ClusterError> {
+    let result = match binding.namespace.as_deref() {
+        Some(ns) => Api::<RoleBinding>::namespaced(api.client.clone(), ns)
+            .delete(&binding.name, &kube::api::DeleteParams::default())
+            .await
+            .map(|_| ()),
+        None => Api::<ClusterRoleBinding>::all(api.client.clone())
+            .delete(&binding.name, &kube::api::DeleteParams::default())
+            .await
+            .map(|_| ()),
+    };
+    match result {
+        Ok(()) => Ok(()),
+        Err(kube::Error::Api(s)) if s.code == 404 => Ok(()),
+        Err(e) => Err(ClusterError::from_kube(
+            e,
+            &api.server,
+            &format!("delete {} {}", binding.kind, binding.name),
+            &format!(
+                "delete on {}s.rbac.authorization.k8s.io",
+                binding.kind.to_lowercase()
+            ),
+        )),
+    }
+}

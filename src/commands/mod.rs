@@ -13,6 +13,7 @@ mod inspect;
 mod list;
 mod names;
 mod remove;
+mod remove_rbac;
 mod target;
 mod whoami;
 

@@ -5,7 +5,7 @@ use crate::cli::RemoveArgs;
 use crate::error::{Outcome, hinted};
 use crate::kubeconfig::{Kubeconfigs, Section};
 
-use super::{Ctx, credentials, list};
+use super::{Ctx, credentials, list, remove_rbac};
 
 pub fn run(ctx: &Ctx, args: &RemoveArgs) -> anyhow::Result<Outcome> {
     let before = Kubeconfigs::load(&ctx.sources)?;
@@ -20,8 +20,18 @@ pub fn run(ctx: &Ctx, args: &RemoveArgs) -> anyhow::Result<Outcome> {
             ));
         }
     }
-    let listed = list::collect(&before, jiff::Timestamp::now());
+    let now = jiff::Timestamp::now();
+    let listed = list::collect(&before, now);
+    if !args.force {
+        refuse_foreign(&before, &listed, &args.users)?;
+    }
     let current = before.current_context().map(str::to_string);
+    // Read the cluster before changing anything: a cluster we cannot read refuses the command.
+    let rt = super::runtime()?;
+    let rbac = args
+        .rbac
+        .then(|| remove_rbac::plan(ctx, &rt, &args.users))
+        .transpose()?;
 
     let apply = |kcs: &mut Kubeconfigs| -> anyhow::Result<Vec<String>> {
         let mut contexts = Vec::new();
@@ -49,16 +59,34 @@ pub fn run(ctx: &Ctx, args: &RemoveArgs) -> anyhow::Result<Outcome> {
     if args.dry_run {
         let (_, changes) = Kubeconfigs::plan(&ctx.sources, apply)?;
         print!("{}", crate::diff::render_changes(&changes));
+        if let Some(plan) = &rbac {
+            for binding in plan.removable() {
+                println!("would delete {}", remove_rbac::describe(binding));
+            }
+            plan.report_left_alone(ctx);
+        }
         return Ok(Outcome::Ok);
     }
     let contexts = Kubeconfigs::edit(&ctx.sources, apply)?;
+    if let Some(plan) = &rbac {
+        plan.apply(ctx, &rt)?;
+    }
     for user in &args.users {
         ctx.out.done(format!("removed user {user}"));
         if let Some(entry) = listed.iter().find(|l| &l.name == user) {
             if let Some(not_after) = entry.not_after {
+                let rest = if args.rbac {
+                    "Its bindings made by this tool are deleted; check the ones left alone"
+                        .to_string()
+                } else {
+                    format!(
+                        "Remove {user}'s RoleBindings and ClusterRoleBindings to take the access away (`remove --rbac` deletes the ones this tool made)"
+                    )
+                };
                 ctx.out.warn(format!(
-                    "{user}'s certificate stays valid until {} wherever a copy exists: certificates cannot be revoked. Remove {user}'s RoleBindings and ClusterRoleBindings to take the access away",
-                    not_after.strftime("%Y-%m-%d")
+                    "{user}'s certificate stays valid until {} ({} from now) wherever a copy exists: certificates cannot be revoked. {rest}",
+                    not_after.strftime("%Y-%m-%d %H:%M UTC"),
+                    crate::units::human(not_after.as_second() - now.as_second()),
                 ));
             }
             if let credentials::Storage::File(path) = &entry.storage {
@@ -77,10 +105,54 @@ pub fn run(ctx: &Ctx, args: &RemoveArgs) -> anyhow::Result<Outcome> {
             ctx.out.warn("this removed your current context; choose another with `kubectl config use-context`");
         }
     }
+    let still_valid: Vec<_> = listed
+        .iter()
+        .filter(|l| args.users.contains(&l.name))
+        .filter_map(|l| Some(serde_json::json!({ "user": l.name, "notAfter": l.not_after?, "residualSeconds": l.residual_seconds? })))
+        .collect();
+    let mut report = serde_json::json!({ "removedUsers": args.users, "removedContexts": contexts, "stillValid": still_valid });
+    if let Some(plan) = &rbac {
+        report["deletedBindings"] = serde_json::to_value(plan.removable().collect::<Vec<_>>())?;
+        report["leftAloneBindings"] = serde_json::to_value(plan.left_alone().collect::<Vec<_>>())?;
+    }
     ctx.out.result(
-        &serde_json::json!({ "removedUsers": args.users, "removedContexts": contexts }),
+        &report,
         || args.users.iter().map(|u| format!("user/{u}")).collect(),
         String::new,
     )?;
     Ok(Outcome::Ok)
+}
+
+/// A user this tool did not make is someone's working access: removing it needs `--force`.
+fn refuse_foreign(
+    kcs: &Kubeconfigs,
+    listed: &[list::ListedUser],
+    users: &[String],
+) -> anyhow::Result<()> {
+    for user in users {
+        let file = kcs
+            .get(Section::Users, user)
+            .map(|e| e.file.display().to_string())
+            .unwrap_or_default();
+        match listed.iter().find(|l| &l.name == user) {
+            None => {
+                return Err(hinted(
+                    format!(
+                        "user {user:?} in {file} has no client certificate (token, exec or other credentials): kubectl-certuser did not make it"
+                    ),
+                    "pass --force to remove it anyway",
+                ));
+            }
+            Some(l) if l.groups.iter().any(|g| g == "system:masters") => {
+                return Err(hinted(
+                    format!(
+                        "user {user:?} in {file} is a system:masters administrator, which kubectl-certuser does not make"
+                    ),
+                    "pass --force to remove it anyway; keep another way in to the cluster first",
+                ));
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(())
 }

@@ -1,10 +1,6 @@
 //! Integration tests: the built binary in a temp HOME and kubeconfig, judged by the real
 //! `openssl` and `kubectl`. One file per verb.
 
-mod harness;
-#[path = "../support/mod.rs"]
-mod support;
-
 mod add_csr_api;
 mod add_local_ca;
 mod add_refusals;
@@ -14,8 +10,13 @@ mod concurrency;
 mod crash;
 mod demo;
 mod export_remove;
+mod harness;
 mod krew;
 mod list_inspect;
 mod lossless;
-mod secret_canary;
 mod one_reader;
+mod remove_rbac;
+mod secret_canary;
+mod support;
+#[path = "../support/mod.rs"]
+

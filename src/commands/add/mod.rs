@@ -20,7 +20,7 @@ use crate::pki::{self, CertInfo, KeyType, PrivateKey, SecretPem, Subject};
 
 mod dry_run;
 mod entries;
-mod signer;
+pub(super) mod signer;
 
 use super::access::{self, AccessReport};
 use super::{Ctx, credentials, names, target};

@@ -1,0 +1,63 @@
+//! `remove --rbac`: the role bindings `add --role/--clusterrole` made for a user. A binding is
+//! deleted only when it carries our managed-by label and names nobody but the user; any other
+//! binding that names the user is reported as left alone, so nothing surprising survives.
+
+use crate::cluster::{self, UserBinding};
+
+use super::Ctx;
+
+/// What `--rbac` found before anything changed, with the client to act with.
+pub struct Plan {
+    client: cluster::ApiClient,
+    pub bindings: Vec<UserBinding>,
+}
+
+/// Read every binding naming the users. Fails (and the command changes nothing) when the
+/// cluster cannot be read.
+pub fn plan(ctx: &Ctx, rt: &tokio::runtime::Runtime, users: &[String]) -> anyhow::Result<Plan> {
+    let client = rt.block_on(super::add::signer::admin_client(ctx))?;
+    let mut bindings = Vec::new();
+    for user in users {
+        bindings.extend(rt.block_on(cluster::bindings_naming(&client, user))?);
+    }
+    Ok(Plan { client, bindings })
+}
+
+impl Plan {
+    pub fn removable(&self) -> impl Iterator<Item = &UserBinding> {
+        self.bindings.iter().filter(|b| b.removable)
+    }
+
+    pub fn left_alone(&self) -> impl Iterator<Item = &UserBinding> {
+        self.bindings.iter().filter(|b| !b.removable)
+    }
+
+    /// Delete the removable bindings; report each, and the ones left alone.
+    pub fn apply(&self, ctx: &Ctx, rt: &tokio::runtime::Runtime) -> anyhow::Result<()> {
+        for binding in self.removable() {
+            rt.block_on(cluster::delete_binding(&self.client, binding))?;
+            ctx.out.done(format!("deleted {}", describe(binding)));
+        }
+        self.report_left_alone(ctx);
+        Ok(())
+    }
+
+    pub fn report_left_alone(&self, ctx: &Ctx) {
+        for binding in self.left_alone() {
+            ctx.out.warn(format!(
+                "left alone {}: {}",
+                describe(binding),
+                binding.left_alone.as_deref().unwrap_or_default()
+            ));
+        }
+    }
+}
+
+/// `RoleBinding dev1/certuser:john:edit (ClusterRole/edit)`.
+pub fn describe(binding: &UserBinding) -> String {
+    let name = match &binding.namespace {
+        Some(ns) => format!("{ns}/{}", binding.name),
+        None => binding.name.clone(),
+    };
+    format!("{} {name} ({})", binding.kind, binding.role)
+}
