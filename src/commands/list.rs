@@ -1,6 +1,8 @@
 //! `list`: every kubeconfig user that authenticates with a client certificate, and its expiry,
 //! like `kubeadm certs check-expiration` does for the control plane's own certificates.
 
+use std::collections::HashMap;
+
 use serde::Serialize;
 
 use crate::error::Outcome;
@@ -45,6 +47,8 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<Outcome> {
 
 pub fn collect(kcs: &Kubeconfigs, now: jiff::Timestamp) -> Vec<ListedUser> {
     let mut out = Vec::new();
+    let mut contexts = contexts_by_user(kcs);
+    let mut contexts_of = |user: &str| contexts.remove(user).unwrap_or_default();
     let mut names = kcs.names(Section::Users);
     names.sort(); // like `kubectl config get-users`, whatever order the files have
     for name in names {
@@ -68,7 +72,7 @@ pub fn collect(kcs: &Kubeconfigs, now: jiff::Timestamp) -> Vec<ListedUser> {
                     storage,
                     entry.file,
                     format!("{err:#}"),
-                    kcs,
+                    contexts_of(&name),
                 ));
                 continue;
             }
@@ -85,10 +89,16 @@ pub fn collect(kcs: &Kubeconfigs, now: jiff::Timestamp) -> Vec<ListedUser> {
                 not_after: Some(info.not_after),
                 storage,
                 kubeconfig: entry.file.to_path_buf(),
-                contexts: contexts_of(kcs, &name),
+                contexts: contexts_of(&name),
                 error: None,
             }),
-            Err(err) => out.push(unreadable(&name, storage, entry.file, err.to_string(), kcs)),
+            Err(err) => out.push(unreadable(
+                &name,
+                storage,
+                entry.file,
+                err.to_string(),
+                contexts_of(&name),
+            )),
         }
     }
     out
@@ -99,7 +109,7 @@ fn unreadable(
     storage: credentials::Storage,
     file: &std::path::Path,
     error: String,
-    kcs: &Kubeconfigs,
+    contexts: Vec<String>,
 ) -> ListedUser {
     ListedUser {
         name: name.to_string(),
@@ -110,25 +120,23 @@ fn unreadable(
         residual_seconds: None,
         storage,
         kubeconfig: file.to_path_buf(),
-        contexts: contexts_of(kcs, name),
+        contexts,
         error: Some(error),
     }
 }
 
-fn contexts_of(kcs: &Kubeconfigs, user: &str) -> Vec<String> {
-    kcs.names(Section::Contexts)
-        .into_iter()
-        .filter(|c| {
-            kcs.get(Section::Contexts, c)
-                .and_then(|e| {
-                    e.value
-                        .get("user")
-                        .and_then(|u| u.as_str())
-                        .map(|u| u == user)
-                })
-                .unwrap_or(false)
-        })
-        .collect()
+/// Every user's contexts, in one pass over the contexts (a pass per user is quadratic).
+fn contexts_by_user(kcs: &Kubeconfigs) -> HashMap<String, Vec<String>> {
+    let mut by_user: HashMap<String, Vec<String>> = HashMap::new();
+    for context in kcs.names(Section::Contexts) {
+        let user = kcs
+            .get(Section::Contexts, &context)
+            .and_then(|e| e.value.get("user").and_then(|u| u.as_str()));
+        if let Some(user) = user {
+            by_user.entry(user.to_string()).or_default().push(context);
+        }
+    }
+    by_user
 }
 
 fn render(users: &[ListedUser]) -> String {
@@ -174,4 +182,58 @@ fn render(users: &[ListedUser]) -> String {
         }
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kubeconfig::Sources;
+    use crate::pki::{CertificateAuthority, KeyType};
+
+    /// A kubeconfig of `n` users with one embedded certificate each and a context per user.
+    fn kubeconfig(n: usize) -> String {
+        let cert = CertificateAuthority::create_self_signed("someone", 1, KeyType::EcdsaP256)
+            .unwrap()
+            .certificate_pem()
+            .unwrap();
+        let data = credentials::encode_base64(&cert);
+        let mut text = String::from(
+            "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster: {server: https://x}\nusers:\n",
+        );
+        for i in 0..n {
+            text.push_str(&format!(
+                "- name: u{i:04}\n  user:\n    client-certificate-data: {data}\n"
+            ));
+        }
+        text.push_str("contexts:\n");
+        for i in 0..n {
+            text.push_str(&format!(
+                "- name: u{i:04}@c\n  context: {{cluster: c, user: u{i:04}}}\n"
+            ));
+        }
+        text
+    }
+
+    #[test]
+    fn listing_walks_each_section_a_fixed_number_of_times_whatever_its_size() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config");
+        std::fs::write(&path, kubeconfig(300)).unwrap();
+        let kcs = Kubeconfigs::load(&Sources::from_parts(Some(&path), None, None)).unwrap();
+        let users = collect(&kcs, jiff::Timestamp::now());
+        assert_eq!(users.len(), 300);
+        assert_eq!(users[7].name, "u0007");
+        assert_eq!(users[7].contexts, ["u0007@c"]);
+        assert!(
+            users
+                .iter()
+                .all(|u| u.error.is_none() && u.contexts.len() == 1)
+        );
+        // One pass to index each section, not one per user (or per user and context).
+        assert!(
+            kcs.scans() <= 6,
+            "{} section walks for 300 users",
+            kcs.scans()
+        );
+    }
 }

@@ -1,8 +1,9 @@
 //! The merged view over every kubeconfig file, and edits that go to the right file: a changed
 //! entry to the file that defines it, a new one to kubectl's default file (see `locate`).
 
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::sync::LazyLock;
+use std::sync::{LazyLock, OnceLock};
 
 use serde_json::{Map, Value};
 
@@ -24,6 +25,10 @@ impl Section {
             Section::Users => "users",
             Section::Contexts => "contexts",
         }
+    }
+
+    fn slot(self) -> usize {
+        self as usize
     }
 
     fn item_key(self) -> &'static str {
@@ -82,6 +87,12 @@ pub struct Kubeconfigs {
     sources: Sources,
     docs: Vec<Document>,
     write_target: PathBuf,
+    /// Per section, where each name's first entry sits (document, item): lookups stay O(1) so a
+    /// command over thousands of entries stays linear. Built on first use, kept in step by edits.
+    index: OnceLock<[HashMap<String, (usize, usize)>; 3]>,
+    /// How often a whole section list was walked: tests assert lookups do not walk per call.
+    #[cfg(test)]
+    scans: std::cell::Cell<usize>,
 }
 
 impl Kubeconfigs {
@@ -101,6 +112,9 @@ impl Kubeconfigs {
             sources: sources.clone(),
             write_target: sources.default_write_file(),
             docs,
+            index: OnceLock::new(),
+            #[cfg(test)]
+            scans: Default::default(),
         })
     }
 
@@ -162,26 +176,45 @@ impl Kubeconfigs {
 
     /// The entry of that name in the first file that defines it (kubectl's merge rule).
     pub fn get(&self, section: Section, name: &str) -> Option<Entry<'_>> {
-        self.docs.iter().find_map(|doc| {
-            let item = items(doc, section)?.iter().find(|i| i["name"] == name)?;
-            Some(Entry {
-                name: item["name"].as_str().unwrap_or_default(),
-                value: item
-                    .get(section.item_key())
-                    .and_then(Value::as_object)
-                    .unwrap_or(&EMPTY),
-                file: &doc.path,
+        let &(d, i) = self.index()[section.slot()].get(name)?;
+        let doc = &self.docs[d];
+        let item = &items(doc, section)?[i];
+        Some(Entry {
+            name: item["name"].as_str().unwrap_or_default(),
+            value: item
+                .get(section.item_key())
+                .and_then(Value::as_object)
+                .unwrap_or(&EMPTY),
+            file: &doc.path,
+        })
+    }
+
+    fn index(&self) -> &[HashMap<String, (usize, usize)>; 3] {
+        self.index.get_or_init(|| {
+            [Section::Clusters, Section::Users, Section::Contexts].map(|section| {
+                self.count_scan();
+                let mut found = HashMap::new();
+                for (d, doc) in self.docs.iter().enumerate() {
+                    for (i, item) in items(doc, section).into_iter().flatten().enumerate() {
+                        if let Some(name) = item["name"].as_str() {
+                            found.entry(name.to_string()).or_insert((d, i));
+                        }
+                    }
+                }
+                found
             })
         })
     }
 
     /// Every name in the section, merged, in first-seen order.
     pub fn names(&self, section: Section) -> Vec<String> {
+        self.count_scan();
+        let mut seen = HashSet::new();
         let mut names: Vec<String> = Vec::new();
         for doc in &self.docs {
             for item in items(doc, section).into_iter().flatten() {
                 if let Some(name) = item["name"].as_str()
-                    && !names.iter().any(|n| n == name)
+                    && seen.insert(name)
                 {
                     names.push(name.to_string());
                 }
@@ -203,31 +236,25 @@ impl Kubeconfigs {
     /// Replace the body of an existing entry where it is defined (keeping whatever else sits
     /// beside it in the item), or add a new entry to the default file.
     pub fn upsert(&mut self, section: Section, name: &str, value: Map<String, Value>) {
-        let found = self
-            .docs
-            .iter()
-            .position(|d| items(d, section).is_some_and(|l| l.iter().any(|i| i["name"] == name)));
-        if let Some(index) = found {
-            let doc = &mut self.docs[index];
-            let list = doc
+        if let Some(&(d, i)) = self.index()[section.slot()].get(name) {
+            let doc = &mut self.docs[d];
+            let item = doc
                 .root
                 .get_mut(section.list_key())
                 .and_then(Value::as_array_mut)
-                .expect("checked above");
-            let item = list
-                .iter_mut()
-                .find(|i| i["name"] == name)
-                .expect("checked above");
+                .and_then(|list| list.get_mut(i))
+                .expect("the index points at an item");
             item[section.item_key()] = Value::Object(value);
             doc.changed = true;
             return;
         }
         let target = self.write_target.clone();
-        let doc = self
+        let d = self
             .docs
-            .iter_mut()
-            .find(|d| d.path == target)
+            .iter()
+            .position(|d| d.path == target)
             .expect("the write target is one of the files");
+        let doc = &mut self.docs[d];
         doc.ensure_skeleton();
         let list = doc
             .root
@@ -245,15 +272,19 @@ impl Kubeconfigs {
             item.insert(section.item_key().into(), Value::Object(value));
             item.insert("name".into(), name.into());
         }
-        list.as_array_mut()
-            .expect("made a list above")
-            .push(Value::Object(item));
+        let list = list.as_array_mut().expect("made a list above");
+        list.push(Value::Object(item));
+        let i = list.len() - 1;
         doc.changed = true;
+        if let Some(index) = self.index.get_mut() {
+            index[section.slot()].insert(name.to_string(), (d, i));
+        }
     }
 
     /// Remove the entry from every file that defines it.
     pub fn remove(&mut self, section: Section, name: &str) -> bool {
         let mut removed = false;
+        self.index.take(); // items move: the index is rebuilt on the next lookup
         for doc in &mut self.docs {
             if let Some(list) = doc
                 .root
@@ -289,6 +320,17 @@ impl Kubeconfigs {
         doc.ensure_skeleton();
         doc.root.insert("current-context".into(), name.into());
         doc.changed = true;
+    }
+
+    fn count_scan(&self) {
+        #[cfg(test)]
+        self.scans.set(self.scans.get() + 1);
+    }
+
+    /// How many whole-section walks lookups have made so far.
+    #[cfg(test)]
+    pub(crate) fn scans(&self) -> usize {
+        self.scans.get()
     }
 
     /// The files, in precedence order (existing or not).
@@ -424,6 +466,31 @@ mod tests {
         }
         assert!(shown[0].contains("<redacted>") && shown[1].contains("client-key-data"));
         assert!(changes[0].after.contains("name: new"));
+    }
+
+    #[test]
+    fn lookups_follow_edits_without_walking_the_lists_again() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("a"),
+            "users:\n- name: a1\n  user: {token: a}\n- name: a2\n  user: {}\n",
+        )
+        .unwrap();
+        let mut kcs = Kubeconfigs::load(&sources(dir.path(), &["a"])).unwrap();
+        assert!(kcs.get(Section::Users, "new").is_none());
+        kcs.upsert(Section::Users, "new", body("token", "n"));
+        kcs.upsert(Section::Users, "a1", body("token", "changed"));
+        assert_eq!(kcs.get(Section::Users, "new").unwrap().value["token"], "n");
+        assert_eq!(
+            kcs.get(Section::Users, "a1").unwrap().value["token"],
+            "changed"
+        );
+        assert_eq!(kcs.scans(), 3, "one index build, kept in step by upsert");
+        assert!(kcs.remove(Section::Users, "a1"));
+        assert!(kcs.get(Section::Users, "a1").is_none());
+        assert_eq!(kcs.get(Section::Users, "a2").unwrap().name, "a2");
+        assert_eq!(kcs.get(Section::Users, "new").unwrap().value["token"], "n");
+        assert_eq!(kcs.names(Section::Users), ["a2", "new"]);
     }
 
     #[test]
