@@ -17,6 +17,5 @@ mod lossless;
 mod one_reader;
 mod remove_rbac;
 mod secret_canary;
-mod support;
 #[path = "../support/mod.rs"]
-
+mod support;
