@@ -146,10 +146,11 @@ fn dry_runs_never_show_a_secret() {
         run.ok();
         assert!(run.stdout.contains("john"), "{}", run.stdout);
     }
-    // A user beside the removed one, and the removed one itself.
+    // A user beside the removed one, and the removed one itself (`--force`: users this tool
+    // did not make are removed only on request).
     for user in ["token-user", "basic-user", "key-user", "oidc-user"] {
         for extra in [&[][..], &["-o", "json"], &["-o", "yaml"], &["-vv"]] {
-            let mut args = vec!["remove", user, "--dry-run"];
+            let mut args = vec!["remove", user, "--force", "--dry-run"];
             args.extend_from_slice(extra);
             canaries.run(&sb, &args).ok();
         }
