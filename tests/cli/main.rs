@@ -15,5 +15,6 @@ mod demo;
 mod export_remove;
 mod krew;
 mod list_inspect;
+mod lock_wait;
 mod lossless;
 mod secret_canary;
