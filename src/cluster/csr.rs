@@ -3,7 +3,8 @@
 //! The security rules: a name nobody can predict (a pre-created object with a guessable name
 //! could be approved by mistake); before approving, the object on the server must be the one we
 //! created (same request bytes, hence same public key; same signer; no conditions we did not
-//! add); the issued certificate must carry our public key and the subject we asked for.
+//! add); the issued certificate must carry our public key and the subject we asked for, be for
+//! client authentication, not be a CA, and be valid now.
 
 use std::time::Duration;
 
@@ -361,7 +362,10 @@ fn has_condition(csr: &CertificateSigningRequest, kind: &str) -> bool {
         .is_some_and(|c| c.iter().any(|c| c.type_ == kind && c.status == "True"))
 }
 
-/// Never trust what comes back: our key, our subject.
+/// How far ahead of our clock a certificate may start: the cluster's clock may be ahead.
+const CLOCK_SKEW: i64 = 300;
+
+/// Never trust what comes back: our key, our subject, a client certificate (not a CA) valid now.
 fn check_certificate(
     name: &str,
     pem: &[u8],
@@ -393,6 +397,30 @@ fn check_certificate(
     want.sort();
     if got != want {
         return Err(wrong(format!("its groups are {got:?}, not {want:?}")));
+    }
+    if !info.extended_key_usage.iter().any(|u| u == "clientAuth") {
+        return Err(wrong(format!(
+            "it is not for client authentication (extended key usage {:?})",
+            info.extended_key_usage
+        )));
+    }
+    if info.is_ca {
+        return Err(wrong(
+            "it is a CA certificate (basicConstraints CA:TRUE), able to sign others".into(),
+        ));
+    }
+    let now = jiff::Timestamp::now();
+    if info.not_after <= now {
+        return Err(wrong(format!(
+            "it expired on {}",
+            info.not_after.strftime("%Y-%m-%d %H:%M:%S UTC")
+        )));
+    }
+    if info.not_before > now + jiff::SignedDuration::from_secs(CLOCK_SKEW) {
+        return Err(wrong(format!(
+            "it is not valid before {}: check the clocks of this machine and the cluster",
+            info.not_before.strftime("%Y-%m-%d %H:%M:%S UTC")
+        )));
     }
     Ok(info)
 }
@@ -505,6 +533,132 @@ mod tests {
             .to_string()
             .contains("groups")
         );
+    }
+
+    /// A certificate for `key` as a careless or hostile signer might issue it.
+    struct Crafted {
+        client_auth: bool,
+        server_auth: bool,
+        ca: Option<bool>,
+        from: i64,
+        until: i64,
+    }
+
+    fn craft(ca: &CertificateAuthority, key: &PrivateKey, how: Crafted) -> Vec<u8> {
+        use openssl::x509::extension::{BasicConstraints, ExtendedKeyUsage};
+        let mut b = openssl::x509::X509Builder::new().unwrap();
+        b.set_version(2).unwrap();
+        let subject = Subject {
+            common_name: "john".into(),
+            organizations: vec!["dev1".into()],
+        };
+        b.set_subject_name(&subject.to_x509_name().unwrap())
+            .unwrap();
+        b.set_issuer_name(ca.certificate().subject_name()).unwrap();
+        let public =
+            openssl::pkey::PKey::public_key_from_der(&key.public_key_der().unwrap()).unwrap();
+        b.set_pubkey(&public).unwrap();
+        let now = jiff::Timestamp::now().as_second();
+        b.set_not_before(&openssl::asn1::Asn1Time::from_unix(now + how.from).unwrap())
+            .unwrap();
+        b.set_not_after(&openssl::asn1::Asn1Time::from_unix(now + how.until).unwrap())
+            .unwrap();
+        match how.ca {
+            Some(true) => b
+                .append_extension(BasicConstraints::new().critical().ca().build().unwrap())
+                .unwrap(),
+            Some(false) => b
+                .append_extension(BasicConstraints::new().critical().build().unwrap())
+                .unwrap(),
+            None => {}
+        }
+        if how.client_auth || how.server_auth {
+            let mut eku = ExtendedKeyUsage::new();
+            if how.client_auth {
+                eku.client_auth();
+            }
+            if how.server_auth {
+                eku.server_auth();
+            }
+            b.append_extension(eku.build().unwrap()).unwrap();
+        }
+        b.sign(ca.key(), openssl::hash::MessageDigest::sha256())
+            .unwrap();
+        b.build().to_pem().unwrap()
+    }
+
+    #[test]
+    fn the_issued_certificate_must_be_a_current_client_certificate_and_not_a_ca() {
+        let ca =
+            CertificateAuthority::create_self_signed("kubernetes", 30, KeyType::EcdsaP256).unwrap();
+        let ours = PrivateKey::generate(KeyType::EcdsaP256).unwrap();
+        let groups = vec!["dev1".to_string()];
+        let spki = ours.public_key_der().unwrap();
+        let req = request(b"", &spki, &groups);
+        let good = Crafted {
+            client_auth: true,
+            server_auth: false,
+            ca: Some(false),
+            from: -300,
+            until: 3600,
+        };
+        let check = |how: Crafted| {
+            check_certificate("n", &craft(&ca, &ours, how), &req)
+                .map(|_| ())
+                .map_err(|e| e.to_string())
+        };
+        check(Crafted { ..good }).unwrap();
+        // No basicConstraints at all is a leaf too; extra usages beside clientAuth are tolerated.
+        check(Crafted { ca: None, ..good }).unwrap();
+        check(Crafted {
+            server_auth: true,
+            ..good
+        })
+        .unwrap();
+        for (bad, needle) in [
+            (
+                Crafted {
+                    client_auth: false,
+                    server_auth: true,
+                    ..good
+                },
+                "client authentication",
+            ),
+            (
+                Crafted {
+                    client_auth: false,
+                    ..good
+                },
+                "client authentication",
+            ),
+            (
+                Crafted {
+                    ca: Some(true),
+                    ..good
+                },
+                "CA",
+            ),
+            (
+                Crafted {
+                    from: -7200,
+                    until: -3600,
+                    ..good
+                },
+                "expired",
+            ),
+            (
+                Crafted {
+                    from: 3600,
+                    until: 7200,
+                    ..good
+                },
+                "not valid before",
+            ),
+        ] {
+            let err = check(bad).unwrap_err();
+            assert!(err.contains(needle), "{needle}: {err}");
+            assert!(err.contains("refusing it"), "{err}");
+        }
     }
 
     #[test]

@@ -21,9 +21,13 @@ pub enum KubeconfigError {
         source: std::io::Error,
     },
     #[error(
-        "{path} is locked by another process (the lock file {lock} exists): if no kubectl or kubectl-certuser is running, delete {lock}"
+        "{path} is still locked ({holder}): if no kubectl or kubectl-certuser is running, delete {lock}"
     )]
-    Locked { path: PathBuf, lock: PathBuf },
+    Locked {
+        path: PathBuf,
+        lock: PathBuf,
+        holder: String,
+    },
     #[error("{path} already exists: pass --force to overwrite it")]
     Exists { path: PathBuf },
     #[error("cannot render the kubeconfig as YAML: {0}")]

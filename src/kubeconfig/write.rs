@@ -1,6 +1,8 @@
 //! Writing like kubectl, but safer. kubectl (client-go `clientcmd.lockFile`) creates
 //! `<file>.lock` with O_EXCL and fails at once when it exists; we take the same lock, so kubectl
-//! and we exclude each other, but wait our turn instead of failing. The file itself is replaced
+//! and we exclude each other, but wait our turn (a bounded time) instead of failing. kubectl
+//! writes nothing into its lock and only checks that it can create it, so we write our process
+//! id into ours: a waiter can then say who holds the lock, and whether that process still runs. The file itself is replaced
 //! atomically (temp file in the same folder, fsync, rename, fsync the folder), keeping its mode
 //! and owner; a new file is 0600 in a 0700 folder.
 
@@ -47,6 +49,7 @@ pub(crate) fn lock(path: &Path, timeout: Duration) -> Result<LockGuard, Kubeconf
     let lock = PathBuf::from(lock_name);
     let start = Instant::now();
     let mut pause = Duration::from_millis(5);
+    let mut told = false;
     loop {
         match OpenOptions::new()
             .write(true)
@@ -54,16 +57,63 @@ pub(crate) fn lock(path: &Path, timeout: Duration) -> Result<LockGuard, Kubeconf
             .mode(0o600)
             .open(&lock)
         {
-            Ok(_) => return Ok(LockGuard { lock }),
+            Ok(mut file) => {
+                // Who holds it, for a waiter's message; the lock works without it.
+                let _ = writeln!(file, "{}", std::process::id());
+                return Ok(LockGuard { lock });
+            }
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                if !told {
+                    // At once: a silent wait looks like a hang.
+                    eprintln!(
+                        "warning: {} is locked ({} exists, {}); waiting up to {} for it",
+                        path.display(),
+                        lock.display(),
+                        holder(&lock),
+                        crate::units::human(timeout.as_secs() as i64),
+                    );
+                    told = true;
+                }
                 if start.elapsed() >= timeout {
-                    return Err(KubeconfigError::Locked { path, lock });
+                    let holder = holder(&lock);
+                    return Err(KubeconfigError::Locked { path, lock, holder });
                 }
                 std::thread::sleep(pause + jitter(pause));
                 pause = (pause * 2).min(Duration::from_millis(100));
             }
             Err(source) => return Err(KubeconfigError::Write { path: lock, source }),
         }
+    }
+}
+
+/// Who holds a lock, as far as its file tells: our own locks carry the holder's process id.
+fn holder(lock: &Path) -> String {
+    let Ok(text) = fs::read_to_string(lock) else {
+        return "its holder is unknown".into();
+    };
+    let age = fs::metadata(lock)
+        .and_then(|m| m.modified())
+        .ok()
+        .and_then(|t| t.elapsed().ok())
+        .map(|d| {
+            format!(
+                ", created {} ago",
+                crate::units::human(d.as_secs().max(1) as i64)
+            )
+        })
+        .unwrap_or_default();
+    match text.trim().parse::<u32>() {
+        Ok(pid) if Path::new("/proc").join(pid.to_string()).exists() => {
+            format!("held by process {pid}, still running{age}")
+        }
+        Ok(pid) if Path::new("/proc/self").exists() => {
+            format!("held by process {pid}, which is no longer running: the lock is stale{age}")
+        }
+        Ok(pid) => format!("held by process {pid}{age}"),
+        Err(_) if text.trim().is_empty() => {
+            format!("held by kubectl or another program that writes no process id{age}")
+        }
+        Err(_) => format!("held by an unknown program{age}"),
     }
 }
 

@@ -13,6 +13,7 @@ mod export_remove;
 mod harness;
 mod krew;
 mod list_inspect;
+mod lock_wait;
 mod lossless;
 mod one_reader;
 mod remove_rbac;
