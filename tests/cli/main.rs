@@ -5,6 +5,7 @@ mod harness;
 #[path = "../support/mod.rs"]
 mod support;
 
+mod access;
 mod add_csr_api;
 mod add_local_ca;
 mod add_refusals;
