@@ -15,14 +15,70 @@ pub struct Identity {
     pub username: String,
     pub groups: Vec<String>,
     pub uid: Option<String>,
-    /// Which API answered, e.g. `authentication.k8s.io/v1 SelfSubjectReview`.
+    /// Where the identity comes from: `authentication.k8s.io/v1 SelfSubjectReview`, or
+    /// `client certificate` when the server could not say.
     pub source: String,
+    /// Read from the client certificate (CN, O) and not confirmed by the server; the server did
+    /// accept the certificate.
+    #[serde(rename = "fromCertificate")]
+    pub from_certificate: bool,
+    /// Why the server could not confirm the groups (with `fromCertificate`).
+    #[serde(rename = "unconfirmedBecause", skip_serializing_if = "Option::is_none")]
+    pub unconfirmed_because: Option<String>,
 }
 
-/// SelfSubjectReview: v1 (Kubernetes 1.28+), then v1beta1 and v1alpha1 for older servers.
-/// `None` when the server has none of them.
-pub async fn whoami(api: &ApiClient) -> Result<Option<Identity>, ClusterError> {
-    for version in ["v1", "v1beta1", "v1alpha1"] {
+/// The SelfSubjectReview versions, newest first: v1 (Kubernetes 1.28+), v1beta1 (1.27), v1alpha1
+/// (1.26 with the APISelfSubjectReview feature gate).
+const REVIEW_VERSIONS: [&str; 3] = ["v1", "v1beta1", "v1alpha1"];
+
+/// Why no SelfSubjectReview answered.
+enum NoReview {
+    /// 404 for every version: only a caller allowed everything sees that on an older server.
+    NotServed,
+    /// 403: a server authorizes before it looks, so an older server says this to plain users;
+    /// a newer one where RBAC does not grant the review says it too.
+    Forbidden(String),
+}
+
+/// Who the server says we are. A server without SelfSubjectReview (before v1.27), or one that
+/// refuses it, does not stop us: the identity is read from the client certificate, and a
+/// SelfSubjectAccessReview (open to any authenticated user since v1.19) confirms the server
+/// accepts that certificate. A 401 still means it does not.
+pub async fn whoami(api: &ApiClient) -> Result<Identity, ClusterError> {
+    let no_review = match self_subject_review(api).await? {
+        Ok(identity) => return Ok(identity),
+        Err(no_review) => no_review,
+    };
+    let why = why_no_review(api, no_review).await;
+    let Some(pem) = &api.certificate_pem else {
+        return Err(ClusterError::IdentityUnknown {
+            server: api.server.clone(),
+            why,
+        });
+    };
+    let cert = crate::pki::parse_certificate_pem(pem, "the client certificate")
+        .and_then(|c| crate::pki::inspect_certificate(&c))
+        .map_err(|e| ClusterError::Other {
+            action: "read the client certificate".into(),
+            detail: e.to_string(),
+        })?;
+    confirm_authenticated(api).await?;
+    let mut groups = cert.groups;
+    // What the server adds to every authenticated user.
+    groups.push("system:authenticated".into());
+    Ok(Identity {
+        username: cert.common_name.unwrap_or_default(),
+        groups,
+        uid: None,
+        source: "client certificate".into(),
+        from_certificate: true,
+        unconfirmed_because: Some(why),
+    })
+}
+
+/// SelfSubjectReview, newest version first; `Err(NoReview)` when none answers.
+async fn self_subject_review(api: &ApiClient) -> Result<Result<Identity, NoReview>, ClusterError> {
+    for version in REVIEW_VERSIONS {
         let gvk = GroupVersionKind::gvk("authentication.k8s.io", version, "SelfSubjectReview");
         let resource = ApiResource::from_gvk_with_plural(&gvk, "selfsubjectreviews");
         let reviews: Api<DynamicObject> = Api::all_with(api.client.clone(), &resource);
@@ -42,14 +98,20 @@ pub async fn whoami(api: &ApiClient) -> Result<Option<Identity>, ClusterError> {
                         })
                         .unwrap_or_default()
                 };
-                return Ok(Some(Identity {
+                return Ok(Ok(Identity {
                     username: info["username"].as_str().unwrap_or_default().to_string(),
                     groups: strings(&info["groups"]),
                     uid: info["uid"].as_str().map(String::from),
                     source: format!("{} SelfSubjectReview", resource.api_version),
+                    from_certificate: false,
+                    unconfirmed_because: None,
                 }));
             }
             Err(kube::Error::Api(status)) if status.code == 404 => continue,
+            // RBAC does not look at the version: every other version would be refused too.
+            Err(kube::Error::Api(status)) if status.code == 403 => {
+                return Ok(Err(NoReview::Forbidden(status.message)));
+            }
             Err(e) => {
                 return Err(ClusterError::from_kube(
                     e,
@@ -60,7 +122,39 @@ pub async fn whoami(api: &ApiClient) -> Result<Option<Identity>, ClusterError> {
             }
         }
     }
-    Ok(None)
+    Ok(Err(NoReview::NotServed))
+}
+
+/// The reason in words, with the server's version where it tells (`/version` is open to all).
+async fn why_no_review(api: &ApiClient, no_review: NoReview) -> String {
+    let version = api.client.apiserver_version().await.ok();
+    let minor: Option<u32> = version
+        .as_ref()
+        .and_then(|v| v.minor.trim_end_matches('+').parse().ok());
+    let server = match &version {
+        Some(v) => format!("the server (Kubernetes {})", v.git_version),
+        None => "the server".to_string(),
+    };
+    let absent = format!(
+        "{server} has no SelfSubjectReview API (it came in Kubernetes v1.27, or v1.26 with a feature gate)"
+    );
+    match no_review {
+        NoReview::NotServed => absent,
+        NoReview::Forbidden(_) if minor.is_none_or(|m| m < 27) => format!(
+            "{absent}; it answers 403 Forbidden for it, as a server does for an API it does not have"
+        ),
+        NoReview::Forbidden(message) => format!(
+            "{server} refused SelfSubjectReview ({message}): RBAC does not grant create on selfsubjectreviews.authentication.k8s.io, which system:basic-user grants by default"
+        ),
+    }
+}
+
+/// An authenticated call any user may make: a 401 here means the credentials are not accepted.
+async fn confirm_authenticated(api: &ApiClient) -> Result<(), ClusterError> {
+    let probe: Check = "create:selfsubjectaccessreviews.authorization.k8s.io"
+        .parse()
+        .expect("a valid check");
+    can_i(api, None, &[probe]).await.map(|_| ())
 }
 
 /// One SelfSubjectAccessReview per check, all at once.

@@ -108,6 +108,11 @@ pub fn verdict(
     results: &[CheckResult],
 ) -> Verdict {
     let who = match identity {
+        Some(id) if id.from_certificate => format!(
+            "{} (groups {}, as the certificate says)",
+            id.username,
+            id.groups.join(", ")
+        ),
         Some(id) if id.groups.is_empty() => id.username.clone(),
         Some(id) => format!("{} (groups {})", id.username, id.groups.join(", ")),
         None => user.to_string(),
@@ -187,6 +192,8 @@ mod tests {
             groups: vec!["dev1".into(), "system:authenticated".into()],
             uid: None,
             source: "test".into(),
+            from_certificate: false,
+            unconfirmed_because: None,
         }
     }
 
@@ -271,5 +278,12 @@ mod tests {
         other.username = "mallory".into();
         let v = verdict("john", Some(&other), "dev1", &[result("list:pods", true)]);
         assert!(v.lines[0].starts_with("warning:"));
+        let mut read = john();
+        read.from_certificate = true;
+        let v = verdict("john", Some(&read), "dev1", &[result("list:pods", true)]);
+        assert_eq!(
+            v.lines[0],
+            "john (groups dev1, system:authenticated, as the certificate says) in dev1: can list pods"
+        );
     }
 }

@@ -224,7 +224,7 @@ async fn approve_and_wait(
 /// approver's name comes from SelfSubjectReview when the server has it.
 async fn approval_message(api: &ApiClient, user: &str) -> String {
     match super::whoami(api).await {
-        Ok(Some(me)) => format!(
+        Ok(me) => format!(
             "approved by {} with kubectl-certuser for user {user}",
             me.username
         ),

@@ -16,6 +16,10 @@ pub enum ClusterError {
         "the API server at {server} did not accept these credentials (401 Unauthorized): the certificate may be expired, or not signed by the cluster's client CA"
     )]
     Unauthorized { server: String },
+    #[error(
+        "the API server at {server} cannot say who you are ({why}), and the credentials are not a client certificate to read it from"
+    )]
+    IdentityUnknown { server: String, why: String },
     #[error("the cluster refused to {action} (Forbidden: {message}): ask for {rbac}")]
     Forbidden {
         action: String,

@@ -1,33 +1,37 @@
 //! `whoami [USER]`: what the cluster says a user is (SelfSubjectReview), asked with that user's
-//! own credentials from the kubeconfig.
+//! own credentials from the kubeconfig. A server without SelfSubjectReview (before v1.27) gets
+//! the certificate's identity, labelled as such, once the server has accepted the certificate.
 
 use super::Ctx;
 use super::target::{self, Credentials};
 use crate::cli::WhoamiArgs;
 use crate::cluster;
-use crate::error::{Outcome, hinted};
+use crate::error::Outcome;
 
 pub fn run(ctx: &Ctx, args: &WhoamiArgs) -> anyhow::Result<Outcome> {
     let rt = super::runtime()?;
     let client = rt.block_on(client_as_user(ctx, args.user.as_deref()))?;
     let identity = rt.block_on(cluster::whoami(&client))?;
-    let Some(identity) = identity else {
-        return Err(hinted(
-            "the cluster does not answer SelfSubjectReview (authentication.k8s.io, Kubernetes 1.28+ or 1.27 with the feature gate)",
-            "`kubectl certuser inspect USER` shows what the certificate claims",
+    if let Some(why) = &identity.unconfirmed_because {
+        ctx.out.warn(format!(
+            "read from the client certificate: the server accepted the certificate but could not confirm the groups, because {why}"
         ));
-    };
+    }
     ctx.out.result(
         &identity,
         || vec![identity.username.clone()],
         || {
-            crate::output::table(
-                &["ATTRIBUTE", "VALUE"],
-                &[
-                    vec!["Username".into(), identity.username.clone()],
-                    vec!["Groups".into(), format!("[{}]", identity.groups.join(" "))],
-                ],
-            )
+            let mut rows = vec![
+                vec!["Username".into(), identity.username.clone()],
+                vec!["Groups".into(), format!("[{}]", identity.groups.join(" "))],
+            ];
+            if identity.from_certificate {
+                rows.push(vec![
+                    "Source".into(),
+                    "client certificate (not confirmed by the server)".into(),
+                ]);
+            }
+            crate::output::table(&["ATTRIBUTE", "VALUE"], &rows)
         },
     )?;
     Ok(Outcome::Ok)

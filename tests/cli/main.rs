@@ -1,6 +1,11 @@
 //! Integration tests: the built binary in a temp HOME and kubeconfig, judged by the real
 //! `openssl` and `kubectl`. One file per verb.
 
+mod harness;
+#[path = "../support/mod.rs"]
+mod support;
+
+mod access;
 mod add_csr_api;
 mod add_local_ca;
 mod add_refusals;
@@ -10,7 +15,6 @@ mod concurrency;
 mod crash;
 mod demo;
 mod export_remove;
-mod harness;
 mod krew;
 mod list_inspect;
 mod lock_wait;
@@ -18,5 +22,3 @@ mod lossless;
 mod one_reader;
 mod remove_rbac;
 mod secret_canary;
-#[path = "../support/mod.rs"]
-mod support;

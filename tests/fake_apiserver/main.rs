@@ -7,7 +7,7 @@ mod support;
 use std::process::Command;
 
 use serde_json::{Value, json};
-use support::fake_apiserver::{FakeApiServer, FakeOptions, SignerMode};
+use support::fake_apiserver::{FakeApiServer, FakeOptions, ServerVersion, SignerMode};
 
 struct Kubectl {
     kubeconfig: std::path::PathBuf,
@@ -85,13 +85,50 @@ fn csr_object(name: &str, user: &str, groups: &str) -> Value {
     })
 }
 
+/// Every kubectl check runs against each version the fake plays.
+fn each_version(test: impl Fn(&FakeApiServer)) {
+    for version in ServerVersion::ALL {
+        // Shown with the failure, so it is clear which version failed.
+        eprintln!("--- the fake plays {version:?}");
+        test(&FakeApiServer::of_version(version));
+    }
+}
+
 #[test]
 fn version_and_discovery() {
-    let server = FakeApiServer::start(FakeOptions::default());
-    let k = Kubectl::admin(&server);
+    each_version(version_and_discovery_of);
+}
+
+fn version_and_discovery_of(server: &FakeApiServer) {
+    let k = Kubectl::admin(server);
     let out = k.ok(&["version", "-o", "json"]);
     let v: Value = serde_json::from_str(&out).unwrap();
-    assert_eq!(v["serverVersion"]["minor"], "32");
+    assert_eq!(
+        v["serverVersion"]["minor"],
+        server.version().minor().to_string()
+    );
+    // Which SelfSubjectReview the version serves, as kubectl's discovery sees it.
+    let auth = k.ok(&[
+        "api-resources",
+        "--api-group",
+        "authentication.k8s.io",
+        "-o",
+        "wide",
+    ]);
+    let expected = match server.version() {
+        ServerVersion::V1_21 | ServerVersion::V1_24 => None,
+        ServerVersion::V1_27 => Some("authentication.k8s.io/v1beta1"),
+        ServerVersion::V1_28Plus => Some("authentication.k8s.io/v1 "),
+    };
+    assert!(auth.contains("tokenreviews"), "{auth}");
+    match expected {
+        Some(version) => assert!(
+            auth.lines()
+                .any(|l| l.starts_with("selfsubjectreviews") && l.contains(version)),
+            "{auth}"
+        ),
+        None => assert!(!auth.contains("selfsubjectreviews"), "{auth}"),
+    }
     let resources = k.ok(&[
         "api-resources",
         "--api-group",
@@ -107,8 +144,11 @@ fn version_and_discovery() {
 
 #[test]
 fn csr_get_approve_issue_and_deny_with_kubectl() {
-    let server = FakeApiServer::start(FakeOptions::default());
-    let k = Kubectl::admin(&server);
+    each_version(csr_get_approve_issue_and_deny_of);
+}
+
+fn csr_get_approve_issue_and_deny_of(server: &FakeApiServer) {
+    let k = Kubectl::admin(server);
     server.insert(
         "/apis/certificates.k8s.io/v1/certificatesigningrequests",
         csr_object("john-csr", "john", "dev1"),
@@ -159,6 +199,19 @@ fn csr_get_approve_issue_and_deny_with_kubectl() {
         .output()
         .unwrap();
     assert!(String::from_utf8_lossy(&subject.stdout).contains("CN = john"));
+    // expirationSeconds (one day here) is honoured from v1.22; before, the signer's year applies.
+    let cert = openssl::x509::X509::from_pem(&cert).unwrap();
+    let lifetime = cert.not_before().diff(cert.not_after()).unwrap().days;
+    let expected = if server.version().minor() >= 22 {
+        1
+    } else {
+        365
+    };
+    assert!(
+        (lifetime - expected).abs() <= 1,
+        "{lifetime} days on {:?}",
+        server.version()
+    );
 
     k.ok(&["certificate", "deny", "eve-csr"]);
     let conditions = k.ok(&[
@@ -181,18 +234,56 @@ fn csr_get_approve_issue_and_deny_with_kubectl() {
 
 #[test]
 fn can_i_whoami_and_role_bindings_with_kubectl() {
-    let server = FakeApiServer::start(FakeOptions::default());
-    let admin = Kubectl::admin(&server);
-    let john = Kubectl::user(&server, "john", &["dev1"]);
+    each_version(can_i_whoami_and_role_bindings_of);
+}
+
+fn can_i_whoami_and_role_bindings_of(server: &FakeApiServer) {
+    let admin = Kubectl::admin(server);
+    let john = Kubectl::user(server, "john", &["dev1"]);
 
     let (code, out, _) = john.run(&["auth", "can-i", "list", "pods", "-n", "dev1"]);
     assert_eq!((code, out.trim()), (1, "no"));
-    let who: Value = serde_json::from_str(&john.ok(&["auth", "whoami", "-o", "json"])).unwrap();
-    assert_eq!(who["status"]["userInfo"]["username"], "john");
-    assert_eq!(
-        who["status"]["userInfo"]["groups"],
-        json!(["dev1", "system:authenticated"])
-    );
+    if server.version() >= ServerVersion::V1_27 {
+        let who: Value = serde_json::from_str(&john.ok(&["auth", "whoami", "-o", "json"])).unwrap();
+        assert_eq!(who["status"]["userInfo"]["username"], "john");
+        assert_eq!(
+            who["status"]["userInfo"]["groups"],
+            json!(["dev1", "system:authenticated"])
+        );
+    } else {
+        // kubectl's own words for an old server, whoever asks.
+        for who in [&john, &admin] {
+            let (code, _, err) = who.run(&["auth", "whoami"]);
+            assert_ne!(code, 0);
+            assert!(
+                err.contains("selfsubjectreviews API is not enabled in the cluster"),
+                "{err}"
+            );
+        }
+        // Authorized before looked up: john may not ask, the administrator learns it is not there.
+        let body = john._dir.path().join("review.json");
+        std::fs::write(
+            &body,
+            r#"{"apiVersion":"authentication.k8s.io/v1","kind":"SelfSubjectReview"}"#,
+        )
+        .unwrap();
+        let raw = [
+            "create",
+            "--raw",
+            "/apis/authentication.k8s.io/v1/selfsubjectreviews",
+            "-f",
+            body.to_str().unwrap(),
+        ];
+        let (code, _, err) = john.run(&raw);
+        assert_ne!(code, 0);
+        assert!(err.contains(r#"User "john" cannot create resource "selfsubjectreviews" in API group "authentication.k8s.io" at the cluster scope"#), "{err}");
+        let (code, _, err) = admin.run(&raw);
+        assert_ne!(code, 0);
+        assert!(
+            err.contains("NotFound") && !err.contains("Forbidden"),
+            "{err}"
+        );
+    }
     let (code, _, err) = john.run(&["get", "pods", "-n", "dev1"]);
     assert_ne!(code, 0);
     assert!(err.contains(r#"pods is forbidden: User "john" cannot list resource "pods" in API group "" in the namespace "dev1""#), "{err}");
@@ -234,7 +325,10 @@ fn can_i_whoami_and_role_bindings_with_kubectl() {
 
 #[test]
 fn unauthenticated_and_unauthorized() {
-    let server = FakeApiServer::start(FakeOptions::default());
+    each_version(unauthenticated_and_unauthorized_of);
+}
+
+fn unauthenticated_and_unauthorized_of(server: &FakeApiServer) {
     let dir = tempfile::tempdir().unwrap();
     let anonymous = dir.path().join("anon");
     let ca = openssl::base64::encode_block(&server.ca_cert_pem());
@@ -255,19 +349,42 @@ fn unauthenticated_and_unauthorized() {
         "{err}"
     );
 
-    let bob = Kubectl::user(&server, "bob", &["dev"]);
+    let bob = Kubectl::user(server, "bob", &["dev"]);
     let (code, _, err) = bob.run(&["get", "csr"]);
     assert_ne!(code, 0);
     assert!(err.contains(r#"User "bob" cannot list resource "certificatesigningrequests" in API group "certificates.k8s.io" at the cluster scope"#), "{err}");
+    // A resource no version has: bob is refused before anyone looks; the administrator gets 404.
+    let (code, _, err) = bob.run(&["get", "--raw", "/api/v1/namespaces/dev1/foos"]);
+    assert_ne!(code, 0);
+    assert!(
+        err.contains(
+            r#"User "bob" cannot list resource "foos" in API group "" in the namespace "dev1""#
+        ),
+        "{err}"
+    );
+    let (code, _, err) =
+        Kubectl::admin(server).run(&["get", "--raw", "/api/v1/namespaces/dev1/foos"]);
+    assert_ne!(code, 0);
+    assert!(
+        err.contains("NotFound") || err.contains("could not find the requested resource"),
+        "{err}"
+    );
 }
 
 #[test]
 fn signer_modes_and_validation() {
-    let server = FakeApiServer::start(FakeOptions {
-        signer: SignerMode::Deny,
-        ..FakeOptions::default()
-    });
-    let k = Kubectl::admin(&server);
+    for version in ServerVersion::ALL {
+        eprintln!("--- the fake plays {version:?}");
+        signer_modes_and_validation_of(&FakeApiServer::start(FakeOptions {
+            signer: SignerMode::Deny,
+            version,
+            ..FakeOptions::default()
+        }));
+    }
+}
+
+fn signer_modes_and_validation_of(server: &FakeApiServer) {
+    let k = Kubectl::admin(server);
     server.insert(
         "/apis/certificates.k8s.io/v1/certificatesigningrequests",
         csr_object("x", "x", "g"),
@@ -300,9 +417,16 @@ fn signer_modes_and_validation() {
         dir.path().join("short.json").to_str().unwrap(),
         "--validate=false",
     ]);
-    assert_ne!(code, 0);
-    assert!(
-        err.contains("spec.expirationSeconds: Invalid value: 300"),
-        "{err}"
-    );
+    if server.version().minor() >= 22 {
+        assert_ne!(code, 0);
+        assert!(
+            err.contains("spec.expirationSeconds: Invalid value: 300"),
+            "{err}"
+        );
+    } else {
+        // Before v1.22 the field does not exist: dropped, not refused.
+        assert_eq!(code, 0, "{err}");
+        let spec = k.ok(&["get", "csr", "short", "-o", "jsonpath={.spec}"]);
+        assert!(!spec.contains("expirationSeconds"), "{spec}");
+    }
 }

@@ -3,6 +3,7 @@
 
 use serde_json::{Value, json};
 
+use super::ServerVersion;
 use super::store::Store;
 
 /// What a request asks to do.
@@ -106,6 +107,18 @@ fn applicable(
     out
 }
 
+/// What every authenticated user may ask about itself. SelfSubjectReview joined the role in v1.27,
+/// when the API was first on by default.
+fn basic_user_rules(version: ServerVersion) -> Value {
+    let mut rules = vec![
+        json!({ "apiGroups": ["authorization.k8s.io"], "resources": ["selfsubjectaccessreviews", "selfsubjectrulesreviews"], "verbs": ["create"] }),
+    ];
+    if version >= ServerVersion::V1_27 {
+        rules.push(json!({ "apiGroups": ["authentication.k8s.io"], "resources": ["selfsubjectreviews"], "verbs": ["create"] }));
+    }
+    Value::Array(rules)
+}
+
 fn rule_matches(rule: &Value, a: &Attributes) -> bool {
     let has = |field: &str, want: &str| {
         rule[field]
@@ -124,8 +137,9 @@ fn rule_matches(rule: &Value, a: &Attributes) -> bool {
     has("verbs", a.verb) && has("apiGroups", a.group) && has("resources", &full) && names_ok
 }
 
-/// The policy a kubeadm cluster starts with (a faithful subset of the real bootstrap roles).
-pub fn bootstrap(store: &mut Store) {
+/// The policy a kubeadm cluster of that version starts with (a faithful subset of the real
+/// bootstrap roles).
+pub fn bootstrap(store: &mut Store, version: ServerVersion) {
     let read = json!(["get", "list", "watch"]);
     let write = json!(["create", "delete", "deletecollection", "patch", "update"]);
     let view_rules = json!([
@@ -152,13 +166,7 @@ pub fn bootstrap(store: &mut Store) {
         ("admin", Value::Array(admin_rules)),
         ("edit", Value::Array(edit_rules)),
         ("view", view_rules),
-        (
-            "system:basic-user",
-            json!([
-                { "apiGroups": ["authorization.k8s.io"], "resources": ["selfsubjectaccessreviews", "selfsubjectrulesreviews"], "verbs": ["create"] },
-                { "apiGroups": ["authentication.k8s.io"], "resources": ["selfsubjectreviews"], "verbs": ["create"] },
-            ]),
-        ),
+        ("system:basic-user", basic_user_rules(version)),
     ];
     for (name, rules) in roles {
         let labels = json!({ "kubernetes.io/bootstrapping": "rbac-defaults" });

@@ -64,6 +64,13 @@ fn create(shared: &Shared, who: &Identity, t: &Target, mut obj: Value) -> Result
             "must be a fully qualified domain and path of the form 'example.com/signer-name'",
         ));
     }
+    // Before v1.22 the field does not exist: the server drops it, and the signer's own duration
+    // applies (kube-controller-manager --cluster-signing-duration).
+    if shared.options.lock().unwrap().version.minor() < 22
+        && let Some(spec) = obj["spec"].as_object_mut()
+    {
+        spec.remove("expirationSeconds");
+    }
     if let Some(seconds) = obj["spec"]["expirationSeconds"].as_i64()
         && seconds < 600
     {
@@ -228,9 +235,11 @@ fn sign(shared: &Shared, name: &str) {
                 let cn = text(Nid::COMMONNAME).into_iter().next().unwrap_or_default();
                 let orgs = text(Nid::ORGANIZATIONNAME);
                 let org_refs: Vec<&str> = orgs.iter().map(String::as_str).collect();
-                let asked = csr["spec"]["expirationSeconds"]
-                    .as_u64()
-                    .unwrap_or(ONE_YEAR);
+                // A v1.21 controller-manager does not know expirationSeconds.
+                let asked = match csr["spec"]["expirationSeconds"].as_u64() {
+                    Some(seconds) if options.version.minor() >= 22 => seconds,
+                    _ => ONE_YEAR,
+                };
                 let max = options
                     .max_signing_duration
                     .map(|d| d.as_secs())

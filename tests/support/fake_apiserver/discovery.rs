@@ -3,6 +3,8 @@
 
 use serde_json::{Value, json};
 
+use super::ServerVersion;
+
 pub struct Resource {
     pub group: &'static str,
     pub version: &'static str,
@@ -13,6 +15,15 @@ pub struct Resource {
     pub verbs: &'static [&'static str],
     pub short_names: &'static [&'static str],
     pub subresources: &'static [&'static str],
+    /// Served from this minor version on, and before `until` (1.x).
+    pub since: u32,
+    pub until: u32,
+}
+
+impl Resource {
+    pub fn served_by(&self, version: ServerVersion) -> bool {
+        (self.since..self.until).contains(&version.minor())
+    }
 }
 
 const CRUD: &[&str] = &[
@@ -29,7 +40,7 @@ const CREATE: &[&str] = &["create"];
 
 macro_rules! resource {
     ($group:expr, $version:expr, $plural:expr, $singular:expr, $kind:expr, $namespaced:expr, $verbs:expr, [$($short:expr),*], [$($sub:expr),*]) => {
-        Resource { group: $group, version: $version, plural: $plural, singular: $singular, kind: $kind, namespaced: $namespaced, verbs: $verbs, short_names: &[$($short),*], subresources: &[$($sub),*] }
+        Resource { group: $group, version: $version, plural: $plural, singular: $singular, kind: $kind, namespaced: $namespaced, verbs: $verbs, short_names: &[$($short),*], subresources: &[$($sub),*], since: 0, until: u32::MAX }
     };
 }
 
@@ -101,17 +112,49 @@ pub const RESOURCES: &[Resource] = &[
         ["csr"],
         ["approval", "status"]
     ),
+    // Any server authenticates tokens; this one knows no tokens, so every review says no.
     resource!(
         "authentication.k8s.io",
         "v1",
-        "selfsubjectreviews",
-        "selfsubjectreview",
-        "SelfSubjectReview",
+        "tokenreviews",
+        "tokenreview",
+        "TokenReview",
         false,
         CREATE,
         [],
         []
     ),
+    // SelfSubjectReview: alpha in v1.26 (off by default, so never served here), beta and on in
+    // v1.27, GA in v1.28. The fake serves v1beta1 only as v1.27 does.
+    Resource {
+        since: 27,
+        until: 28,
+        ..resource!(
+            "authentication.k8s.io",
+            "v1beta1",
+            "selfsubjectreviews",
+            "selfsubjectreview",
+            "SelfSubjectReview",
+            false,
+            CREATE,
+            [],
+            []
+        )
+    },
+    Resource {
+        since: 28,
+        ..resource!(
+            "authentication.k8s.io",
+            "v1",
+            "selfsubjectreviews",
+            "selfsubjectreview",
+            "SelfSubjectReview",
+            false,
+            CREATE,
+            [],
+            []
+        )
+    },
     resource!(
         "authorization.k8s.io",
         "v1",
@@ -180,24 +223,39 @@ pub const RESOURCES: &[Resource] = &[
     ),
 ];
 
-pub fn find(group: &str, version: &str, plural: &str) -> Option<&'static Resource> {
-    RESOURCES
-        .iter()
-        .find(|r| r.group == group && r.version == version && r.plural == plural)
+/// The resource, if this version of the server has it.
+pub fn find(
+    server: ServerVersion,
+    group: &str,
+    version: &str,
+    plural: &str,
+) -> Option<&'static Resource> {
+    served(server).find(|r| r.group == group && r.version == version && r.plural == plural)
 }
 
-fn groups() -> Vec<&'static str> {
-    let mut gs: Vec<&str> = RESOURCES
-        .iter()
-        .map(|r| r.group)
-        .filter(|g| !g.is_empty())
-        .collect();
-    gs.dedup();
-    gs
+fn served(server: ServerVersion) -> impl Iterator<Item = &'static Resource> {
+    RESOURCES.iter().filter(move |r| r.served_by(server))
 }
 
-pub fn version() -> Value {
-    json!({ "major": "1", "minor": "32", "gitVersion": "v1.32.4-fake", "gitCommit": "fake", "gitTreeState": "clean",
+/// Each group and the versions it serves (GA first, the preferred one).
+fn groups(server: ServerVersion) -> Vec<(&'static str, Vec<&'static str>)> {
+    let mut groups: Vec<(&str, Vec<&str>)> = Vec::new();
+    for r in served(server).filter(|r| !r.group.is_empty()) {
+        match groups.iter_mut().find(|(g, _)| *g == r.group) {
+            Some((_, versions)) if !versions.contains(&r.version) => versions.push(r.version),
+            Some(_) => {}
+            None => groups.push((r.group, vec![r.version])),
+        }
+    }
+    for (_, versions) in &mut groups {
+        versions.sort_by_key(|v| (v.contains("alpha"), v.contains("beta"), *v));
+    }
+    groups
+}
+
+pub fn version(server: ServerVersion) -> Value {
+    let minor = server.minor();
+    json!({ "major": "1", "minor": minor.to_string(), "gitVersion": format!("v1.{minor}.4-fake"), "gitCommit": "fake", "gitTreeState": "clean",
             "buildDate": "2026-01-01T00:00:00Z", "goVersion": "go1.23", "compiler": "gc", "platform": "linux/amd64" })
 }
 
@@ -205,21 +263,24 @@ pub fn api_versions() -> Value {
     json!({ "kind": "APIVersions", "versions": ["v1"], "serverAddressByClientCIDRs": [{ "clientCIDR": "0.0.0.0/0", "serverAddress": "127.0.0.1:6443" }] })
 }
 
-pub fn api_group_list() -> Value {
-    let groups: Vec<Value> = groups()
+pub fn api_group_list(server: ServerVersion) -> Value {
+    let groups: Vec<Value> = groups(server)
         .into_iter()
-        .map(|g| json!({ "name": g, "versions": [{ "groupVersion": format!("{g}/v1"), "version": "v1" }], "preferredVersion": { "groupVersion": format!("{g}/v1"), "version": "v1" } }))
+        .map(|(g, versions)| {
+            let versions: Vec<Value> = versions
+                .iter()
+                .map(|v| json!({ "groupVersion": format!("{g}/{v}"), "version": v }))
+                .collect();
+            json!({ "name": g, "preferredVersion": versions[0].clone(), "versions": versions })
+        })
         .collect();
     json!({ "kind": "APIGroupList", "apiVersion": "v1", "groups": groups })
 }
 
 /// The APIResourceList of one group version, or None.
-pub fn resource_list(group: &str, version: &str) -> Option<Value> {
+pub fn resource_list(server: ServerVersion, group: &str, version: &str) -> Option<Value> {
     let mut resources = Vec::new();
-    for r in RESOURCES
-        .iter()
-        .filter(|r| r.group == group && r.version == version)
-    {
+    for r in served(server).filter(|r| r.group == group && r.version == version) {
         resources.push(json!({ "name": r.plural, "singularName": r.singular, "namespaced": r.namespaced, "kind": r.kind, "verbs": r.verbs, "shortNames": r.short_names }));
         for sub in r.subresources {
             let verbs = match *sub {

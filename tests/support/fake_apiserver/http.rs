@@ -107,6 +107,46 @@ impl Target {
     }
 }
 
+/// What a resource URL asks for, read from the path alone, as the apiserver's
+/// `RequestInfoFactory` does before it knows whether the resource exists:
+/// `/api/v1/...` or `/apis/GROUP/VERSION/...`, then `[namespaces/NS/]RESOURCE[/NAME[/SUBRESOURCE]]`.
+#[derive(Debug, PartialEq, Eq)]
+struct RequestInfo<'a> {
+    group: &'a str,
+    version: &'a str,
+    namespace: Option<&'a str>,
+    resource: &'a str,
+    name: Option<&'a str>,
+    subresource: Option<&'a str>,
+}
+
+impl<'a> RequestInfo<'a> {
+    fn parse(segments: &[&'a str]) -> Option<RequestInfo<'a>> {
+        let (group, version, mut parts) = match segments {
+            ["api", version, rest @ ..] => ("", *version, rest),
+            ["apis", group, version, rest @ ..] => (*group, *version, rest),
+            _ => return None,
+        };
+        let mut namespace = None;
+        if let ["namespaces", ns, rest @ ..] = parts {
+            namespace = Some(*ns);
+            // `namespaces/NS/status` and `/finalize` are the Namespace's own subresources.
+            if !rest.is_empty() && !matches!(rest[0], "status" | "finalize") {
+                parts = rest;
+            }
+        }
+        let resource = *parts.first()?;
+        Some(RequestInfo {
+            group,
+            version,
+            namespace,
+            resource,
+            name: parts.get(1).copied(),
+            subresource: parts.get(2).copied(),
+        })
+    }
+}
+
 async fn handle(
     shared: Arc<Shared>,
     identity: Option<Identity>,
@@ -124,6 +164,7 @@ async fn handle(
         },
         user: identity.as_ref().map(|i| i.user.clone()),
     });
+    // Authentication first: no verified client certificate, no answer.
     let Some(identity) = identity else {
         return error(status::unauthorized());
     };
@@ -139,42 +180,33 @@ async fn handle(
         .map(|b| b.to_bytes())
         .unwrap_or_default();
 
+    let server_version = shared.options.lock().unwrap().version;
     let segments: Vec<&str> = path
         .trim_matches('/')
         .split('/')
         .filter(|s| !s.is_empty())
         .collect();
-    let (group, version, rest) = match segments.as_slice() {
-        ["version"] => return json_response(200, &discovery::version()),
+    // Discovery is open to every authenticated user (system:discovery).
+    match segments.as_slice() {
+        ["version"] => return json_response(200, &discovery::version(server_version)),
         ["api"] => return json_response(200, &discovery::api_versions()),
-        ["apis"] => return json_response(200, &discovery::api_group_list()),
-        ["api", v] => {
-            return discovery::resource_list("", v)
+        ["apis"] => return json_response(200, &discovery::api_group_list(server_version)),
+        ["api", v] | ["apis", "", v] => {
+            return discovery::resource_list(server_version, "", v)
                 .map(|l| json_response(200, &l))
                 .unwrap_or_else(|| error(status::not_found_path()));
         }
         ["apis", g, v] => {
-            return discovery::resource_list(g, v)
+            return discovery::resource_list(server_version, g, v)
                 .map(|l| json_response(200, &l))
                 .unwrap_or_else(|| error(status::not_found_path()));
         }
-        ["api", v, rest @ ..] => ("", *v, rest),
-        ["apis", g, v, rest @ ..] => (*g, *v, rest),
-        _ => return error(status::not_found_path()),
-    };
-    let (namespace, plural, name, subresource) = match rest {
-        ["namespaces", ns, plural, tail @ ..]
-            if discovery::find(group, version, plural).is_some_and(|r| r.namespaced) =>
-        {
-            (Some(ns.to_string()), *plural, tail.first(), tail.get(1))
-        }
-        [plural, tail @ ..] => (None, *plural, tail.first(), tail.get(1)),
-        [] => return error(status::not_found_path()),
-    };
-    let Some(resource) = discovery::find(group, version, plural) else {
+        _ => {}
+    }
+    let Some(info) = RequestInfo::parse(&segments) else {
         return error(status::not_found_path());
     };
-    let query = query
+    let query: Vec<(String, String)> = query
         .split('&')
         .filter(|kv| !kv.is_empty())
         .map(|kv| {
@@ -182,16 +214,10 @@ async fn handle(
             (k.to_string(), percent_decode(v))
         })
         .collect();
-    let target = Target {
-        resource,
-        namespace,
-        name: name.map(|s| s.to_string()),
-        subresource: subresource.map(|s| s.to_string()),
-        query,
-    };
-
-    let watching = matches!(target.param("watch"), Some("true") | Some("1"));
-    let verb = match (&method, target.name.is_some(), watching) {
+    let watching = query
+        .iter()
+        .any(|(k, v)| k == "watch" && (v == "true" || v == "1"));
+    let verb = match (&method, info.name.is_some(), watching) {
         (&Method::GET, _, true) => "watch",
         (&Method::GET, true, _) => "get",
         (&Method::GET, false, _) => "list",
@@ -202,32 +228,49 @@ async fn handle(
         (&Method::DELETE, false, _) => "deletecollection",
         _ => return error(status::method_not_allowed()),
     };
-    if resource.plural == "selfsubjectreviews"
-        && !shared.options.lock().unwrap().self_subject_review
-    {
-        return error(status::not_found_path());
-    }
+    // The real server's order: authentication (above), then authorization of what the URL asks
+    // for, and only then the lookup. So a plain user asking for an API this version does not
+    // have is refused (403), and only a caller allowed everything learns it is not there (404).
     let attributes = Attributes {
         user: &identity.user,
         groups: &identity.groups,
         verb,
-        group: resource.group,
-        resource: resource.plural,
-        subresource: target.subresource.as_deref(),
-        namespace: target.namespace.as_deref(),
-        name: target.name.as_deref(),
+        group: info.group,
+        resource: info.resource,
+        subresource: info.subresource,
+        namespace: info.namespace,
+        name: info.name,
     };
     if authz::allowed(&shared.store.lock().unwrap(), &attributes).is_none() {
         return error(status::forbidden(
             &identity.user,
             verb,
-            resource.group,
-            resource.plural,
-            target.subresource.as_deref(),
-            target.namespace.as_deref(),
-            target.name.as_deref(),
+            info.group,
+            info.resource,
+            info.subresource,
+            info.namespace,
+            info.name,
         ));
     }
+    let Some(resource) = discovery::find(server_version, info.group, info.version, info.resource)
+    else {
+        return error(status::not_found_path());
+    };
+    // A cluster-scoped resource has no namespaced path.
+    if info.namespace.is_some() && !resource.namespaced && resource.plural != "namespaces" {
+        return error(status::not_found_path());
+    }
+    let target = Target {
+        resource,
+        namespace: if resource.namespaced {
+            info.namespace.map(String::from)
+        } else {
+            None
+        },
+        name: info.name.map(String::from),
+        subresource: info.subresource.map(String::from),
+        query,
+    };
     let body: Value = if body.is_empty() {
         Value::Null
     } else if protobuf {
@@ -251,9 +294,10 @@ async fn handle(
     };
 
     let result = match resource.plural {
-        "selfsubjectreviews" | "selfsubjectaccessreviews" | "selfsubjectrulesreviews" => {
-            reviews::handle(&shared, &identity, &target, body)
-        }
+        "selfsubjectreviews"
+        | "selfsubjectaccessreviews"
+        | "selfsubjectrulesreviews"
+        | "tokenreviews" => reviews::handle(&shared, &identity, &target, body),
         "certificatesigningrequests" => csr::handle(&shared, &identity, &target, verb, body),
         _ => crud(&shared, &target, verb, body),
     };

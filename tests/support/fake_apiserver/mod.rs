@@ -35,13 +35,49 @@ pub enum SignerMode {
     Deny,
 }
 
+/// The Kubernetes version the fake plays: `/version`, discovery, which review APIs exist, the
+/// bootstrap roles, and what the CSR API understands all follow it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ServerVersion {
+    /// v1.21: certificates.k8s.io/v1 (from v1.19) without `expirationSeconds` (v1.22): the field
+    /// is dropped and the signer's own duration applies, as on v1.19 to v1.21.
+    V1_21,
+    /// v1.24: `expirationSeconds` honoured; no SelfSubjectReview (alpha from v1.26, off by
+    /// default), so a plain user's request for one is 403 and only system:masters sees 404.
+    V1_24,
+    /// v1.27: SelfSubjectReview in authentication.k8s.io/v1beta1, granted by system:basic-user.
+    V1_27,
+    /// v1.28 and later (reports v1.32): SelfSubjectReview v1.
+    V1_28Plus,
+}
+
+impl ServerVersion {
+    pub const ALL: [ServerVersion; 4] = [
+        ServerVersion::V1_21,
+        ServerVersion::V1_24,
+        ServerVersion::V1_27,
+        ServerVersion::V1_28Plus,
+    ];
+    pub const OLDEST: ServerVersion = ServerVersion::V1_21;
+    pub const NEWEST: ServerVersion = ServerVersion::V1_28Plus;
+
+    /// The minor version `/version` reports.
+    pub fn minor(self) -> u32 {
+        match self {
+            ServerVersion::V1_21 => 21,
+            ServerVersion::V1_24 => 24,
+            ServerVersion::V1_27 => 27,
+            ServerVersion::V1_28Plus => 32,
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct FakeOptions {
     pub signer: SignerMode,
     /// Like kube-controller-manager's `--cluster-signing-duration` (default one year).
     pub max_signing_duration: Option<Duration>,
-    /// Serve SelfSubjectReview (false: 404, like a server older than 1.28).
-    pub self_subject_review: bool,
+    pub version: ServerVersion,
 }
 
 impl Default for FakeOptions {
@@ -49,7 +85,7 @@ impl Default for FakeOptions {
         FakeOptions {
             signer: SignerMode::Sign,
             max_signing_duration: None,
-            self_subject_review: true,
+            version: ServerVersion::NEWEST,
         }
     }
 }
@@ -78,7 +114,7 @@ pub struct FakeApiServer {
 impl FakeApiServer {
     pub fn start(options: FakeOptions) -> FakeApiServer {
         let mut store = Store::new();
-        authz::bootstrap(&mut store);
+        authz::bootstrap(&mut store, options.version);
         let shared = Arc::new(Shared {
             store: Mutex::new(store),
             pki: tls::Pki::new(),
@@ -141,6 +177,18 @@ impl FakeApiServer {
             "current-context": context,
         });
         std::fs::write(path, serde_json::to_string_pretty(&doc).unwrap()).unwrap();
+    }
+
+    /// A server of that version with the default options.
+    pub fn of_version(version: ServerVersion) -> FakeApiServer {
+        FakeApiServer::start(FakeOptions {
+            version,
+            ..FakeOptions::default()
+        })
+    }
+
+    pub fn version(&self) -> ServerVersion {
+        self.shared.options.lock().unwrap().version
     }
 
     pub fn set_signer(&self, mode: SignerMode) {

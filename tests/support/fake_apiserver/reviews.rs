@@ -1,5 +1,6 @@
 //! The self-review APIs, answered for the requester: SelfSubjectReview (who am I),
-//! SelfSubjectAccessReview (may I), SelfSubjectRulesReview (what may I).
+//! SelfSubjectAccessReview (may I), SelfSubjectRulesReview (what may I); and TokenReview, which
+//! this server, knowing no tokens, always answers "not authenticated".
 
 use serde_json::{Value, json};
 
@@ -60,6 +61,9 @@ pub fn handle(shared: &Shared, who: &Identity, t: &Target, body: Value) -> Resul
                 .into_iter()
                 .partition(|r| r.get("nonResourceURLs").is_none());
             answer["status"] = json!({ "resourceRules": resource_rules, "nonResourceRules": non_resource, "incomplete": false });
+        }
+        "tokenreviews" => {
+            answer["status"] = json!({ "authenticated": false, "error": "this server authenticates client certificates only" });
         }
         _ => return Err(status::not_found_path()),
     }
