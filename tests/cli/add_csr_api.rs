@@ -294,6 +294,31 @@ fn unreachable_server_and_wrong_server_ca() {
 }
 
 #[test]
+fn a_certificate_from_another_ca_is_unauthorized_and_says_so() {
+    let (server, sb) = cluster();
+    // Another cluster's admin certificate, pointed at this cluster: TLS takes it, the
+    // authenticator refuses it.
+    let other = FakeApiServer::start(FakeOptions::default());
+    other.admin_kubeconfig(&sb.kubeconfig, "kubernetes");
+    let theirs = std::fs::read_to_string(&sb.kubeconfig).unwrap();
+    let ours = |pem: Vec<u8>| openssl::base64::encode_block(&pem);
+    std::fs::write(
+        &sb.kubeconfig,
+        theirs
+            .replace(&other.url(), &server.url())
+            .replace(&ours(other.ca_cert_pem()), &ours(server.ca_cert_pem())),
+    )
+    .unwrap();
+    let run = refused_unchanged(&sb, &["add", "john"], "401 Unauthorized");
+    assert!(
+        run.stderr.contains("not signed by the cluster's client CA"),
+        "{}",
+        run.stderr
+    );
+    assert!(server.list("certificatesigningrequests").is_empty());
+}
+
+#[test]
 fn whoami_and_can_i_as_an_existing_user() {
     let (_server, sb) = cluster();
     sb.run(&["add", "john", "-g", "dev1", "-n", "dev1", "--no-check"])
