@@ -12,6 +12,7 @@ mod cli_surface;
 mod concurrency;
 mod demo;
 mod export_remove;
+mod hostile_cluster;
 mod krew;
 mod list_inspect;
 mod lossless;
