@@ -1,6 +1,6 @@
 //! Bad input: a clear error naming the problem, exit code 2, and every file exactly as it was.
 
-use crate::harness::{Sandbox, openssl};
+use crate::harness::{Sandbox, decode, entry, openssl, openssl_stdin};
 
 fn ready() -> Sandbox {
     let sb = Sandbox::new();
@@ -243,6 +243,14 @@ fn invalid_user_names_and_groups() {
     args[1] = "root".into();
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     sb.run(&args).ok();
+    let view = sb.kubectl_view();
+    let cert = decode(&entry(&view, "users", "root").unwrap()["user"]["client-certificate-data"]);
+    let subject = openssl_stdin(&["x509", "-noout", "-subject"], &cert);
+    assert_eq!(
+        subject.ok().stdout.trim(),
+        "subject=O = system:masters, CN = root",
+        "the override really grants the group"
+    );
 }
 
 #[test]
