@@ -70,7 +70,7 @@ EOF
         echo "SURVIVED  $what ($((SECONDS - started)) s)"
         survived=$((survived + 1))
         survivors+=("$what")
-    elif grep -q '^error\(\[E[0-9]*\]\)\?: \|could not compile' "$backup/log"; then
+    elif grep -q '^error\[E[0-9]*\]\|could not compile' "$backup/log"; then
         echo "UNVIABLE  $what (does not compile)"
         unviable=$((unviable + 1))
     else

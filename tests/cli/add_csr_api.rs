@@ -247,10 +247,19 @@ fn csr_names_are_unique_and_strangers_csrs_are_never_approved() {
 fn signer_that_never_issues_times_out_with_the_diagnosis() {
     let (server, sb) = cluster();
     server.set_signer(SignerMode::Never);
+    // The timeout starts once the CSR is approved, so a short one decides nothing by chance.
     let run = refused_unchanged(
         &sb,
-        &["add", "john", "--timeout", "2s"],
-        "--cluster-signing-cert-file",
+        &["add", "john", "--timeout", "1s"],
+        "was approved but no certificate was issued within 1s",
+    );
+    run.fails_with("--cluster-signing-cert-file");
+    assert!(
+        server
+            .requests()
+            .iter()
+            .any(|r| r.path.contains("watch=true")),
+        "the tool waited on a watch"
     );
     assert!(
         run.stderr.contains("--ca-cert"),
@@ -261,11 +270,18 @@ fn signer_that_never_issues_times_out_with_the_diagnosis() {
 
 #[test]
 fn no_approve_tells_who_must_approve() {
-    let (_server, sb) = cluster();
+    let (server, sb) = cluster();
     let run = refused_unchanged(
         &sb,
-        &["add", "john", "--no-approve", "--timeout", "2s"],
-        "approve",
+        &["add", "john", "--no-approve", "--timeout", "1s"],
+        "was not approved within 1s",
+    );
+    assert!(
+        !server
+            .requests()
+            .iter()
+            .any(|r| r.path.ends_with("/approval")),
+        "--no-approve never approves"
     );
     assert!(
         run.stderr
