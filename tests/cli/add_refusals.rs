@@ -303,13 +303,29 @@ fn bad_flags_are_usage_errors() {
 
 #[test]
 fn kubeadm_flag_reads_the_control_plane_ca() {
-    if std::path::Path::new("/etc/kubernetes/pki/ca.crt").exists() {
-        return; // a real control plane: not ours to touch
-    }
     let sb = ready();
-    refused(
-        &sb,
-        &["add", "john", "--kubeadm", "--no-check"],
+    // On any machine, control plane or not, --kubeadm does exactly what naming kubeadm's files
+    // does; --dry-run, so a real cluster CA is at most read, and nothing is written.
+    let before = sb.snapshot();
+    let kubeadm = sb.run(&["add", "john", "--kubeadm", "--no-check", "--dry-run"]);
+    let named = sb.run(&[
+        "add",
+        "john",
+        "--ca-cert",
         "/etc/kubernetes/pki/ca.crt",
+        "--ca-key",
+        "/etc/kubernetes/pki/ca.key",
+        "--no-check",
+        "--dry-run",
+    ]);
+    assert_eq!(kubeadm.code, named.code, "{kubeadm:?}\n{named:?}");
+    assert_eq!(
+        kubeadm.stderr.lines().next(),
+        named.stderr.lines().next(),
+        "{kubeadm:?}\n{named:?}"
     );
+    assert!(before == sb.snapshot(), "a dry run changed files");
+    if !std::path::Path::new("/etc/kubernetes/pki/ca.crt").exists() {
+        kubeadm.fails_with("/etc/kubernetes/pki/ca.crt");
+    }
 }
