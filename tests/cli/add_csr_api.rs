@@ -348,6 +348,26 @@ fn a_certificate_from_another_ca_is_unauthorized_and_says_so() {
 }
 
 #[test]
+fn an_expired_certificate_is_unauthorized_and_says_so() {
+    let server = FakeApiServer::start(FakeOptions::default());
+    let sb = Sandbox::new();
+    server.user_kubeconfig_expiring(
+        &sb.kubeconfig,
+        "kubernetes",
+        "kubernetes-admin",
+        &["kubeadm:cluster-admins"],
+        -60,
+    );
+    let run = refused_unchanged(&sb, &["add", "john"], "401 Unauthorized");
+    assert!(
+        run.stderr.contains("the certificate may be expired"),
+        "{}",
+        run.stderr
+    );
+    assert!(server.list("certificatesigningrequests").is_empty());
+}
+
+#[test]
 fn whoami_and_can_i_as_an_existing_user() {
     let (_server, sb) = cluster();
     sb.run(&["add", "john", "-g", "dev1", "-n", "dev1", "--no-check"])

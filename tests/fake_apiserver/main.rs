@@ -352,14 +352,27 @@ fn credentials_the_cluster_does_not_accept_are_unauthorized() {
         err.contains("error: You must be logged in to the server (the server has asked for the client to provide credentials)"),
         "{err}"
     );
+    // An expired certificate from the right CA: the same 401.
+    let expired = dir.path().join("expired");
+    server.user_kubeconfig_expiring(&expired, "k", "john", &["dev1"], -60);
+    let expired = Kubectl {
+        kubeconfig: expired,
+        _dir: tempfile::tempdir_in(dir.path()).unwrap(),
+    };
+    let (code, _, err) = expired.run(&["auth", "whoami"]);
+    assert_ne!(code, 0);
+    assert!(
+        err.contains("error: You must be logged in to the server (Unauthorized)"),
+        "{err}"
+    );
     let unauthorized = server
         .requests()
         .into_iter()
         .filter(|r| r.user.is_none())
         .count();
     assert!(
-        unauthorized >= 2,
-        "both reached the server and were refused there"
+        unauthorized >= 3,
+        "all three reached the server and were refused there"
     );
 }
 

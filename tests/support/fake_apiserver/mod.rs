@@ -149,7 +149,20 @@ impl FakeApiServer {
 
     /// A kubeconfig for `user` with a client certificate signed by the cluster CA.
     pub fn user_kubeconfig(&self, path: &Path, cluster_name: &str, user: &str, groups: &[&str]) {
-        let (cert, key) = self.shared.pki.client_identity(user, groups);
+        self.user_kubeconfig_expiring(path, cluster_name, user, groups, 365 * 86_400);
+    }
+
+    /// Like `user_kubeconfig`, with a certificate that ends `seconds` from now (negative: one
+    /// that has expired).
+    pub fn user_kubeconfig_expiring(
+        &self,
+        path: &Path,
+        cluster_name: &str,
+        user: &str,
+        groups: &[&str],
+        seconds: i64,
+    ) {
+        let (cert, key) = self.shared.pki.client_identity(user, groups, seconds);
         let b64 = |b: &[u8]| openssl::base64::encode_block(b);
         let context = format!("{user}@{cluster_name}");
         let doc = json!({

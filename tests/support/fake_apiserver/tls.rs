@@ -51,7 +51,14 @@ fn builder(
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_secs() as i64;
-    b.set_not_before(&Asn1Time::from_unix(now - 60).unwrap())
+    // A minute of clock skew, like the controller-manager's signer; an hour before the end for
+    // a certificate that has already expired.
+    let start = if not_after_secs > 0 {
+        now - 60
+    } else {
+        now + not_after_secs - 3600
+    };
+    b.set_not_before(&Asn1Time::from_unix(start).unwrap())
         .unwrap();
     b.set_not_after(&Asn1Time::from_unix(now + not_after_secs).unwrap())
         .unwrap();
@@ -117,13 +124,15 @@ impl Pki {
         b.build()
     }
 
-    /// A new key and client certificate for `user`.
-    pub fn client_identity(&self, user: &str, groups: &[&str]) -> (X509, PKey<Private>) {
+    /// A new key and client certificate for `user`, ending `seconds` from now.
+    pub fn client_identity(
+        &self,
+        user: &str,
+        groups: &[&str],
+        seconds: i64,
+    ) -> (X509, PKey<Private>) {
         let key = ec_key();
-        (
-            self.client_cert(user, groups, &public(&key), 365 * 86_400),
-            key,
-        )
+        (self.client_cert(user, groups, &public(&key), seconds), key)
     }
 
     /// The x509 authenticator: does the client CA vouch for this certificate as a client
