@@ -24,6 +24,9 @@ mkdir -p "$out"
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
 install -m 0755 "$bin" "$stage/kubectl-certuser"
+# A release build is stripped already (Cargo.toml); a binary from elsewhere (a debug build in the
+# tests: 138 MB, most of the packing time in gzip) ships without its debug info too.
+if command -v strip > /dev/null; then strip "$stage/kubectl-certuser"; fi
 install -m 0644 "$root/LICENSE" "$root/README.md" "$stage/"
 "$stage/kubectl-certuser" man > "$stage/kubectl-certuser.1"   # the man page, from the CLI definition
 

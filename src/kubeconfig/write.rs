@@ -364,4 +364,19 @@ mod tests {
             0o600
         );
     }
+
+    #[test]
+    fn the_old_file_is_replaced_whole_never_rewritten_in_place() {
+        // A reader (kubectl, mid-read) keeps the complete old file: the new one is a different
+        // file renamed over it. Rewriting in place would truncate what the reader sees.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config");
+        fs::write(&path, "old contents").unwrap();
+        let mut reader = File::open(&path).unwrap();
+        replace(&path, "new").unwrap();
+        let mut seen = String::new();
+        std::io::Read::read_to_string(&mut reader, &mut seen).unwrap();
+        assert_eq!(seen, "old contents");
+        assert_eq!(fs::read_to_string(&path).unwrap(), "new");
+    }
 }

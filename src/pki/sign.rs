@@ -213,7 +213,24 @@ mod tests {
         ] {
             assert!(text.contains(want), "missing {want}:\n{text}");
         }
-        assert!(!text.contains("Server"), "{text}");
+        // Exactly these values: client authentication only, never serverAuth or codeSigning.
+        assert_eq!(
+            extension(&text, "X509v3 Extended Key Usage"),
+            "TLS Web Client Authentication"
+        );
+        assert_eq!(
+            extension(&text, "X509v3 Key Usage"),
+            "Digital Signature, Key Encipherment"
+        );
+    }
+
+    /// The value line under an extension's heading in `openssl x509 -ext` output.
+    fn extension(text: &str, heading: &str) -> String {
+        let mut lines = text.lines();
+        lines
+            .find(|l| l.trim_start().starts_with(heading))
+            .unwrap_or_else(|| panic!("no {heading}:\n{text}"));
+        lines.next().unwrap_or_default().trim().to_string()
     }
 
     #[test]
@@ -271,13 +288,11 @@ mod tests {
             text.contains("CA:FALSE") && !text.contains("CA:TRUE"),
             "{text}"
         );
-        assert!(
-            !text.contains("Server") && !text.contains("Certificate Sign"),
-            "{text}"
-        );
-        assert!(
-            !text.contains("Key Encipherment"),
-            "EC keys do not encipher: {text}"
+        // EC keys do not encipher; no serverAuth, no certificate signing.
+        assert_eq!(extension(&text, "X509v3 Key Usage"), "Digital Signature");
+        assert_eq!(
+            extension(&text, "X509v3 Extended Key Usage"),
+            "TLS Web Client Authentication"
         );
     }
 

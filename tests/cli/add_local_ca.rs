@@ -122,12 +122,13 @@ fn seed_recipe_in_one_command() {
 #[test]
 fn every_key_type_is_read_by_openssl_and_kubectl() {
     let sb = ready();
-    for (i, kind) in [
-        "rsa-2048",
-        "rsa-3072",
-        "ecdsa-p256",
-        "ecdsa-p384",
-        "ed25519",
+    for (i, (kind, public_key)) in [
+        ("rsa-2048", "Public-Key: (2048 bit)"),
+        ("rsa-3072", "Public-Key: (3072 bit)"),
+        ("rsa-4096", "Public-Key: (4096 bit)"),
+        ("ecdsa-p256", "NIST CURVE: P-256"),
+        ("ecdsa-p384", "NIST CURVE: P-384"),
+        ("ed25519", "Public Key Algorithm: ED25519"),
     ]
     .iter()
     .enumerate()
@@ -149,6 +150,23 @@ fn every_key_type_is_read_by_openssl_and_kubectl() {
             cert_path.to_str().unwrap(),
         ])
         .ok();
+        let text = openssl_stdin(&["x509", "-noout", "-text"], &cert);
+        assert!(
+            text.ok().stdout.contains(public_key),
+            "{kind}: {}",
+            text.stdout
+        );
+        // Client authentication and nothing else: no serverAuth, no codeSigning.
+        let eku = openssl_stdin(&["x509", "-noout", "-ext", "extendedKeyUsage"], &cert);
+        let eku: Vec<&str> = eku.ok().stdout.lines().map(str::trim).collect();
+        assert_eq!(
+            eku,
+            [
+                "X509v3 Extended Key Usage:",
+                "TLS Web Client Authentication"
+            ],
+            "{kind}"
+        );
         let text = openssl_stdin(&["x509", "-noout", "-ext", "keyUsage"], &cert);
         let rsa = kind.starts_with("rsa");
         assert_eq!(
@@ -369,6 +387,7 @@ fn pkcs1_and_sec1_ca_keys_are_accepted() {
         "--no-check",
     ])
     .ok();
+    issued_by(&sb, "john", &crt);
 
     let (ec_key, ec_crt) = (sb.path("ec.key"), sb.path("ec.crt"));
     openssl(&[
@@ -408,6 +427,24 @@ fn pkcs1_and_sec1_ca_keys_are_accepted() {
         "--days",
         "7",
         "--no-check",
+    ])
+    .ok();
+    issued_by(&sb, "jane", &ec_crt);
+}
+
+/// The user's certificate in the kubeconfig verifies against this CA (openssl is the judge).
+#[track_caller]
+fn issued_by(sb: &Sandbox, user: &str, ca: &std::path::Path) {
+    let cert = decode(
+        &entry(&sb.kubectl_view(), "users", user).unwrap()["user"]["client-certificate-data"],
+    );
+    let path = sb.path(&format!("{user}-issued.pem"));
+    std::fs::write(&path, cert).unwrap();
+    openssl(&[
+        "verify",
+        "-CAfile",
+        ca.to_str().unwrap(),
+        path.to_str().unwrap(),
     ])
     .ok();
 }

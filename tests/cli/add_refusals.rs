@@ -1,6 +1,6 @@
 //! Bad input: a clear error naming the problem, exit code 2, and every file exactly as it was.
 
-use crate::harness::{Sandbox, openssl};
+use crate::harness::{Sandbox, decode, entry, openssl, openssl_stdin};
 
 fn ready() -> Sandbox {
     let sb = Sandbox::new();
@@ -263,6 +263,14 @@ fn invalid_user_names_and_groups() {
     args[1] = "root".into();
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     sb.run(&args).ok();
+    let view = sb.kubectl_view();
+    let cert = decode(&entry(&view, "users", "root").unwrap()["user"]["client-certificate-data"]);
+    let subject = openssl_stdin(&["x509", "-noout", "-subject"], &cert);
+    assert_eq!(
+        subject.ok().stdout.trim(),
+        "subject=O = system:masters, CN = root",
+        "the override really grants the group"
+    );
     let mut args = with_ca(
         crt,
         key,
@@ -323,15 +331,31 @@ fn bad_flags_are_usage_errors() {
 
 #[test]
 fn kubeadm_flag_reads_the_control_plane_ca() {
-    if std::path::Path::new("/etc/kubernetes/pki/ca.crt").exists() {
-        return; // a real control plane: not ours to touch
-    }
     let sb = ready();
-    refused(
-        &sb,
-        &["add", "john", "--kubeadm", "--no-check"],
+    // On any machine, control plane or not, --kubeadm does exactly what naming kubeadm's files
+    // does; --dry-run, so a real cluster CA is at most read, and nothing is written.
+    let before = sb.snapshot();
+    let kubeadm = sb.run(&["add", "john", "--kubeadm", "--no-check", "--dry-run"]);
+    let named = sb.run(&[
+        "add",
+        "john",
+        "--ca-cert",
         "/etc/kubernetes/pki/ca.crt",
+        "--ca-key",
+        "/etc/kubernetes/pki/ca.key",
+        "--no-check",
+        "--dry-run",
+    ]);
+    assert_eq!(kubeadm.code, named.code, "{kubeadm:?}\n{named:?}");
+    assert_eq!(
+        kubeadm.stderr.lines().next(),
+        named.stderr.lines().next(),
+        "{kubeadm:?}\n{named:?}"
     );
+    assert!(before == sb.snapshot(), "a dry run changed files");
+    if !std::path::Path::new("/etc/kubernetes/pki/ca.crt").exists() {
+        kubeadm.fails_with("/etc/kubernetes/pki/ca.crt");
+    }
 }
 
 #[test]

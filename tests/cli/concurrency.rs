@@ -66,7 +66,7 @@ fn kubectl_is_refused_while_we_hold_the_lock_and_we_wait_for_kubectls() {
     let lock = sb.path("config.lock");
     std::fs::write(&lock, "").unwrap();
     let (crt, key) = (sb.path("ca.crt"), sb.path("ca.key"));
-    let child = sb
+    let mut child = sb
         .certuser()
         .args([
             "add",
@@ -80,13 +80,28 @@ fn kubectl_is_refused_while_we_hold_the_lock_and_we_wait_for_kubectls() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(700));
+    let before = sb.read(&sb.kubeconfig);
     // kubectl, meanwhile, gives up at once on the held lock.
     let refused = sb.kubectl(&["config", "set-credentials", "other", "--token", "x"]);
     assert_ne!(
         refused.code, 0,
         "kubectl should fail on a held lock: {refused:?}"
     );
+    // While the lock is held we neither finish nor write. (A tool that ignored the lock would
+    // be done in well under this window; one that waits is never wrongly caught by it.)
+    let window = std::time::Instant::now();
+    while window.elapsed() < std::time::Duration::from_secs(2) {
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "finished while the lock was held"
+        );
+        assert_eq!(
+            sb.read(&sb.kubeconfig),
+            before,
+            "wrote while the lock was held"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
     std::fs::remove_file(&lock).unwrap();
     let out = child.wait_with_output().unwrap();
     assert!(

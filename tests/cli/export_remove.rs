@@ -90,10 +90,34 @@ fn export_dry_run_shows_the_file_without_secrets() {
 fn remove_takes_the_user_and_its_contexts_and_warns_about_revocation() {
     let sb = with_john();
     let dry = sb.run(&["remove", "john", "--dry-run"]);
+    // The diff takes out john's user entry and his context, and adds nothing.
+    let removed: Vec<&str> = dry
+        .ok()
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with('-') && !l.starts_with("---"))
+        .collect();
     assert!(
-        dry.ok().stdout.contains("-- name: john")
-            || dry.stdout.contains("-  name: john")
-            || dry.stdout.contains("john"),
+        removed
+            .iter()
+            .any(|l| l.trim_start_matches('-').trim() == "name: john"),
+        "{}",
+        dry.stdout
+    );
+    assert!(
+        removed.iter().any(|l| l.contains("name: john@kubernetes")),
+        "{}",
+        dry.stdout
+    );
+    assert!(
+        !removed.iter().any(|l| l.contains("kubernetes-admin")),
+        "{}",
+        dry.stdout
+    );
+    assert!(
+        !dry.stdout
+            .lines()
+            .any(|l| l.starts_with('+') && !l.starts_with("+++")),
         "{}",
         dry.stdout
     );

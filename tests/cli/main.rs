@@ -15,6 +15,7 @@ mod concurrency;
 mod crash;
 mod demo;
 mod export_remove;
+mod hostile_cluster;
 mod krew;
 mod list_inspect;
 mod lock_wait;

@@ -228,8 +228,24 @@ fn csr_get_approve_issue_and_deny_of(server: &FakeApiServer) {
         err.contains(r#"certificatesigningrequests.certificates.k8s.io "nobody-csr" not found"#),
         "404 NotFound: {err}"
     );
-    let spec_user = k.ok(&["get", "csr", "john-csr", "-o", "jsonpath={.metadata.name}"]);
-    assert_eq!(spec_user, "john-csr");
+    // The server, not the body, says who asked: a claimed username and groups are replaced.
+    let mut claimed = csr_object("claimed", "x", "g");
+    claimed["spec"]["username"] = json!("mallory");
+    claimed["spec"]["groups"] = json!(["system:masters"]);
+    let file = dir.path().join("claimed.json");
+    std::fs::write(&file, claimed.to_string()).unwrap();
+    k.ok(&["create", "-f", file.to_str().unwrap(), "--validate=false"]);
+    let who = k.ok(&[
+        "get",
+        "csr",
+        "claimed",
+        "-o",
+        "jsonpath={.spec.username} {.spec.groups}",
+    ]);
+    assert_eq!(
+        who,
+        r#"kubernetes-admin ["kubeadm:cluster-admins","system:authenticated"]"#
+    );
 }
 
 #[test]
@@ -324,31 +340,11 @@ fn can_i_whoami_and_role_bindings_of(server: &FakeApiServer) {
 }
 
 #[test]
-fn unauthenticated_and_unauthorized() {
-    each_version(unauthenticated_and_unauthorized_of);
+fn a_user_without_rights_is_forbidden() {
+    each_version(a_user_without_rights_is_forbidden_of);
 }
 
-fn unauthenticated_and_unauthorized_of(server: &FakeApiServer) {
-    let dir = tempfile::tempdir().unwrap();
-    let anonymous = dir.path().join("anon");
-    let ca = openssl::base64::encode_block(&server.ca_cert_pem());
-    std::fs::write(&anonymous, format!(
-        "apiVersion: v1\nkind: Config\nclusters:\n- name: k\n  cluster:\n    server: {}\n    certificate-authority-data: {ca}\nusers:\n- name: nobody\n  user:\n    token: not-a-valid-token\ncontexts:\n- name: c\n  context:\n    cluster: k\n    user: nobody\ncurrent-context: c\n",
-        server.url()
-    )).unwrap();
-    let out = Command::new("kubectl")
-        .args(["get", "csr"])
-        .env("KUBECONFIG", &anonymous)
-        .env("HOME", dir.path())
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        err.contains("Unauthorized") || err.contains("provide credentials"),
-        "{err}"
-    );
-
+fn a_user_without_rights_is_forbidden_of(server: &FakeApiServer) {
     let bob = Kubectl::user(server, "bob", &["dev"]);
     let (code, _, err) = bob.run(&["get", "csr"]);
     assert_ne!(code, 0);
@@ -368,6 +364,133 @@ fn unauthenticated_and_unauthorized_of(server: &FakeApiServer) {
     assert!(
         err.contains("NotFound") || err.contains("could not find the requested resource"),
         "{err}"
+    );
+}
+
+/// A kubeconfig for the cluster with these user credentials (YAML lines under `user:`).
+fn kubeconfig_with(server: &FakeApiServer, dir: &std::path::Path, user: &str) -> Kubectl {
+    let path = dir.join(format!("config-{}", dir.read_dir().unwrap().count()));
+    let ca = openssl::base64::encode_block(&server.ca_cert_pem());
+    std::fs::write(&path, format!(
+        "apiVersion: v1\nkind: Config\nclusters:\n- name: k\n  cluster:\n    server: {}\n    certificate-authority-data: {ca}\nusers:\n- name: u\n  user: {user}\ncontexts:\n- name: c\n  context:\n    cluster: k\n    user: u\ncurrent-context: c\n",
+        server.url()
+    )).unwrap();
+    Kubectl {
+        kubeconfig: path,
+        _dir: tempfile::tempdir_in(dir).unwrap(),
+    }
+}
+
+/// curl without credentials (kubectl would prompt for a password): (HTTP code, body).
+fn anonymous_get(server: &FakeApiServer, path: &str) -> (String, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let ca = dir.path().join("ca.crt");
+    std::fs::write(&ca, server.ca_cert_pem()).unwrap();
+    let out = Command::new("curl")
+        .args([
+            "-sS",
+            "--cacert",
+            ca.to_str().unwrap(),
+            "-w",
+            "\n%{http_code}",
+        ])
+        .arg(format!("{}{path}", server.url()))
+        .output()
+        .expect("curl is installed");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let (body, code) = text.rsplit_once('\n').unwrap();
+    (code.to_string(), body.to_string())
+}
+
+#[test]
+fn anonymous_requests_see_only_public_info() {
+    let server = FakeApiServer::start(FakeOptions::default());
+    // system:public-info-viewer is bound to system:unauthenticated.
+    let (code, body) = anonymous_get(&server, "/version");
+    assert_eq!(code, "200", "{body}");
+    assert_eq!(serde_json::from_str::<Value>(&body).unwrap()["minor"], "32");
+    for check in ["/healthz", "/livez", "/readyz"] {
+        assert_eq!(anonymous_get(&server, check), ("200".into(), "ok".into()));
+    }
+    // Discovery is for authenticated users only (system:discovery), and so is everything else.
+    let (code, body) = anonymous_get(&server, "/apis");
+    assert_eq!(code, "403");
+    let status: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        status,
+        json!({ "kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
+            "message": "forbidden: User \"system:anonymous\" cannot get path \"/apis\"",
+            "reason": "Forbidden", "details": {}, "code": 403 })
+    );
+    let (code, body) = anonymous_get(
+        &server,
+        "/apis/certificates.k8s.io/v1/certificatesigningrequests",
+    );
+    assert_eq!(code, "403");
+    assert!(body.contains(r#"User \"system:anonymous\" cannot list resource \"certificatesigningrequests\" in API group \"certificates.k8s.io\" at the cluster scope"#), "{body}");
+}
+
+#[test]
+fn credentials_the_cluster_does_not_accept_are_unauthorized() {
+    let server = FakeApiServer::start(FakeOptions::default());
+    let dir = tempfile::tempdir().unwrap();
+    // A token no authenticator knows is 401, not anonymous.
+    let token = kubeconfig_with(&server, dir.path(), "{ token: not-a-valid-token }");
+    let (code, _, err) = token.run(&["auth", "whoami"]);
+    assert_ne!(code, 0);
+    assert!(
+        err.contains("error: You must be logged in to the server (Unauthorized)"),
+        "{err}"
+    );
+    // A certificate from another cluster's CA is taken in TLS and refused by the authenticator.
+    let other = FakeApiServer::start(FakeOptions::default());
+    let theirs = dir.path().join("theirs");
+    other.user_kubeconfig(&theirs, "k", "john", &["dev1"]);
+    let theirs: Value = serde_json::from_str(&std::fs::read_to_string(&theirs).unwrap()).unwrap();
+    let user = &theirs["users"][0]["user"];
+    let foreign = kubeconfig_with(
+        &server,
+        dir.path(),
+        &format!(
+            "{{ client-certificate-data: {}, client-key-data: {} }}",
+            user["client-certificate-data"].as_str().unwrap(),
+            user["client-key-data"].as_str().unwrap()
+        ),
+    );
+    // kubectl's typed clients decode the Status; its discovery client gives the generic 401 text.
+    let (code, _, err) = foreign.run(&["auth", "whoami"]);
+    assert_ne!(code, 0);
+    assert!(
+        err.contains("error: You must be logged in to the server (Unauthorized)"),
+        "{err}"
+    );
+    let (code, _, err) = foreign.run(&["get", "csr"]);
+    assert_ne!(code, 0);
+    assert!(
+        err.contains("error: You must be logged in to the server (the server has asked for the client to provide credentials)"),
+        "{err}"
+    );
+    // An expired certificate from the right CA: the same 401.
+    let expired = dir.path().join("expired");
+    server.user_kubeconfig_expiring(&expired, "k", "john", &["dev1"], -60);
+    let expired = Kubectl {
+        kubeconfig: expired,
+        _dir: tempfile::tempdir_in(dir.path()).unwrap(),
+    };
+    let (code, _, err) = expired.run(&["auth", "whoami"]);
+    assert_ne!(code, 0);
+    assert!(
+        err.contains("error: You must be logged in to the server (Unauthorized)"),
+        "{err}"
+    );
+    let unauthorized = server
+        .requests()
+        .into_iter()
+        .filter(|r| r.user.is_none())
+        .count();
+    assert!(
+        unauthorized >= 3,
+        "all three reached the server and were refused there"
     );
 }
 
@@ -429,4 +552,216 @@ fn signer_modes_and_validation_of(server: &FakeApiServer) {
         let spec = k.ok(&["get", "csr", "short", "-o", "jsonpath={.spec}"]);
         assert!(!spec.contains("expirationSeconds"), "{spec}");
     }
+}
+
+#[test]
+fn created_roles_keep_their_rules_and_bindings_to_them_work() {
+    let server = FakeApiServer::start(FakeOptions::default());
+    let admin = Kubectl::admin(&server);
+    let john = Kubectl::user(&server, "john", &["dev1"]);
+    // kubectl sends these as protobuf: the rules must survive the decoder.
+    admin.ok(&[
+        "create",
+        "clusterrole",
+        "secret-reader",
+        "--verb=get,list",
+        "--resource=secrets",
+    ]);
+    admin.ok(&[
+        "create",
+        "role",
+        "pod-deleter",
+        "--verb=delete",
+        "--resource=pods",
+        "--resource-name=web",
+        "-n",
+        "dev1",
+    ]);
+    let rules: Value = serde_json::from_str(&admin.ok(&[
+        "get",
+        "clusterrole",
+        "secret-reader",
+        "-o",
+        "jsonpath={.rules}",
+    ]))
+    .unwrap();
+    assert_eq!(
+        rules,
+        json!([{ "apiGroups": [""], "resources": ["secrets"], "verbs": ["get", "list"] }])
+    );
+    admin.ok(&[
+        "create",
+        "rolebinding",
+        "john-secrets",
+        "--clusterrole=secret-reader",
+        "--user=john",
+        "-n",
+        "dev1",
+    ]);
+    admin.ok(&[
+        "create",
+        "rolebinding",
+        "john-deletes-web",
+        "--role=pod-deleter",
+        "--user=john",
+        "-n",
+        "dev1",
+    ]);
+    for (args, want) in [
+        (vec!["get", "secrets", "-n", "dev1"], "yes"),
+        (vec!["list", "secrets", "-n", "dev1"], "yes"),
+        (vec!["delete", "secrets", "-n", "dev1"], "no"),
+        (vec!["get", "secrets", "-n", "default"], "no"),
+        (vec!["delete", "pods/web", "-n", "dev1"], "yes"),
+        (vec!["delete", "pods/db", "-n", "dev1"], "no"),
+    ] {
+        let mut full = vec!["auth", "can-i"];
+        full.extend(&args);
+        let (_, out, err) = john.run(&full);
+        assert_eq!(out.trim(), want, "can-i {args:?}: {err}");
+    }
+}
+
+#[test]
+fn bindings_and_roles_that_grant_more_than_their_author_holds_are_refused() {
+    let server = FakeApiServer::start(FakeOptions::default());
+    let admin = Kubectl::admin(&server);
+    let bob = Kubectl::user(&server, "bob", &["dev"]);
+    // bob may manage RoleBindings and Roles in dev1, and hold nothing else there.
+    admin.ok(&[
+        "create",
+        "role",
+        "binder",
+        "--verb=create,get,list,update",
+        "--resource=rolebindings,roles",
+        "-n",
+        "dev1",
+    ]);
+    admin.ok(&[
+        "create",
+        "rolebinding",
+        "bob-binds",
+        "--role=binder",
+        "--user=bob",
+        "-n",
+        "dev1",
+    ]);
+    let (code, _, err) = bob.run(&[
+        "create",
+        "rolebinding",
+        "bob-admin",
+        "--clusterrole=cluster-admin",
+        "--user=bob",
+        "-n",
+        "dev1",
+    ]);
+    assert_ne!(code, 0);
+    assert!(
+        err.contains(concat!(
+            r#"error: failed to create rolebinding: rolebindings.rbac.authorization.k8s.io "bob-admin" is forbidden: "#,
+            r#"user "bob" (groups=["dev" "system:authenticated"]) is attempting to grant RBAC permissions not currently held:"#,
+            "\n",
+            r#"{APIGroups:["*"], Resources:["*"], Verbs:["*"]}"#,
+            "\n",
+            r#"{NonResourceURLs:["*"], Verbs:["*"]}"#
+        )),
+        "{err}"
+    );
+    let (_, out, _) = bob.run(&["auth", "can-i", "delete", "secrets", "-n", "dev1"]);
+    assert_eq!(out.trim(), "no", "the escalation did not happen");
+    // A Role with rights bob lacks is refused too; one within his rights is fine.
+    let (code, _, err) = bob.run(&[
+        "create",
+        "role",
+        "secrets",
+        "--verb=get,delete",
+        "--resource=secrets",
+        "-n",
+        "dev1",
+    ]);
+    assert_ne!(code, 0);
+    assert!(
+        err.contains(r#"{APIGroups:[""], Resources:["secrets"], Verbs:["get" "delete"]}"#),
+        "{err}"
+    );
+    bob.ok(&[
+        "create",
+        "role",
+        "read-bindings",
+        "--verb=get",
+        "--resource=rolebindings",
+        "-n",
+        "dev1",
+    ]);
+    // `bind` on the view ClusterRole lets bob grant it without holding it.
+    let (code, _, _) = bob.run(&[
+        "create",
+        "rolebinding",
+        "bob-view",
+        "--clusterrole=view",
+        "--user=bob",
+        "-n",
+        "dev1",
+    ]);
+    assert_ne!(code, 0, "view grants more than bob holds");
+    admin.ok(&[
+        "create",
+        "clusterrole",
+        "view-binder",
+        "--verb=bind",
+        "--resource=clusterroles",
+        "--resource-name=view",
+    ]);
+    admin.ok(&[
+        "create",
+        "rolebinding",
+        "bob-binds-view",
+        "--clusterrole=view-binder",
+        "--user=bob",
+        "-n",
+        "dev1",
+    ]);
+    bob.ok(&[
+        "create",
+        "rolebinding",
+        "bob-view",
+        "--clusterrole=view",
+        "--user=bob",
+        "-n",
+        "dev1",
+    ]);
+    let (_, out, _) = bob.run(&["auth", "can-i", "list", "pods", "-n", "dev1"]);
+    assert_eq!(out.trim(), "yes");
+}
+
+#[test]
+fn namespaces_that_do_not_exist_and_resources_that_do_not_exist() {
+    let server = FakeApiServer::start(FakeOptions::default());
+    let admin = Kubectl::admin(&server);
+    let (code, _, err) = admin.run(&[
+        "create",
+        "rolebinding",
+        "john-view",
+        "--clusterrole=view",
+        "--user=john",
+        "-n",
+        "nowhere",
+    ]);
+    assert_ne!(code, 0);
+    assert!(
+        err.contains(r#"error: failed to create rolebinding: namespaces "nowhere" not found"#),
+        "{err}"
+    );
+    assert!(server.list("rolebindings").is_empty());
+    let (code, _, err) = admin.run(&["get", "--raw", "/api/v1/namespaces/dev1/foos"]);
+    assert_ne!(code, 0);
+    assert!(
+        err.contains(
+            "Error from server (NotFound): the server could not find the requested resource"
+        ),
+        "{err}"
+    );
+    let ns: Value =
+        serde_json::from_str(&admin.ok(&["get", "--raw", "/api/v1/namespaces/dev1"])).unwrap();
+    assert_eq!(ns["metadata"]["name"], "dev1");
 }

@@ -48,6 +48,31 @@ pub fn allowed(store: &Store, a: &Attributes) -> Option<String> {
     None
 }
 
+/// A non-resource URL (`/version`, `/api`, `/healthz`): rules with `nonResourceURLs`, where a
+/// trailing `*` matches any suffix.
+pub fn allowed_path(store: &Store, user: &str, groups: &[String], verb: &str, path: &str) -> bool {
+    if groups.iter().any(|g| g == "system:masters") {
+        return true;
+    }
+    applicable(store, user, groups, None)
+        .iter()
+        .flat_map(|(_, rules, _)| rules)
+        .any(|rule| {
+            let verb_ok = rule["verbs"]
+                .as_array()
+                .is_some_and(|v| v.iter().any(|x| x == "*" || x == verb));
+            let path_ok = rule["nonResourceURLs"].as_array().is_some_and(|urls| {
+                urls.iter().filter_map(Value::as_str).any(|url| {
+                    url == path
+                        || url
+                            .strip_suffix('*')
+                            .is_some_and(|prefix| path.starts_with(prefix))
+                })
+            });
+            verb_ok && path_ok
+        })
+}
+
 /// The rules that apply to a subject in a namespace (for SelfSubjectRulesReview).
 pub fn rules_for(store: &Store, user: &str, groups: &[String], namespace: &str) -> Vec<Value> {
     if groups.iter().any(|g| g == "system:masters") {
@@ -166,6 +191,14 @@ pub fn bootstrap(store: &mut Store, version: ServerVersion) {
         ("admin", Value::Array(admin_rules)),
         ("edit", Value::Array(edit_rules)),
         ("view", view_rules),
+        (
+            "system:discovery",
+            json!([{ "nonResourceURLs": ["/api", "/api/*", "/apis", "/apis/*", "/healthz", "/livez", "/openapi", "/openapi/*", "/readyz", "/version", "/version/"], "verbs": ["get"] }]),
+        ),
+        (
+            "system:public-info-viewer",
+            json!([{ "nonResourceURLs": ["/healthz", "/livez", "/readyz", "/version", "/version/"], "verbs": ["get"] }]),
+        ),
         ("system:basic-user", basic_user_rules(version)),
     ];
     for (name, rules) in roles {
@@ -184,12 +217,26 @@ pub fn bootstrap(store: &mut Store, version: ServerVersion) {
             "system:basic-user",
             "system:authenticated",
         ),
+        (
+            "system:discovery",
+            "system:discovery",
+            "system:authenticated",
+        ),
+        (
+            "system:public-info-viewer",
+            "system:public-info-viewer",
+            "system:authenticated system:unauthenticated",
+        ),
     ] {
+        let subjects: Vec<Value> = group
+            .split(' ')
+            .map(|g| json!({ "apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": g }))
+            .collect();
         store
             .create("rbac.authorization.k8s.io", "clusterrolebindings", "", json!({
                 "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding", "metadata": { "name": name },
                 "roleRef": { "apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": role },
-                "subjects": [{ "apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": group }],
+                "subjects": subjects,
             }))
             .unwrap();
     }

@@ -5,8 +5,11 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use openssl::ec::{EcGroup, EcKey};
+use openssl::hash::MessageDigest;
 use openssl::nid::Nid;
-use openssl::x509::X509Req;
+use openssl::pkey::PKey;
+use openssl::x509::{X509Req, X509ReqBuilder};
 use serde_json::{Value, json};
 
 use super::authz::{self, Attributes};
@@ -87,12 +90,43 @@ fn create(shared: &Shared, who: &Identity, t: &Target, mut obj: Value) -> Result
     if t.param("dryRun").is_some() {
         return Ok(Reply::Json(201, obj));
     }
-    shared
-        .store
-        .lock()
-        .unwrap()
-        .create(GROUP, "certificatesigningrequests", "", obj)
-        .map(|o| Reply::Json(201, o))
+    let mut store = shared.store.lock().unwrap();
+    let created = store.create(GROUP, "certificatesigningrequests", "", obj)?;
+    if shared.options.lock().unwrap().replace_created_csrs {
+        replace_with_impostor(&mut store, &created);
+    }
+    Ok(Reply::Json(201, created))
+}
+
+fn new_key() -> PKey<openssl::pkey::Private> {
+    PKey::from_ec_key(
+        EcKey::generate(&EcGroup::from_curve_name(Nid::X9_62_PRIME256V1).unwrap()).unwrap(),
+    )
+    .unwrap()
+}
+
+/// The attack a CSR flow must survive: between create and approve, someone deletes our object
+/// and creates his own under the same name, for his own key and with our subject.
+fn replace_with_impostor(store: &mut super::store::Store, ours: &Value) {
+    let name = ours["metadata"]["name"].as_str().unwrap_or_default();
+    let pem = openssl::base64::decode_block(ours["spec"]["request"].as_str().unwrap_or(""))
+        .unwrap_or_default();
+    let their_key = new_key();
+    let mut req = X509ReqBuilder::new().unwrap();
+    req.set_subject_name(X509Req::from_pem(&pem).unwrap().subject_name())
+        .unwrap();
+    req.set_pubkey(&their_key).unwrap();
+    req.sign(&their_key, MessageDigest::sha256()).unwrap();
+    let mut theirs = ours.clone();
+    theirs["metadata"] = json!({ "name": name, "labels": ours["metadata"]["labels"] });
+    theirs["spec"]["request"] =
+        openssl::base64::encode_block(&req.build().to_pem().unwrap()).into();
+    theirs["spec"]["username"] = "mallory".into();
+    theirs["spec"]["groups"] = json!(["system:authenticated"]);
+    store.delete("certificatesigningrequests", "", name);
+    store
+        .create(GROUP, "certificatesigningrequests", "", theirs)
+        .unwrap();
 }
 
 /// PUT .../approval: replaces `status.conditions`. Approving also needs `approve` on the signer
@@ -198,12 +232,12 @@ fn sign(shared: &Shared, name: &str) {
     {
         return;
     }
-    let fail = |csr: &mut Value, message: &str| {
+    let fail = |csr: &mut Value, reason: &str, message: &str| {
         let mut conditions = csr["status"]["conditions"]
             .as_array()
             .cloned()
             .unwrap_or_default();
-        conditions.push(json!({ "type": "Failed", "status": "True", "reason": "SignerValidationFailure", "message": message,
+        conditions.push(json!({ "type": "Failed", "status": "True", "reason": reason, "message": message,
             "lastUpdateTime": super::store::now_rfc3339(), "lastTransitionTime": super::store::now_rfc3339() }));
         csr["status"]["conditions"] = Value::Array(conditions);
     };
@@ -211,16 +245,22 @@ fn sign(shared: &Shared, name: &str) {
         SignerMode::Never => return,
         SignerMode::Deny => fail(
             &mut csr,
+            "SignerValidationFailure",
             "the signer refused this request (test: signer set to deny)",
         ),
-        SignerMode::Sign => {
+        SignerMode::Fail { reason, message } => fail(&mut csr, reason, message),
+        SignerMode::Sign | SignerMode::WrongKey | SignerMode::WrongSubject { .. } => {
             let usages: Vec<&str> = csr["spec"]["usages"]
                 .as_array()
                 .map(|u| u.iter().filter_map(Value::as_str).collect())
                 .unwrap_or_default();
             let allowed = ["client auth", "digital signature", "key encipherment"];
             if !usages.contains(&"client auth") || usages.iter().any(|u| !allowed.contains(u)) {
-                fail(&mut csr, "invalid usage for client certificate");
+                fail(
+                    &mut csr,
+                    "SignerValidationFailure",
+                    "invalid usage for client certificate",
+                );
             } else {
                 let pem =
                     openssl::base64::decode_block(csr["spec"]["request"].as_str().unwrap_or(""))
@@ -232,9 +272,24 @@ fn sign(shared: &Shared, name: &str) {
                         .filter_map(|e| e.data().to_string().ok())
                         .collect::<Vec<_>>()
                 };
-                let cn = text(Nid::COMMONNAME).into_iter().next().unwrap_or_default();
+                let mut cn = text(Nid::COMMONNAME).into_iter().next().unwrap_or_default();
                 let orgs = text(Nid::ORGANIZATIONNAME);
-                let org_refs: Vec<&str> = orgs.iter().map(String::as_str).collect();
+                let mut org_refs: Vec<&str> = orgs.iter().map(String::as_str).collect();
+                let mut key = req.public_key().unwrap();
+                match options.signer {
+                    SignerMode::WrongKey => {
+                        let other = new_key().public_key_to_der().unwrap();
+                        key = PKey::public_key_from_der(&other).unwrap();
+                    }
+                    SignerMode::WrongSubject {
+                        common_name,
+                        groups,
+                    } => {
+                        cn = common_name.to_string();
+                        org_refs = groups.to_vec();
+                    }
+                    _ => {}
+                }
                 // A v1.21 controller-manager does not know expirationSeconds.
                 let asked = match csr["spec"]["expirationSeconds"].as_u64() {
                     Some(seconds) if options.version.minor() >= 22 => seconds,
@@ -245,12 +300,7 @@ fn sign(shared: &Shared, name: &str) {
                     .map(|d| d.as_secs())
                     .unwrap_or(ONE_YEAR);
                 let seconds = asked.min(max).min(ONE_YEAR);
-                let cert = shared.pki.client_cert(
-                    &cn,
-                    &org_refs,
-                    &req.public_key().unwrap(),
-                    seconds as i64,
-                );
+                let cert = shared.pki.client_cert(&cn, &org_refs, &key, seconds as i64);
                 csr["status"]["certificate"] =
                     openssl::base64::encode_block(&cert.to_pem().unwrap()).into();
             }

@@ -14,11 +14,12 @@ use serde_json::{Value, json};
 use super::authz::{self, Attributes};
 use super::discovery::{self, Resource};
 use super::status::{self, ApiError};
-use super::{RequestRecord, Shared, csr, protobuf, reviews};
+use super::{RequestRecord, Shared, admission, csr, protobuf, reviews};
 
 pub type Body = BoxBody<Bytes, Infallible>;
 
-/// Who a request comes from: CN and O's of the verified client certificate.
+/// Who a request comes from: CN and O's of the verified client certificate, or
+/// `system:anonymous` for a request without credentials.
 #[derive(Clone, Debug)]
 pub struct Identity {
     pub user: String,
@@ -45,7 +46,12 @@ pub async fn serve(
             if std::pin::Pin::new(&mut stream).accept().await.is_err() {
                 return;
             }
-            let identity = stream.ssl().peer_certificate().map(|cert| {
+            let certificate = stream.ssl().peer_certificate().map(|cert| {
+                let none = openssl::stack::Stack::new().unwrap();
+                let chain = stream.ssl().peer_cert_chain().unwrap_or(&none);
+                if !shared.pki.verifies_client(&cert, chain) {
+                    return None;
+                }
                 let text = |nid| {
                     cert.subject_name()
                         .entries_by_nid(nid)
@@ -54,17 +60,17 @@ pub async fn serve(
                 };
                 let mut groups = text(openssl::nid::Nid::ORGANIZATIONNAME);
                 groups.push("system:authenticated".into());
-                Identity {
+                Some(Identity {
                     user: text(openssl::nid::Nid::COMMONNAME)
                         .into_iter()
                         .next()
                         .unwrap_or_default(),
                     groups,
-                }
+                })
             });
             let service = hyper::service::service_fn(move |req| {
-                let (shared, identity) = (shared.clone(), identity.clone());
-                async move { Ok::<_, Infallible>(handle(shared, identity, req).await) }
+                let (shared, certificate) = (shared.clone(), certificate.clone());
+                async move { Ok::<_, Infallible>(handle(shared, certificate, req).await) }
             });
             let _ = hyper::server::conn::http1::Builder::new()
                 .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
@@ -78,6 +84,14 @@ pub fn json_response(code: u16, body: &Value) -> Response<Body> {
         .status(code)
         .header("Content-Type", "application/json")
         .body(Full::new(Bytes::from(serde_json::to_vec(body).unwrap())).boxed())
+        .unwrap()
+}
+
+fn text_response(code: u16, body: &'static str) -> Response<Body> {
+    Response::builder()
+        .status(code)
+        .header("Content-Type", "text/plain; charset=utf-8")
+        .body(Full::new(Bytes::from_static(body.as_bytes())).boxed())
         .unwrap()
 }
 
@@ -118,6 +132,8 @@ struct RequestInfo<'a> {
     resource: &'a str,
     name: Option<&'a str>,
     subresource: Option<&'a str>,
+    /// More segments than RESOURCE/NAME/SUBRESOURCE: no object has such a path.
+    too_deep: bool,
 }
 
 impl<'a> RequestInfo<'a> {
@@ -143,15 +159,35 @@ impl<'a> RequestInfo<'a> {
             resource,
             name: parts.get(1).copied(),
             subresource: parts.get(2).copied(),
+            too_deep: parts.len() > 3,
         })
+    }
+}
+
+/// The authenticator chain of a cluster with anonymous auth on (kubeadm's default): a verified
+/// client certificate names the user; a certificate the client CA does not vouch for, or a
+/// bearer token (this server knows none), is 401; no credentials at all is `system:anonymous`.
+fn authenticate(
+    certificate: Option<Option<Identity>>,
+    req: &Request<Incoming>,
+) -> Result<Identity, ApiError> {
+    match certificate {
+        Some(Some(identity)) => Ok(identity),
+        Some(None) => Err(status::unauthorized()),
+        None if req.headers().contains_key("authorization") => Err(status::unauthorized()),
+        None => Ok(Identity {
+            user: "system:anonymous".into(),
+            groups: vec!["system:unauthenticated".into()],
+        }),
     }
 }
 
 async fn handle(
     shared: Arc<Shared>,
-    identity: Option<Identity>,
+    certificate: Option<Option<Identity>>,
     req: Request<Incoming>,
 ) -> Response<Body> {
+    let identity = authenticate(certificate, &req);
     let method = req.method().clone();
     let path = req.uri().path().to_string();
     let query = req.uri().query().unwrap_or("").to_string();
@@ -162,11 +198,12 @@ async fn handle(
         } else {
             format!("{path}?{query}")
         },
-        user: identity.as_ref().map(|i| i.user.clone()),
+        user: identity.as_ref().ok().map(|i| i.user.clone()),
     });
-    // Authentication first: no verified client certificate, no answer.
-    let Some(identity) = identity else {
-        return error(status::unauthorized());
+    // Authentication first: a certificate the client CA does not vouch for is 401.
+    let identity = match identity {
+        Ok(identity) => identity,
+        Err(e) => return error(e),
     };
     let protobuf = req
         .headers()
@@ -186,9 +223,28 @@ async fn handle(
         .split('/')
         .filter(|s| !s.is_empty())
         .collect();
-    // Discovery is open to every authenticated user (system:discovery).
+    let resource_request = matches!(
+        segments.as_slice(),
+        ["api", _, _, ..] | ["apis", _, _, _, ..]
+    );
+    if !resource_request {
+        // Non-resource URLs are authorized too: system:discovery lets every authenticated user
+        // read discovery, system:public-info-viewer lets anyone read /version and the health checks.
+        let verb = method.as_str().to_lowercase();
+        let allowed = authz::allowed_path(
+            &shared.store.lock().unwrap(),
+            &identity.user,
+            &identity.groups,
+            &verb,
+            &path,
+        );
+        if !allowed {
+            return error(status::forbidden_path(&identity.user, &verb, &path));
+        }
+    }
     match segments.as_slice() {
         ["version"] => return json_response(200, &discovery::version(server_version)),
+        ["healthz"] | ["livez"] | ["readyz"] => return text_response(200, "ok"),
         ["api"] => return json_response(200, &discovery::api_versions()),
         ["apis"] => return json_response(200, &discovery::api_group_list(server_version)),
         ["api", v] | ["apis", "", v] => {
@@ -256,8 +312,17 @@ async fn handle(
     else {
         return error(status::not_found_path());
     };
-    // A cluster-scoped resource has no namespaced path.
+    // A cluster-scoped resource has no namespaced path, and only the subresources a resource
+    // has are routed: `/api/v1/namespaces/dev1/foos` is not the Namespace dev1, and a deeper
+    // path names no object at all.
     if info.namespace.is_some() && !resource.namespaced && resource.plural != "namespaces" {
+        return error(status::not_found_path());
+    }
+    if info.too_deep
+        || info
+            .subresource
+            .is_some_and(|s| !resource.subresources.contains(&s))
+    {
         return error(status::not_found_path());
     }
     let target = Target {
@@ -293,6 +358,9 @@ async fn handle(
         }
     };
 
+    if let Err(e) = admission::admit(&shared, &identity, &target, verb, &body) {
+        return error(e);
+    }
     let result = match resource.plural {
         "selfsubjectreviews"
         | "selfsubjectaccessreviews"

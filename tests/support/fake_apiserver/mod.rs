@@ -6,6 +6,7 @@
 
 #![allow(dead_code)]
 
+mod admission;
 mod authz;
 mod csr;
 mod discovery;
@@ -25,14 +26,28 @@ use serde_json::{Value, json};
 
 pub use store::Store;
 
+/// What the signer does with an approved `kubernetes.io/kube-apiserver-client` CSR: its job,
+/// or the ways a broken or hostile signer gets it wrong.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SignerMode {
-    /// Approved `kubernetes.io/kube-apiserver-client` CSRs get a certificate.
+    /// Issue the certificate the CSR asks for (within the signer's policy).
     Sign,
-    /// Approved CSRs are never issued (a cluster whose controller-manager has no signing key).
+    /// Never issue (a cluster whose controller-manager has no signing key).
     Never,
-    /// The signer adds a `Failed` condition.
+    /// Add a `Failed` condition (reason `SignerValidationFailure`).
     Deny,
+    /// Add a `Failed` condition with this reason and message.
+    Fail {
+        reason: &'static str,
+        message: &'static str,
+    },
+    /// Issue a certificate for a public key other than the CSR's.
+    WrongKey,
+    /// Issue a certificate for the CSR's key with this subject instead of the CSR's.
+    WrongSubject {
+        common_name: &'static str,
+        groups: &'static [&'static str],
+    },
 }
 
 /// The Kubernetes version the fake plays: `/version`, discovery, which review APIs exist, the
@@ -78,6 +93,9 @@ pub struct FakeOptions {
     /// Like kube-controller-manager's `--cluster-signing-duration` (default one year).
     pub max_signing_duration: Option<Duration>,
     pub version: ServerVersion,
+    /// An attacker allowed to delete and create CSRs replaces each new CSR, right after its
+    /// creation, with his own of the same name (his key, the same subject).
+    pub replace_created_csrs: bool,
 }
 
 impl Default for FakeOptions {
@@ -86,6 +104,7 @@ impl Default for FakeOptions {
             signer: SignerMode::Sign,
             max_signing_duration: None,
             version: ServerVersion::NEWEST,
+            replace_created_csrs: false,
         }
     }
 }
@@ -166,7 +185,20 @@ impl FakeApiServer {
 
     /// A kubeconfig for `user` with a client certificate signed by the cluster CA.
     pub fn user_kubeconfig(&self, path: &Path, cluster_name: &str, user: &str, groups: &[&str]) {
-        let (cert, key) = self.shared.pki.client_identity(user, groups);
+        self.user_kubeconfig_expiring(path, cluster_name, user, groups, 365 * 86_400);
+    }
+
+    /// Like `user_kubeconfig`, with a certificate that ends `seconds` from now (negative: one
+    /// that has expired).
+    pub fn user_kubeconfig_expiring(
+        &self,
+        path: &Path,
+        cluster_name: &str,
+        user: &str,
+        groups: &[&str],
+        seconds: i64,
+    ) {
+        let (cert, key) = self.shared.pki.client_identity(user, groups, seconds);
         let b64 = |b: &[u8]| openssl::base64::encode_block(b);
         let context = format!("{user}@{cluster_name}");
         let doc = json!({
@@ -193,6 +225,10 @@ impl FakeApiServer {
 
     pub fn set_signer(&self, mode: SignerMode) {
         self.shared.options.lock().unwrap().signer = mode;
+    }
+
+    pub fn set_replace_created_csrs(&self, on: bool) {
+        self.shared.options.lock().unwrap().replace_created_csrs = on;
     }
 
     pub fn set_max_signing_duration(&self, d: Option<Duration>) {

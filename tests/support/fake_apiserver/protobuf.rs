@@ -114,7 +114,20 @@ enum Kind {
 }
 
 fn is_repeated(name: &str) -> bool {
-    matches!(name, "groups" | "usages" | "conditions" | "subjects")
+    matches!(
+        name,
+        "groups"
+            | "usages"
+            | "conditions"
+            | "subjects"
+            | "rules"
+            | "verbs"
+            | "apiGroups"
+            | "resources"
+            | "resourceNames"
+            | "nonResourceURLs"
+            | "clusterRoleSelectors"
+    )
 }
 
 fn object_meta(b: &[u8]) -> Value {
@@ -230,6 +243,29 @@ fn role_ref(b: &[u8]) -> Value {
     )
 }
 
+/// rbac.v1.PolicyRule: what a Role or ClusterRole grants.
+fn policy_rule(b: &[u8]) -> Value {
+    message(
+        b,
+        &[
+            (1, "verbs", Kind::Str),
+            (2, "apiGroups", Kind::Str),
+            (3, "resources", Kind::Str),
+            (4, "resourceNames", Kind::Str),
+            (5, "nonResourceURLs", Kind::Str),
+        ],
+    )
+}
+
+/// metav1.LabelSelector, as far as an aggregation rule uses it (matchLabels).
+fn label_selector(b: &[u8]) -> Value {
+    message(b, &[(1, "matchLabels", Kind::Map)])
+}
+
+fn aggregation_rule(b: &[u8]) -> Value {
+    message(b, &[(1, "clusterRoleSelectors", Kind::Msg(label_selector))])
+}
+
 /// `k8s\0` + runtime.Unknown{typeMeta{apiVersion, kind}, raw} → the object as JSON.
 pub fn decode(body: &[u8]) -> Option<Value> {
     let envelope = body.strip_prefix(b"k8s\0")?;
@@ -283,6 +319,15 @@ pub fn decode(body: &[u8]) -> Option<Value> {
             (1, "metadata", Kind::Msg(object_meta)),
             (2, "subjects", Kind::Msg(subject)),
             (3, "roleRef", Kind::Msg(role_ref)),
+        ],
+        "Role" => &[
+            (1, "metadata", Kind::Msg(object_meta)),
+            (2, "rules", Kind::Msg(policy_rule)),
+        ],
+        "ClusterRole" => &[
+            (1, "metadata", Kind::Msg(object_meta)),
+            (2, "rules", Kind::Msg(policy_rule)),
+            (3, "aggregationRule", Kind::Msg(aggregation_rule)),
         ],
         "Namespace" => &[(1, "metadata", Kind::Msg(object_meta))],
         _ => &[(1, "metadata", Kind::Msg(object_meta))],

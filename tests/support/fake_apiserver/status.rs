@@ -67,6 +67,16 @@ pub fn forbidden(
     )
 }
 
+/// `forbidden: User "system:anonymous" cannot get path "/api"`: a non-resource URL.
+pub fn forbidden_path(user: &str, verb: &str, path: &str) -> ApiError {
+    status(
+        403,
+        "Forbidden",
+        format!("forbidden: User \"{user}\" cannot {verb} path \"{path}\""),
+        Some(json!({})),
+    )
+}
+
 pub fn forbidden_message(kind: &str, group: &str, name: &str, message: &str) -> ApiError {
     status(
         403,
