@@ -102,6 +102,10 @@ pub enum Command {
         after_help = "Examples:\n  kubectl certuser demo\n  kubectl --kubeconfig certuser-demo/kubeconfig config view"
     )]
     Demo(DemoArgs),
+    /// When certificates expire: the kubeconfig's certificate users and a kubeadm control plane's
+    /// PKI, in kubeadm's tables. Exit 1 when something expires within --warn.
+    #[command(name = "check-expiration", after_help = CHECK_EXPIRATION_EXAMPLES)]
+    CheckExpiration(CheckExpirationArgs),
     /// kubectl's plugin completion protocol (called by the kubectl_complete-certuser script).
     #[command(name = "__complete", hide = true)]
     Complete {
@@ -134,6 +138,27 @@ const CAN_I_EXAMPLES: &str = "Examples:
 
   # The default access matrix for john
   kubectl certuser can-i john";
+
+const CHECK_EXPIRATION_EXAMPLES: &str = "Examples:
+  # Every certificate user of the kubeconfig
+  kubectl certuser check-expiration
+
+  # On a kubeadm control-plane node: the users, the control plane's certificates and its CAs
+  sudo kubectl certuser check-expiration --pki-dir /etc/kubernetes/pki
+
+  # From cron: exit 1 when anything expires within 14 days
+  kubectl certuser check-expiration --warn 14d -q -o json";
+
+#[derive(Debug, Args)]
+pub struct CheckExpirationArgs {
+    /// A kubeadm PKI folder: its *.crt files, etcd/*.crt and the *.conf kubeconfigs beside it.
+    /// Default: /etc/kubernetes/pki when it exists and is readable.
+    #[arg(long, value_name = "DIR")]
+    pub pki_dir: Option<PathBuf>,
+    /// Exit 1 when anything expires within this window (or has expired), e.g. 30d, 12h.
+    #[arg(long, value_name = "DURATION", default_value = "30d")]
+    pub warn: Validity,
+}
 
 #[derive(Debug, Args)]
 pub struct AddArgs {

@@ -4,6 +4,7 @@
 mod access;
 mod add;
 mod can_i;
+mod check_expiration;
 mod complete;
 mod completion;
 mod credentials;
@@ -45,6 +46,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Whoami(args) => whoami::run(&ctx, args),
         Command::CanI(args) => can_i::run(&ctx, args),
         Command::Demo(args) => demo::run(&ctx, args),
+        Command::CheckExpiration(args) => check_expiration::run(&ctx, args),
         Command::Completion(args) => completion::run(args),
         Command::Man => completion::man(),
         Command::Complete { args } => complete::run(args),

@@ -15,6 +15,7 @@ fn every_verb_has_help_with_an_example() {
         "can-i",
         "demo",
         "completion",
+        "check-expiration",
     ] {
         let run = sb.run(&[verb, "--help"]);
         assert!(

@@ -8,6 +8,7 @@ mod support;
 mod add_csr_api;
 mod add_local_ca;
 mod add_refusals;
+mod check_expiration;
 mod cli_surface;
 mod concurrency;
 mod demo;
