@@ -102,6 +102,9 @@ pub enum Command {
         after_help = "Examples:\n  kubectl certuser demo\n  kubectl --kubeconfig certuser-demo/kubeconfig config view"
     )]
     Demo(DemoArgs),
+    /// Re-issue users' certificates with the same identity (CN and groups), in place.
+    #[command(after_help = RENEW_EXAMPLES)]
+    Renew(Box<RenewArgs>),
     /// When certificates expire: the kubeconfig's certificate users and a kubeadm control plane's
     /// PKI, in kubeadm's tables. Exit 1 when something expires within --warn.
     #[command(name = "check-expiration", after_help = CHECK_EXPIRATION_EXAMPLES)]
@@ -138,6 +141,53 @@ const CAN_I_EXAMPLES: &str = "Examples:
 
   # The default access matrix for john
   kubectl certuser can-i john";
+
+const RENEW_EXAMPLES: &str = "Examples:
+  # Through the cluster's CSR API: a new key, the same lifetime as before
+  kubectl certuser renew john
+
+  # Keep the key, sign with a local CA, for 90 days
+  kubectl certuser renew john --reuse-key --ca-cert ca.crt --ca-key ca.key --days 90
+
+  # Every certificate user expiring within 30 days (see the plan first)
+  kubectl certuser renew --all --within 30d --dry-run
+  sudo kubectl certuser renew --all --within 30d --kubeadm";
+
+#[derive(Debug, Args)]
+pub struct RenewArgs {
+    /// The kubeconfig user(s) to renew.
+    #[arg(
+        value_name = "USER",
+        required_unless_present = "all",
+        conflicts_with = "all"
+    )]
+    pub users: Vec<String>,
+    /// Every certificate user of the kubeconfig whose certificate expires within --within.
+    #[arg(long)]
+    pub all: bool,
+    /// With --all: the window, e.g. 30d, 72h.
+    #[arg(long, value_name = "DURATION", default_value = "30d", requires = "all")]
+    pub within: Validity,
+    /// Keep the current private key (default: a new key of the same type).
+    #[arg(long, conflicts_with = "key_type")]
+    pub reuse_key: bool,
+    /// Key algorithm of the new key (default: the type of the current key).
+    #[arg(long, value_name = "TYPE")]
+    pub key_type: Option<KeyType>,
+    /// Lifetime in days (default: the lifetime of the current certificate).
+    #[arg(long, value_name = "N", conflicts_with = "duration")]
+    pub days: Option<u32>,
+    /// Lifetime as a duration, e.g. 12h, 90d (default: the lifetime of the current certificate).
+    #[arg(long, value_name = "DURATION")]
+    pub duration: Option<Validity>,
+    /// Show what would be renewed and skipped, change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    #[command(flatten)]
+    pub ca: CaArgs,
+    #[command(flatten)]
+    pub csr: CsrArgs,
+}
 
 const CHECK_EXPIRATION_EXAMPLES: &str = "Examples:
   # Every certificate user of the kubeconfig

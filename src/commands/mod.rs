@@ -15,6 +15,7 @@ mod list;
 mod names;
 mod remove;
 mod remove_rbac;
+mod renew;
 mod target;
 mod whoami;
 
@@ -46,6 +47,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Whoami(args) => whoami::run(&ctx, args),
         Command::CanI(args) => can_i::run(&ctx, args),
         Command::Demo(args) => demo::run(&ctx, args),
+        Command::Renew(args) => renew::run(&ctx, args),
         Command::CheckExpiration(args) => check_expiration::run(&ctx, args),
         Command::Completion(args) => completion::run(args),
         Command::Man => completion::man(),

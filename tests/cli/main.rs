@@ -17,3 +17,4 @@ mod krew;
 mod list_inspect;
 mod lossless;
 mod remove_rbac;
+mod renew;

@@ -16,7 +16,7 @@ use crate::cli::AddArgs;
 use crate::cluster::{self, RoleRef};
 use crate::error::{Outcome, hinted};
 use crate::kubeconfig::Kubeconfigs;
-use crate::pki::{self, CertInfo, KeyType, PrivateKey, SecretPem, Subject};
+use crate::pki::{CertInfo, KeyType, PrivateKey, SecretPem, Subject};
 
 mod dry_run;
 mod entries;
@@ -81,7 +81,7 @@ pub fn run(ctx: &Ctx, args: &AddArgs) -> anyhow::Result<Outcome> {
     check_conflicts(&kcs, args, &cluster, cert_dir.as_deref())?;
 
     let rt = super::runtime()?;
-    let signer = Signer::choose(ctx, args, &rt)?;
+    let signer = Signer::choose(ctx, &args.ca, &args.csr, &rt)?;
     let binder = preflight_bindings(ctx, args, &rt)?;
     if args.dry_run {
         return dry_run::run(ctx, args, &cluster, &groups, &signer, validity);
@@ -215,19 +215,7 @@ fn issue(
         common_name: user.to_string(),
         organizations: groups.to_vec(),
     };
-    let csr_pem = pki::build_csr(&key, &subject)?;
-    let signed = signer.sign(
-        ctx,
-        rt,
-        user,
-        groups,
-        &key,
-        &csr_pem,
-        kind.is_rsa(),
-        validity,
-    )?;
-    let cert = pki::parse_certificate_pem(&signed.certificate_pem, "the issued certificate")?;
-    let info = pki::inspect_certificate(&cert)?;
+    let (signed, info) = signer.issue(ctx, rt, &key, &subject, validity)?;
     Ok(Issued {
         user: user.to_string(),
         key: key.to_pem()?,
