@@ -105,6 +105,15 @@ pub enum Command {
     /// Re-issue users' certificates with the same identity (CN and groups), in place.
     #[command(after_help = RENEW_EXAMPLES)]
     Renew(Box<RenewArgs>),
+    /// Two-party flow, step 1 (the future user): make a key here and a CSR to send to an admin.
+    #[command(after_help = REQUEST_EXAMPLES)]
+    Request(RequestArgs),
+    /// Two-party flow, step 2 (an administrator): sign someone's CSR; no key is ever seen.
+    #[command(after_help = SIGN_EXAMPLES)]
+    Sign(Box<SignArgs>),
+    /// Two-party flow, step 3 (the user): install the signed certificate next to the pending key.
+    #[command(after_help = INSTALL_EXAMPLES)]
+    Install(InstallArgs),
     /// When certificates expire: the kubeconfig's certificate users and a kubeadm control plane's
     /// PKI, in kubeadm's tables. Exit 1 when something expires within --warn.
     #[command(name = "check-expiration", after_help = CHECK_EXPIRATION_EXAMPLES)]
@@ -187,6 +196,116 @@ pub struct RenewArgs {
     pub ca: CaArgs,
     #[command(flatten)]
     pub csr: CsrArgs,
+}
+
+const REQUEST_EXAMPLES: &str = "Examples:
+  # On john's machine: key in ~/.kube (0600), CSR to a file to send to the administrator
+  kubectl certuser request john -g dev1 --file john.csr
+
+  # An ECDSA key, the CSR on stdout
+  kubectl certuser request john --key-type ecdsa-p256 > john.csr";
+
+const SIGN_EXAMPLES: &str = "Examples:
+  # Through the cluster's CSR API, with a RoleBinding to edit in dev1; a kubeconfig without any key
+  kubectl certuser sign john.csr -n dev1 --clusterrole edit --kubeconfig-out john.kubeconfig
+
+  # With a kubeadm control plane's CA, the certificate alone
+  sudo kubectl certuser sign john.csr --kubeadm --file john.crt";
+
+const INSTALL_EXAMPLES: &str = "Examples:
+  # The kubeconfig the administrator sent (cluster, certificate, context; no key)
+  kubectl certuser install --kubeconfig-in john.kubeconfig --use
+
+  # A bare certificate, for the cluster of the current context
+  kubectl certuser install --cert john.crt";
+
+#[derive(Debug, Args)]
+pub struct RequestArgs {
+    /// Your user name: the certificate's CN.
+    #[arg(value_name = "USER")]
+    pub user: String,
+    /// A group (the certificate's O). Repeat for several.
+    #[arg(short, long = "group", value_name = "GROUP")]
+    pub groups: Vec<String>,
+    /// Key algorithm: rsa-2048, rsa-3072, rsa-4096, ecdsa-p256, ecdsa-p384 or ed25519.
+    #[arg(long, value_name = "TYPE", default_value_t = KeyType::default())]
+    pub key_type: KeyType,
+    /// Write the CSR (PEM) to FILE instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub file: Option<PathBuf>,
+    /// Keep the key (and later the certificate) in DIR instead of the kubeconfig's folder.
+    #[arg(long, value_name = "DIR")]
+    pub cert_dir: Option<PathBuf>,
+    /// Replace a pending request (and its key) for the same user, or an existing --file.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SignArgs {
+    /// The PEM certificate signing request to sign (`-` for stdin).
+    #[arg(value_name = "CSR_FILE")]
+    pub csr_file: PathBuf,
+    /// Write the certificate (PEM) to FILE. Without it or --kubeconfig-out: to stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub file: Option<PathBuf>,
+    /// Write a standalone kubeconfig (cluster, user with the certificate, context; no key) to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub kubeconfig_out: Option<PathBuf>,
+    /// Overwrite FILE / the --kubeconfig-out file if it exists.
+    #[arg(long)]
+    pub force: bool,
+    /// Certificate lifetime in days.
+    #[arg(
+        long,
+        value_name = "N",
+        conflicts_with = "duration",
+        default_value_t = 365
+    )]
+    pub days: u32,
+    /// Certificate lifetime as a duration instead of days, e.g. 12h, 30d.
+    #[arg(long, value_name = "DURATION")]
+    pub duration: Option<Validity>,
+    /// Allow a user name starting with `system:` (names Kubernetes reserves for its components).
+    #[arg(long)]
+    pub allow_system_user: bool,
+    /// Allow the group system:masters, which bypasses RBAC and cannot be revoked.
+    #[arg(long)]
+    pub allow_system_masters: bool,
+    #[command(flatten)]
+    pub ca: CaArgs,
+    #[command(flatten)]
+    pub csr: CsrArgs,
+    #[command(flatten)]
+    pub rbac: RbacArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct InstallArgs {
+    /// The signed certificate (PEM), for the cluster of the current context (or --cluster).
+    #[arg(
+        long,
+        value_name = "FILE",
+        required_unless_present = "kubeconfig_in",
+        conflicts_with = "kubeconfig_in"
+    )]
+    pub cert: Option<PathBuf>,
+    /// The kubeconfig `sign --kubeconfig-out` wrote: cluster, certificate and context.
+    #[arg(long, value_name = "FILE")]
+    pub kubeconfig_in: Option<PathBuf>,
+    /// Where `request --cert-dir` put the pending key (default: the kubeconfig's folder).
+    #[arg(long, value_name = "DIR")]
+    pub cert_dir: Option<PathBuf>,
+    /// Switch the current context to the new USER@CLUSTER context.
+    #[arg(long = "use")]
+    pub use_context: bool,
+    /// Replace an existing user, context or (with --kubeconfig-in) cluster of the same name.
+    #[arg(long)]
+    pub force: bool,
+    /// Install even when the certificate does not chain to the cluster's CA in kubeconfig (a
+    /// cluster whose client CA differs from its serving CA: k3s, some managed clusters).
+    #[arg(long)]
+    pub skip_ca_check: bool,
 }
 
 const CHECK_EXPIRATION_EXAMPLES: &str = "Examples:

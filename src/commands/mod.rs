@@ -3,6 +3,7 @@
 
 mod access;
 mod add;
+mod bindings;
 mod can_i;
 mod check_expiration;
 mod complete;
@@ -11,11 +12,15 @@ mod credentials;
 mod demo;
 mod export;
 mod inspect;
+mod install;
 mod list;
 mod names;
+mod pending;
 mod remove;
 mod remove_rbac;
 mod renew;
+mod request;
+mod sign;
 mod target;
 mod whoami;
 
@@ -48,6 +53,9 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::CanI(args) => can_i::run(&ctx, args),
         Command::Demo(args) => demo::run(&ctx, args),
         Command::Renew(args) => renew::run(&ctx, args),
+        Command::Request(args) => request::run(&ctx, args),
+        Command::Sign(args) => sign::run(&ctx, args),
+        Command::Install(args) => install::run(&ctx, args),
         Command::CheckExpiration(args) => check_expiration::run(&ctx, args),
         Command::Completion(args) => completion::run(args),
         Command::Man => completion::man(),

@@ -181,6 +181,11 @@ fn ec(curve: Nid) -> Result<PKey<Private>, openssl::error::ErrorStack> {
     PKey::from_ec_key(EcKey::generate(&group)?)
 }
 
+/// "RSA 2048", "ECDSA P-256", "Ed25519", of a public key (a CSR's, a certificate's).
+pub fn describe_public_key(key: &PKeyRef<openssl::pkey::Public>) -> String {
+    describe(key)
+}
+
 /// "RSA 2048", "ECDSA P-256", "Ed25519": for any key, public or private.
 pub(crate) fn describe<T: openssl::pkey::HasPublic>(key: &PKeyRef<T>) -> String {
     match key.id() {
@@ -228,6 +233,11 @@ impl Drop for SecretPem {
 /// 0700, through a temp file and rename so a crash never leaves half a key.
 pub fn write_private_key(path: &Path, pem: &SecretPem) -> Result<(), PkiError> {
     write_atomic(path, pem.as_bytes(), 0o600)
+}
+
+/// Write a file that is not a key but nobody else's business (a pending request): 0600.
+pub fn write_private_file(path: &Path, bytes: &[u8]) -> Result<(), PkiError> {
+    write_atomic(path, bytes, 0o600)
 }
 
 /// Write a certificate (public): 0644, same atomic path.

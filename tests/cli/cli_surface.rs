@@ -17,6 +17,9 @@ fn every_verb_has_help_with_an_example() {
         "completion",
         "check-expiration",
         "renew",
+        "request",
+        "sign",
+        "install",
     ] {
         let run = sb.run(&[verb, "--help"]);
         assert!(

@@ -18,3 +18,4 @@ mod list_inspect;
 mod lossless;
 mod remove_rbac;
 mod renew;
+mod two_party;
