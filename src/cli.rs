@@ -102,6 +102,22 @@ pub enum Command {
         after_help = "Examples:\n  kubectl certuser demo\n  kubectl --kubeconfig certuser-demo/kubeconfig config view"
     )]
     Demo(DemoArgs),
+    /// Re-issue users' certificates with the same identity (CN and groups), in place.
+    #[command(after_help = RENEW_EXAMPLES)]
+    Renew(Box<RenewArgs>),
+    /// Two-party flow, step 1 (the future user): make a key here and a CSR to send to an admin.
+    #[command(after_help = REQUEST_EXAMPLES)]
+    Request(RequestArgs),
+    /// Two-party flow, step 2 (an administrator): sign someone's CSR; no key is ever seen.
+    #[command(after_help = SIGN_EXAMPLES)]
+    Sign(Box<SignArgs>),
+    /// Two-party flow, step 3 (the user): install the signed certificate next to the pending key.
+    #[command(after_help = INSTALL_EXAMPLES)]
+    Install(InstallArgs),
+    /// When certificates expire: the kubeconfig's certificate users and a kubeadm control plane's
+    /// PKI, in kubeadm's tables. Exit 1 when something expires within --warn.
+    #[command(name = "check-expiration", after_help = CHECK_EXPIRATION_EXAMPLES)]
+    CheckExpiration(CheckExpirationArgs),
     /// kubectl's plugin completion protocol (called by the kubectl_complete-certuser script).
     #[command(name = "__complete", hide = true)]
     Complete {
@@ -134,6 +150,184 @@ const CAN_I_EXAMPLES: &str = "Examples:
 
   # The default access matrix for john
   kubectl certuser can-i john";
+
+const RENEW_EXAMPLES: &str = "Examples:
+  # Through the cluster's CSR API: a new key, the same lifetime as before
+  kubectl certuser renew john
+
+  # Keep the key, sign with a local CA, for 90 days
+  kubectl certuser renew john --reuse-key --ca-cert ca.crt --ca-key ca.key --days 90
+
+  # Every certificate user expiring within 30 days (see the plan first)
+  kubectl certuser renew --all --within 30d --dry-run
+  sudo kubectl certuser renew --all --within 30d --kubeadm";
+
+#[derive(Debug, Args)]
+pub struct RenewArgs {
+    /// The kubeconfig user(s) to renew.
+    #[arg(
+        value_name = "USER",
+        required_unless_present = "all",
+        conflicts_with = "all"
+    )]
+    pub users: Vec<String>,
+    /// Every certificate user of the kubeconfig whose certificate expires within --within.
+    #[arg(long)]
+    pub all: bool,
+    /// With --all: the window, e.g. 30d, 72h.
+    #[arg(long, value_name = "DURATION", default_value = "30d", requires = "all")]
+    pub within: Validity,
+    /// Keep the current private key (default: a new key of the same type).
+    #[arg(long, conflicts_with = "key_type")]
+    pub reuse_key: bool,
+    /// Key algorithm of the new key (default: the type of the current key).
+    #[arg(long, value_name = "TYPE")]
+    pub key_type: Option<KeyType>,
+    /// Lifetime in days (default: the lifetime of the current certificate).
+    #[arg(long, value_name = "N", conflicts_with = "duration")]
+    pub days: Option<u32>,
+    /// Lifetime as a duration, e.g. 12h, 90d (default: the lifetime of the current certificate).
+    #[arg(long, value_name = "DURATION")]
+    pub duration: Option<Validity>,
+    /// Show what would be renewed and skipped, change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    #[command(flatten)]
+    pub ca: CaArgs,
+    #[command(flatten)]
+    pub csr: CsrArgs,
+}
+
+const REQUEST_EXAMPLES: &str = "Examples:
+  # On john's machine: key in ~/.kube (0600), CSR to a file to send to the administrator
+  kubectl certuser request john -g dev1 --file john.csr
+
+  # An ECDSA key, the CSR on stdout
+  kubectl certuser request john --key-type ecdsa-p256 > john.csr";
+
+const SIGN_EXAMPLES: &str = "Examples:
+  # Through the cluster's CSR API, with a RoleBinding to edit in dev1; a kubeconfig without any key
+  kubectl certuser sign john.csr -n dev1 --clusterrole edit --kubeconfig-out john.kubeconfig
+
+  # With a kubeadm control plane's CA, the certificate alone
+  sudo kubectl certuser sign john.csr --kubeadm --file john.crt";
+
+const INSTALL_EXAMPLES: &str = "Examples:
+  # The kubeconfig the administrator sent (cluster, certificate, context; no key)
+  kubectl certuser install --kubeconfig-in john.kubeconfig --use
+
+  # A bare certificate, for the cluster of the current context
+  kubectl certuser install --cert john.crt";
+
+#[derive(Debug, Args)]
+pub struct RequestArgs {
+    /// Your user name: the certificate's CN.
+    #[arg(value_name = "USER")]
+    pub user: String,
+    /// A group (the certificate's O). Repeat for several.
+    #[arg(short, long = "group", value_name = "GROUP")]
+    pub groups: Vec<String>,
+    /// Key algorithm: rsa-2048, rsa-3072, rsa-4096, ecdsa-p256, ecdsa-p384 or ed25519.
+    #[arg(long, value_name = "TYPE", default_value_t = KeyType::default())]
+    pub key_type: KeyType,
+    /// Write the CSR (PEM) to FILE instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub file: Option<PathBuf>,
+    /// Keep the key (and later the certificate) in DIR instead of the kubeconfig's folder.
+    #[arg(long, value_name = "DIR")]
+    pub cert_dir: Option<PathBuf>,
+    /// Replace a pending request (and its key) for the same user, or an existing --file.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SignArgs {
+    /// The PEM certificate signing request to sign (`-` for stdin).
+    #[arg(value_name = "CSR_FILE")]
+    pub csr_file: PathBuf,
+    /// Write the certificate (PEM) to FILE. Without it or --kubeconfig-out: to stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub file: Option<PathBuf>,
+    /// Write a standalone kubeconfig (cluster, user with the certificate, context; no key) to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub kubeconfig_out: Option<PathBuf>,
+    /// Overwrite FILE / the --kubeconfig-out file if it exists.
+    #[arg(long)]
+    pub force: bool,
+    /// Certificate lifetime in days.
+    #[arg(
+        long,
+        value_name = "N",
+        conflicts_with = "duration",
+        default_value_t = 365
+    )]
+    pub days: u32,
+    /// Certificate lifetime as a duration instead of days, e.g. 12h, 30d.
+    #[arg(long, value_name = "DURATION")]
+    pub duration: Option<Validity>,
+    /// Allow a user name starting with `system:` (names Kubernetes reserves for its components).
+    #[arg(long)]
+    pub allow_system_user: bool,
+    /// Allow the group system:masters, which bypasses RBAC and cannot be revoked.
+    #[arg(long)]
+    pub allow_system_masters: bool,
+    #[command(flatten)]
+    pub ca: CaArgs,
+    #[command(flatten)]
+    pub csr: CsrArgs,
+    #[command(flatten)]
+    pub rbac: RbacArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct InstallArgs {
+    /// The signed certificate (PEM), for the cluster of the current context (or --cluster).
+    #[arg(
+        long,
+        value_name = "FILE",
+        required_unless_present = "kubeconfig_in",
+        conflicts_with = "kubeconfig_in"
+    )]
+    pub cert: Option<PathBuf>,
+    /// The kubeconfig `sign --kubeconfig-out` wrote: cluster, certificate and context.
+    #[arg(long, value_name = "FILE")]
+    pub kubeconfig_in: Option<PathBuf>,
+    /// Where `request --cert-dir` put the pending key (default: the kubeconfig's folder).
+    #[arg(long, value_name = "DIR")]
+    pub cert_dir: Option<PathBuf>,
+    /// Switch the current context to the new USER@CLUSTER context.
+    #[arg(long = "use")]
+    pub use_context: bool,
+    /// Replace an existing user, context or (with --kubeconfig-in) cluster of the same name.
+    #[arg(long)]
+    pub force: bool,
+    /// Install even when the certificate does not chain to the cluster's CA in kubeconfig (a
+    /// cluster whose client CA differs from its serving CA: k3s, some managed clusters).
+    #[arg(long)]
+    pub skip_ca_check: bool,
+}
+
+const CHECK_EXPIRATION_EXAMPLES: &str = "Examples:
+  # Every certificate user of the kubeconfig
+  kubectl certuser check-expiration
+
+  # On a kubeadm control-plane node: the users, the control plane's certificates and its CAs
+  sudo kubectl certuser check-expiration --pki-dir /etc/kubernetes/pki
+
+  # From cron: exit 1 when anything expires within 14 days
+  kubectl certuser check-expiration --warn 14d -q -o json";
+
+#[derive(Debug, Args)]
+pub struct CheckExpirationArgs {
+    /// A kubeadm PKI folder: its *.crt files, etcd/*.crt and the *.conf kubeconfigs beside it.
+    /// Default: /etc/kubernetes/pki when it exists and is readable.
+    #[arg(long, value_name = "DIR")]
+    pub pki_dir: Option<PathBuf>,
+    /// Exit 1 when anything expires within this window (or has expired), e.g. 30d, 12h.
+    #[arg(long, value_name = "DURATION", default_value = "30d")]
+    pub warn: Validity,
+}
 
 #[derive(Debug, Args)]
 pub struct AddArgs {

@@ -10,17 +10,15 @@ const NO_FILE_COMP: u8 = 4;
 /// Cobra's ShellCompDirectiveDefault: let the shell complete file names.
 const DEFAULT: u8 = 0;
 
-const VERBS: [&str; 9] = [
-    "add",
-    "list",
-    "inspect",
-    "remove",
-    "export",
-    "whoami",
-    "can-i",
-    "demo",
-    "completion",
-];
+/// The visible verbs, from the command line's own definition (one list, never out of date).
+fn verbs() -> Vec<String> {
+    use clap::CommandFactory;
+    crate::cli::Cli::command()
+        .get_subcommands()
+        .filter(|c| !c.is_hide_set())
+        .map(|c| c.get_name().to_string())
+        .collect()
+}
 
 pub fn run(args: &[String]) -> anyhow::Result<crate::error::Outcome> {
     let (candidates, directive) = candidates(args);
@@ -58,17 +56,12 @@ fn candidates(args: &[String]) -> (Vec<String>, u8) {
         }
         _ => {}
     }
-    let verb = done
-        .iter()
-        .find(|a| VERBS.contains(&a.as_str()))
-        .map(String::as_str);
+    let verbs = verbs();
+    let verb = done.iter().find(|a| verbs.contains(a)).map(String::as_str);
     match verb {
-        None => (
-            keep(VERBS.iter().map(|v| v.to_string()).collect()),
-            NO_FILE_COMP,
-        ),
+        None => (keep(verbs.clone()), NO_FILE_COMP),
         Some("inspect") => (keep(names(Section::Users)), DEFAULT),
-        Some("remove" | "export" | "whoami" | "can-i") => {
+        Some("remove" | "export" | "whoami" | "can-i" | "renew" | "doctor") => {
             (keep(names(Section::Users)), NO_FILE_COMP)
         }
         Some("completion") => (

@@ -77,6 +77,13 @@ fn read(
     Ok(None)
 }
 
+/// A cluster's CA bundle (`certificate-authority-data`, or the `certificate-authority` file), if
+/// the kubeconfig names one.
+pub fn cluster_ca(entry: &Entry<'_>) -> anyhow::Result<Option<Vec<u8>>> {
+    read(entry, "certificate-authority-data", "certificate-authority")
+        .map(|r| r.map(|(pem, _)| pem))
+}
+
 /// A user entry with certificate and key embedded, as `kubectl config set-credentials --embed-certs`.
 pub fn embedded_user(cert_pem: &[u8], key_pem: &[u8]) -> Map<String, Value> {
     let mut user = Map::new();

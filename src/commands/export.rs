@@ -99,7 +99,9 @@ pub fn run(ctx: &Ctx, args: &ExportArgs) -> anyhow::Result<Outcome> {
 
 /// The cluster entry with a CA file turned into `certificate-authority-data`: the file's path
 /// means nothing on the other person's machine.
-fn self_contained_cluster(entry: &kubeconfig::Entry<'_>) -> anyhow::Result<Map<String, Value>> {
+pub(super) fn self_contained_cluster(
+    entry: &kubeconfig::Entry<'_>,
+) -> anyhow::Result<Map<String, Value>> {
     let mut cluster = entry.value.clone();
     if let Some(path) = cluster
         .get("certificate-authority")

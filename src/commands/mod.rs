@@ -3,17 +3,24 @@
 
 mod access;
 mod add;
+mod bindings;
 mod can_i;
+mod check_expiration;
 mod complete;
 mod completion;
 mod credentials;
 mod demo;
 mod export;
 mod inspect;
+mod install;
 mod list;
 mod names;
+mod pending;
 mod remove;
 mod remove_rbac;
+mod renew;
+mod request;
+mod sign;
 mod target;
 mod whoami;
 
@@ -45,6 +52,11 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Whoami(args) => whoami::run(&ctx, args),
         Command::CanI(args) => can_i::run(&ctx, args),
         Command::Demo(args) => demo::run(&ctx, args),
+        Command::Renew(args) => renew::run(&ctx, args),
+        Command::Request(args) => request::run(&ctx, args),
+        Command::Sign(args) => sign::run(&ctx, args),
+        Command::Install(args) => install::run(&ctx, args),
+        Command::CheckExpiration(args) => check_expiration::run(&ctx, args),
         Command::Completion(args) => completion::run(args),
         Command::Man => completion::man(),
         Command::Complete { args } => complete::run(args),

@@ -73,6 +73,17 @@ impl std::str::FromStr for KeyType {
     }
 }
 
+impl KeyType {
+    /// The type of an existing key, for re-issuing with the same kind; None for kinds we do not
+    /// generate (RSA 1024, P-521, ...).
+    pub fn of<T: openssl::pkey::HasPublic>(key: &PKeyRef<T>) -> Option<KeyType> {
+        let described = describe(key);
+        KeyType::ALL
+            .into_iter()
+            .find(|k| PrivateKey::describe_kind(*k) == described)
+    }
+}
+
 /// A private key. `Debug` never shows it and there is no `Display`.
 pub struct PrivateKey(PKey<Private>);
 
@@ -142,6 +153,24 @@ impl PrivateKey {
         describe(&self.0)
     }
 
+    /// What [`describe`] says of a key of this kind.
+    fn describe_kind(kind: KeyType) -> &'static str {
+        match kind {
+            KeyType::Rsa2048 => "RSA 2048",
+            KeyType::Rsa3072 => "RSA 3072",
+            KeyType::Rsa4096 => "RSA 4096",
+            KeyType::EcdsaP256 => "ECDSA P-256",
+            KeyType::EcdsaP384 => "ECDSA P-384",
+            KeyType::Ed25519 => "Ed25519",
+        }
+    }
+
+    /// True when `cert_public_der` (a certificate's SubjectPublicKeyInfo) is this key's.
+    pub fn matches(&self, cert_public_der: &[u8]) -> bool {
+        self.public_key_der()
+            .is_ok_and(|mine| mine.as_slice() == cert_public_der)
+    }
+
     pub fn pkey(&self) -> &PKeyRef<Private> {
         &self.0
     }
@@ -150,6 +179,11 @@ impl PrivateKey {
 fn ec(curve: Nid) -> Result<PKey<Private>, openssl::error::ErrorStack> {
     let group = EcGroup::from_curve_name(curve)?;
     PKey::from_ec_key(EcKey::generate(&group)?)
+}
+
+/// "RSA 2048", "ECDSA P-256", "Ed25519", of a public key (a CSR's, a certificate's).
+pub fn describe_public_key(key: &PKeyRef<openssl::pkey::Public>) -> String {
+    describe(key)
 }
 
 /// "RSA 2048", "ECDSA P-256", "Ed25519": for any key, public or private.
@@ -199,6 +233,11 @@ impl Drop for SecretPem {
 /// 0700, through a temp file and rename so a crash never leaves half a key.
 pub fn write_private_key(path: &Path, pem: &SecretPem) -> Result<(), PkiError> {
     write_atomic(path, pem.as_bytes(), 0o600)
+}
+
+/// Write a file that is not a key but nobody else's business (a pending request): 0600.
+pub fn write_private_file(path: &Path, bytes: &[u8]) -> Result<(), PkiError> {
+    write_atomic(path, bytes, 0o600)
 }
 
 /// Write a certificate (public): 0644, same atomic path.
@@ -258,6 +297,22 @@ mod tests {
         }
         let err = "dsa".parse::<KeyType>().unwrap_err();
         assert!(err.contains("rsa-2048") && err.contains("ed25519"), "{err}");
+    }
+
+    #[test]
+    fn the_kind_of_a_key_is_recognised_and_a_key_matches_only_its_own_certificate_key() {
+        for kind in KeyType::ALL.into_iter().filter(|k| *k != KeyType::Rsa4096) {
+            let key = PrivateKey::generate(kind).unwrap();
+            assert_eq!(KeyType::of(key.pkey()), Some(kind));
+            assert!(key.matches(&key.public_key_der().unwrap()));
+        }
+        let p521 = PKey::from_ec_key(
+            EcKey::generate(&EcGroup::from_curve_name(Nid::SECP521R1).unwrap()).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(KeyType::of(&p521), None, "we do not generate P-521");
+        let other = PrivateKey::generate(KeyType::EcdsaP256).unwrap();
+        assert!(!other.matches(&PrivateKey::from_pkey(p521).public_key_der().unwrap()));
     }
 
     #[test]

@@ -5,8 +5,10 @@
 //! - [`ca`]: load and validate an issuer before it signs anything.
 //! - [`sign`]: the certificate we issue, from our policy, never from the CSR's wishes.
 //! - [`inspect`]: what a certificate says, for `list` and `inspect`.
+//! - [`chain`]: whether a certificate chains to a CA.
 
 mod ca;
+mod chain;
 mod csr;
 mod error;
 mod inspect;
@@ -14,8 +16,12 @@ mod key;
 mod sign;
 
 pub use ca::CertificateAuthority;
+pub use chain::{issued_by, parse_bundle, verify_against};
 pub use csr::{ParsedCsr, Subject, build_csr, parse_csr_pem};
 pub use error::PkiError;
 pub use inspect::{CertInfo, asn1_to_timestamp, inspect_certificate, parse_certificate_pem};
-pub use key::{KeyType, PrivateKey, SecretPem, write_private_key, write_public_file};
+pub use key::{
+    KeyType, PrivateKey, SecretPem, describe_public_key, write_private_file, write_private_key,
+    write_public_file,
+};
 pub use sign::{Issued, MIN_LIFETIME, POLICY_LIFETIME, check_lifetime, sign_client_certificate};

@@ -15,6 +15,11 @@ fn every_verb_has_help_with_an_example() {
         "can-i",
         "demo",
         "completion",
+        "check-expiration",
+        "renew",
+        "request",
+        "sign",
+        "install",
     ] {
         let run = sb.run(&[verb, "--help"]);
         assert!(
@@ -161,7 +166,11 @@ fn kubectl_completes_user_names_through_the_plugin_protocol() {
     );
     let verbs = complete(&["certuser", ""]);
     assert!(
-        verbs.contains("add\n") && verbs.contains("can-i\n") && verbs.contains(":4"),
+        verbs.contains("add\n")
+            && verbs.contains("can-i\n")
+            && verbs.contains("renew\n")
+            && verbs.contains("check-expiration\n")
+            && verbs.contains(":4"),
         "{verbs}"
     );
 }

@@ -307,3 +307,84 @@ pub fn openssl_ca_with_dates(sb: &Sandbox, crt: &Path, key: &Path, start: &str, 
     );
     std::fs::remove_dir_all(&work).unwrap();
 }
+
+/// `openssl ca` time format (UTC), `days` from now (negative: in the past).
+pub fn openssl_date(days: i64) -> String {
+    (jiff::Timestamp::now() + jiff::SignedDuration::from_hours(24 * days))
+        .strftime("%Y%m%d%H%M%SZ")
+        .to_string()
+}
+
+/// A certificate for `subject` signed by the CA `ca`/`ca_key` with chosen dates, made by the
+/// openssl tool. `extensions` is an openssl config section body (e.g. `basicConstraints =
+/// CA:FALSE`). A new key goes to `out.key` unless `key` names an existing one.
+#[allow(clippy::too_many_arguments)]
+pub fn openssl_signed(
+    sb: &Sandbox,
+    ca: &Path,
+    ca_key: &Path,
+    subject: &str,
+    start: &str,
+    end: &str,
+    extensions: &str,
+    out: &Path,
+    key: Option<&Path>,
+) -> PathBuf {
+    let work = tempfile::tempdir_in(sb.dir.path()).unwrap();
+    let w = work.path();
+    std::fs::write(w.join("index.txt"), "").unwrap();
+    std::fs::write(w.join("serial"), "1000\n").unwrap();
+    std::fs::write(
+        w.join("ca.cnf"),
+        format!(
+            "[ca]\ndefault_ca = d\n[d]\ndatabase = index.txt\nnew_certs_dir = .\nserial = serial\ndefault_md = sha256\n\
+             policy = any\nx509_extensions = ext\nunique_subject = no\n[any]\ncommonName = supplied\norganizationName = optional\n[ext]\n{extensions}\n"
+        ),
+    )
+    .unwrap();
+    let key = match key {
+        Some(k) => k.to_path_buf(),
+        None => {
+            let k = out.with_extension("key");
+            openssl(&["genrsa", "-out", k.to_str().unwrap(), "2048"]).ok();
+            k
+        }
+    };
+    let csr = w.join("req.csr");
+    openssl(&[
+        "req",
+        "-new",
+        "-key",
+        key.to_str().unwrap(),
+        "-subj",
+        subject,
+        "-out",
+        csr.to_str().unwrap(),
+    ])
+    .ok();
+    let run = Command::new("openssl")
+        .current_dir(w)
+        .args(["ca", "-batch", "-config", "ca.cnf", "-cert"])
+        .arg(ca)
+        .arg("-keyfile")
+        .arg(ca_key)
+        .args([
+            "-in",
+            "req.csr",
+            "-startdate",
+            start,
+            "-enddate",
+            end,
+            "-notext",
+            "-out",
+        ])
+        .arg(out)
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    key
+}

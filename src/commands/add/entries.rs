@@ -25,25 +25,7 @@ pub(super) fn check_conflicts(
         return Ok(());
     }
     for user in &args.users {
-        if let Some(entry) = kcs.get(Section::Users, user) {
-            return Err(hinted(
-                format!(
-                    "user {user:?} already exists in {} with other credentials",
-                    entry.file.display()
-                ),
-                "pass --force to replace it, or remove it first with `kubectl certuser remove`",
-            ));
-        }
-        let context = target::user_context(user, cluster);
-        if let Some(entry) = kcs.get(Section::Contexts, &context) {
-            return Err(hinted(
-                format!(
-                    "context {context:?} already exists in {}",
-                    entry.file.display()
-                ),
-                "pass --force to replace it, or remove it first with `kubectl config delete-context`",
-            ));
-        }
+        check_entry_conflicts(kcs, user, cluster, false)?;
         if let Some(dir) = cert_dir {
             for path in cert_files(dir, user) {
                 if path.exists() {
@@ -54,6 +36,38 @@ pub(super) fn check_conflicts(
                 }
             }
         }
+    }
+    Ok(())
+}
+
+/// The user and its `USER@CLUSTER` context must not exist yet, unless `force` (`add`, `install`).
+pub(crate) fn check_entry_conflicts(
+    kcs: &Kubeconfigs,
+    user: &str,
+    cluster: &str,
+    force: bool,
+) -> anyhow::Result<()> {
+    if force {
+        return Ok(());
+    }
+    if let Some(entry) = kcs.get(Section::Users, user) {
+        return Err(hinted(
+            format!(
+                "user {user:?} already exists in {} with other credentials",
+                entry.file.display()
+            ),
+            "pass --force to replace it, or remove it first with `kubectl certuser remove`",
+        ));
+    }
+    let context = target::user_context(user, cluster);
+    if let Some(entry) = kcs.get(Section::Contexts, &context) {
+        return Err(hinted(
+            format!(
+                "context {context:?} already exists in {}",
+                entry.file.display()
+            ),
+            "pass --force to replace it, or remove it first with `kubectl config delete-context`",
+        ));
     }
     Ok(())
 }
@@ -112,7 +126,7 @@ pub(super) fn write_kubeconfig(
         .collect())
 }
 
-pub(super) fn context_entry(
+pub(crate) fn context_entry(
     cluster: &str,
     user: &str,
     namespace: Option<&str>,

@@ -9,21 +9,20 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use anyhow::Context as _;
 use serde::Serialize;
 
 use crate::cli::AddArgs;
 use crate::cluster::{self, RoleRef};
 use crate::error::{Outcome, hinted};
 use crate::kubeconfig::Kubeconfigs;
-use crate::pki::{self, CertInfo, KeyType, PrivateKey, SecretPem, Subject};
+use crate::pki::{CertInfo, KeyType, PrivateKey, SecretPem, Subject};
 
 mod dry_run;
-mod entries;
+pub(super) mod entries;
 pub(super) mod signer;
 
 use super::access::{self, AccessReport};
-use super::{Ctx, credentials, names, target};
+use super::{Ctx, bindings, credentials, names, target};
 use entries::{absolute, check_conflicts, write_kubeconfig};
 use signer::{Signed, Signer};
 
@@ -41,17 +40,8 @@ pub struct AddedUser {
     pub signed_by: &'static str,
     pub csr_name: Option<String>,
     pub certificate: CertInfo,
-    pub binding: Option<Binding>,
+    pub binding: Option<bindings::Binding>,
     pub access: Option<AccessReport>,
-}
-
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Binding {
-    pub kind: &'static str,
-    pub name: String,
-    pub namespace: Option<String>,
-    pub created: bool,
 }
 
 /// A user whose certificate is issued but not yet written anywhere.
@@ -86,8 +76,8 @@ pub fn run(ctx: &Ctx, args: &AddArgs) -> anyhow::Result<Outcome> {
     check_conflicts(&kcs, args, &cluster, cert_dir.as_deref())?;
 
     let rt = super::runtime()?;
-    let signer = Signer::choose(ctx, args, &rt)?;
-    let binder = preflight_bindings(ctx, args, &rt)?;
+    let signer = Signer::choose(ctx, &args.ca, &args.csr, &rt)?;
+    let binder = bindings::preflight(ctx, &args.rbac, &args.users, &rt)?;
     if args.dry_run {
         return dry_run::run(ctx, args, &cluster, &groups, &signer, validity);
     }
@@ -142,7 +132,11 @@ pub fn run(ctx: &Ctx, args: &AddArgs) -> anyhow::Result<Outcome> {
         ));
     }
 
-    bind_roles(ctx, args, &rt, binder.as_ref(), &mut report)?;
+    let users: Vec<String> = report.iter().map(|u| u.name.clone()).collect();
+    let made = bindings::bind(ctx, &args.rbac, &rt, binder.as_ref(), &users)?;
+    for (entry, binding) in report.iter_mut().zip(made) {
+        entry.binding = Some(binding);
+    }
     if !args.no_check {
         for (entry, one) in report.iter_mut().zip(&issued) {
             entry.access = access::check_new_user(
@@ -227,19 +221,7 @@ fn issue(
         common_name: user.to_string(),
         organizations: groups.to_vec(),
     };
-    let csr_pem = pki::build_csr(&key, &subject)?;
-    let signed = signer.sign(
-        ctx,
-        rt,
-        user,
-        groups,
-        &key,
-        &csr_pem,
-        kind.is_rsa(),
-        validity,
-    )?;
-    let cert = pki::parse_certificate_pem(&signed.certificate_pem, "the issued certificate")?;
-    let info = pki::inspect_certificate(&cert)?;
+    let (signed, info) = signer.issue(ctx, rt, &key, &subject, validity)?;
     Ok(Issued {
         user: user.to_string(),
         key: key.to_pem()?,
@@ -249,114 +231,7 @@ fn issue(
 }
 
 fn role_ref(args: &AddArgs) -> Option<RoleRef> {
-    match (&args.rbac.role, &args.rbac.clusterrole) {
-        (Some(role), _) => Some(RoleRef::Role(role.clone())),
-        (None, Some(role)) => Some(RoleRef::ClusterRole(role.clone())),
-        (None, None) => None,
-    }
-}
-
-/// The role to bind and where: a namespace, or None for cluster-wide.
-fn binding_plan(ctx: &Ctx, args: &AddArgs) -> Option<(RoleRef, Option<String>)> {
-    let role = role_ref(args)?;
-    let namespace = (!args.rbac.cluster_wide).then(|| {
-        ctx.global
-            .namespace
-            .clone()
-            .unwrap_or_else(|| "default".into())
-    });
-    Some((role, namespace))
-}
-
-/// Before anything is signed or written: a binding we could not create (someone else's under our
-/// name, or no permission to read bindings) refuses the whole command. Returns the client to bind with.
-fn preflight_bindings(
-    ctx: &Ctx,
-    args: &AddArgs,
-    rt: &tokio::runtime::Runtime,
-) -> anyhow::Result<Option<cluster::ApiClient>> {
-    let Some((role, namespace)) = binding_plan(ctx, args) else {
-        return Ok(None);
-    };
-    let client = rt.block_on(signer::admin_client(ctx))?;
-    let resource = if namespace.is_some() {
-        "rolebindings"
-    } else {
-        "clusterrolebindings"
-    };
-    let create: cluster::Check = format!("create:{resource}.rbac.authorization.k8s.io")
-        .parse()
-        .expect("a valid check");
-    let may = rt.block_on(cluster::can_i(&client, namespace.as_deref(), &[create]))?;
-    if !may.iter().all(|r| r.allowed) {
-        return Err(hinted(
-            format!(
-                "you may not create {resource}{}: nothing was changed",
-                namespace
-                    .as_deref()
-                    .map(|n| format!(" in {n}"))
-                    .unwrap_or_default()
-            ),
-            format!(
-                "ask for create on {resource}.rbac.authorization.k8s.io, or add the user without --role/--clusterrole"
-            ),
-        ));
-    }
-    for user in &args.users {
-        rt.block_on(cluster::check_bind(
-            &client,
-            user,
-            &role,
-            namespace.as_deref(),
-        ))?;
-    }
-    Ok(Some(client))
-}
-
-fn bind_roles(
-    ctx: &Ctx,
-    args: &AddArgs,
-    rt: &tokio::runtime::Runtime,
-    client: Option<&cluster::ApiClient>,
-    report: &mut [AddedUser],
-) -> anyhow::Result<()> {
-    let (Some((role, namespace)), Some(client)) = (binding_plan(ctx, args), client) else {
-        return Ok(());
-    };
-    for entry in report.iter_mut() {
-        let outcome = rt
-            .block_on(cluster::bind(
-                client,
-                &entry.name,
-                &role,
-                namespace.as_deref(),
-            ))
-            .with_context(|| {
-                format!(
-                    "{} is in kubeconfig with a valid certificate, but binding the role failed",
-                    entry.name
-                )
-            })?;
-        let place = outcome
-            .namespace
-            .as_deref()
-            .map(|ns| format!(" in {ns}"))
-            .unwrap_or_default();
-        let what = if outcome.created {
-            "created"
-        } else {
-            "already in place"
-        };
-        ctx.out
-            .done(format!("{} {} {what}{place}", outcome.kind, outcome.name));
-        entry.binding = Some(Binding {
-            kind: outcome.kind,
-            name: outcome.name,
-            namespace: outcome.namespace,
-            created: outcome.created,
-        });
-    }
-    Ok(())
+    bindings::role_ref(&args.rbac)
 }
 
 fn print_report(ctx: &Ctx, args: &AddArgs, report: &[AddedUser]) -> anyhow::Result<()> {

@@ -4,10 +4,10 @@
 use std::path::Path;
 use std::time::Duration;
 
-use crate::cli::AddArgs;
+use crate::cli::{CaArgs, CsrArgs};
 use crate::cluster::{self, CsrEvent, CsrRequest};
 use crate::error::hinted;
-use crate::pki::{self, CertificateAuthority, PrivateKey};
+use crate::pki::{self, CertInfo, CertificateAuthority, PrivateKey, Subject};
 
 use super::Ctx;
 use super::target::{self, Credentials};
@@ -36,26 +36,19 @@ pub struct Signed {
 impl Signer {
     pub fn choose(
         ctx: &Ctx,
-        args: &AddArgs,
+        ca: &CaArgs,
+        csr: &CsrArgs,
         rt: &tokio::runtime::Runtime,
     ) -> anyhow::Result<Signer> {
-        let paths = if args.ca.kubeadm {
-            Some((
-                Path::new(KUBEADM_PKI).join("ca.crt"),
-                Path::new(KUBEADM_PKI).join("ca.key"),
-            ))
-        } else {
-            args.ca.ca_cert.clone().zip(args.ca.ca_key.clone())
-        };
-        match paths {
+        match local_ca_paths(ca) {
             Some((cert, key)) => Ok(Signer::Local(load_ca(&cert, &key)?)),
             None => {
                 let client = rt.block_on(admin_client(ctx))?;
                 Ok(Signer::Cluster {
                     client,
-                    approve: !args.csr.no_approve,
-                    timeout: args.csr.timeout.0,
-                    keep_csr: args.csr.keep_csr,
+                    approve: !csr.no_approve,
+                    timeout: csr.timeout.0,
+                    keep_csr: csr.keep_csr,
                 })
             }
         }
@@ -68,21 +61,38 @@ impl Signer {
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
+    /// Make a CSR for `subject` with `key`, have it signed, and read the certificate back.
+    pub fn issue(
+        &self,
+        ctx: &Ctx,
+        rt: &tokio::runtime::Runtime,
+        key: &PrivateKey,
+        subject: &Subject,
+        validity: Duration,
+    ) -> anyhow::Result<(Signed, CertInfo)> {
+        let csr_pem = pki::build_csr(key, subject)?;
+        let signed = self.sign(ctx, rt, &csr_pem, validity)?;
+        let cert = pki::parse_certificate_pem(&signed.certificate_pem, "the issued certificate")?;
+        let info = pki::inspect_certificate(&cert)?;
+        Ok((signed, info))
+    }
+
+    /// Sign a PEM CSR: ours, or one someone else made (`sign`). The identity is the CSR's.
     pub fn sign(
         &self,
         ctx: &Ctx,
         rt: &tokio::runtime::Runtime,
-        user: &str,
-        groups: &[String],
-        key: &PrivateKey,
         csr_pem: &[u8],
-        rsa: bool,
         validity: Duration,
     ) -> anyhow::Result<Signed> {
-        // Parse our own CSR back: it checks the self-signature and yields exactly the subject and
-        // public key the certificate must carry, the same path a CSR from someone else takes.
+        // Parse the CSR: it checks the self-signature and yields exactly the subject and public
+        // key the certificate must carry, the same path for our CSRs and someone else's.
         let csr = pki::parse_csr_pem(csr_pem)?;
+        let (user, groups) = (&csr.subject.common_name, &csr.subject.organizations);
+        let rsa = csr
+            .req
+            .public_key()
+            .is_ok_and(|k| k.id() == openssl::pkey::Id::RSA);
         match self {
             Signer::Local(ca) => {
                 let now = jiff::Timestamp::now();
@@ -112,10 +122,9 @@ impl Signer {
                 timeout,
                 keep_csr,
             } => {
-                let public_key_der = key.public_key_der()?;
                 let request = CsrRequest {
                     csr_pem,
-                    public_key_der: &public_key_der,
+                    public_key_der: &csr.public_key_der,
                     user,
                     groups,
                     rsa,
@@ -159,6 +168,17 @@ impl Signer {
             }
         }
     }
+}
+
+/// `--ca-cert/--ca-key`, or kubeadm's CA with `--kubeadm`; None means the CSR API.
+pub fn local_ca_paths(ca: &CaArgs) -> Option<(PathBuf, PathBuf)> {
+    if ca.kubeadm {
+        return Some((
+            Path::new(KUBEADM_PKI).join("ca.crt"),
+            Path::new(KUBEADM_PKI).join("ca.key"),
+        ));
+    }
+    ca.ca_cert.clone().zip(ca.ca_key.clone())
 }
 
 /// Load and validate the CA; an encrypted key takes its passphrase from the environment.

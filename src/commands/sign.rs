@@ -1,0 +1,214 @@
+//! `sign CSR_FILE`: the administrator's step of the two-party flow. Shows what is being signed,
+//! refuses what `add` refuses, signs through the CSR API or a local CA, and hands back the
+//! certificate (or a kubeconfig without any key). No private key is made, read or written here.
+
+use std::io::{Read as _, Write as _};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde::Serialize;
+use serde_json::json;
+
+use crate::cli::SignArgs;
+use crate::error::{Outcome, hinted};
+use crate::kubeconfig::{self, Kubeconfigs, Section};
+use crate::pki::{self, CertInfo};
+
+use super::add::signer::Signer;
+use super::{Ctx, bindings, credentials, export, names, target};
+
+/// Field names are a stable contract (`-o json|yaml`).
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Signed {
+    name: String,
+    groups: Vec<String>,
+    key: String,
+    signed_by: &'static str,
+    csr_name: Option<String>,
+    certificate: CertInfo,
+    file: Option<PathBuf>,
+    kubeconfig_out: Option<PathBuf>,
+    binding: Option<bindings::Binding>,
+    /// The certificate itself (PEM), when it went to no file.
+    certificate_pem: Option<String>,
+}
+
+pub fn run(ctx: &Ctx, args: &SignArgs) -> anyhow::Result<Outcome> {
+    let validity = match args.duration {
+        Some(d) => d.0,
+        None if args.days == 0 => {
+            return Err(hinted(
+                "--days 0 makes a certificate that is never valid",
+                "use --days 1 or more, or --duration 12h",
+            ));
+        }
+        None => Duration::from_secs(u64::from(args.days) * 86_400),
+    };
+    let csr_pem = read_csr(args)?;
+    let csr = pki::parse_csr_pem(&csr_pem).map_err(|e| {
+        hinted(
+            format!("{}: {e}", args.csr_file.display()),
+            "ask for the file `kubectl certuser request USER --file USER.csr` wrote",
+        )
+    })?;
+    let user = csr.subject.common_name.clone();
+    let groups = csr.subject.organizations.clone();
+    let key = csr
+        .req
+        .public_key()
+        .map(|k| pki::describe_public_key(&k))
+        .unwrap_or_else(|_| "unknown".into());
+    ctx.out.progress(format!(
+        "signing CN={user}, groups {}, {key} key",
+        if groups.is_empty() {
+            "(none)".to_string()
+        } else {
+            groups.join(", ")
+        }
+    ));
+    if user.is_empty() {
+        return Err(hinted(
+            "the CSR has no CN: Kubernetes would see no user name",
+            "ask for a new request made with `kubectl certuser request USER`",
+        ));
+    }
+    // Exactly add's refusals, through the same checks.
+    names::check_user(&user, args.allow_system_user)?;
+    for group in &groups {
+        if let Some(warning) = names::check_group(group, args.allow_system_masters)? {
+            ctx.out.warn(warning);
+        }
+    }
+    if args.rbac.role.is_some() && ctx.global.namespace.is_none() {
+        return Err(hinted(
+            "--role binds a Role in a namespace, and no namespace was given",
+            "pass -n NAMESPACE",
+        ));
+    }
+    for path in [&args.file, &args.kubeconfig_out].into_iter().flatten() {
+        if path.exists() && !args.force {
+            return Err(hinted(
+                format!("{} already exists", path.display()),
+                "pass --force to overwrite it",
+            ));
+        }
+    }
+    // The cluster for --kubeconfig-out, found before anything is signed.
+    let kcs = Kubeconfigs::load(&ctx.sources)?;
+    let cluster = match &args.kubeconfig_out {
+        Some(_) => Some(target::cluster_name(ctx, &kcs)?),
+        None => None,
+    };
+
+    let rt = super::runtime()?;
+    let signer = Signer::choose(ctx, &args.ca, &args.csr, &rt)?;
+    let binder = bindings::preflight(ctx, &args.rbac, std::slice::from_ref(&user), &rt)?;
+    let signed = signer.sign(ctx, &rt, &csr_pem, validity)?;
+    let cert = pki::parse_certificate_pem(&signed.certificate_pem, "the issued certificate")?;
+    let info = pki::inspect_certificate(&cert)?;
+    ctx.out.done(format!(
+        "{user}: certificate from {} valid until {}",
+        info.issuer,
+        info.not_after.strftime("%Y-%m-%d %H:%M UTC")
+    ));
+    let binding = bindings::bind(
+        ctx,
+        &args.rbac,
+        &rt,
+        binder.as_ref(),
+        std::slice::from_ref(&user),
+    )?
+    .pop();
+
+    if let Some(file) = &args.file {
+        pki::write_public_file(file, &signed.certificate_pem)?;
+        ctx.out
+            .done(format!("certificate written to {}", file.display()));
+    }
+    if let (Some(out), Some(cluster)) = (&args.kubeconfig_out, &cluster) {
+        write_kubeconfig_out(
+            ctx,
+            &kcs,
+            cluster,
+            &user,
+            &signed.certificate_pem,
+            out,
+            args.force,
+        )?;
+        ctx.out.done(format!(
+            "kubeconfig without any key written to {}: send it to {user}, who runs `kubectl certuser install --kubeconfig-in FILE`",
+            out.display()
+        ));
+    }
+    let to_stdout = args.file.is_none() && args.kubeconfig_out.is_none();
+    let report = Signed {
+        name: user.clone(),
+        groups,
+        key,
+        signed_by: signer.label(),
+        csr_name: signed.csr_name,
+        certificate: info,
+        file: args.file.clone(),
+        kubeconfig_out: args.kubeconfig_out.clone(),
+        binding,
+        certificate_pem: to_stdout
+            .then(|| String::from_utf8_lossy(&signed.certificate_pem).into_owned()),
+    };
+    if to_stdout && !ctx.out.machine() {
+        let mut out = std::io::stdout().lock();
+        out.write_all(&signed.certificate_pem)?;
+        out.flush()?;
+    } else {
+        ctx.out
+            .result(&report, || vec![format!("user/{user}")], String::new)?;
+    }
+    Ok(Outcome::Ok)
+}
+
+fn read_csr(args: &SignArgs) -> anyhow::Result<Vec<u8>> {
+    if args.csr_file.as_os_str() == "-" {
+        let mut bytes = Vec::new();
+        std::io::stdin().read_to_end(&mut bytes)?;
+        return Ok(bytes);
+    }
+    std::fs::read(&args.csr_file).map_err(|e| {
+        hinted(
+            format!("cannot read {}: {e}", args.csr_file.display()),
+            "pass the CSR file the user sent (or - for stdin)",
+        )
+    })
+}
+
+/// A kubeconfig for the user with the cluster (its CA embedded), the certificate and a
+/// `USER@CLUSTER` context: everything but the key, which only the user has.
+fn write_kubeconfig_out(
+    ctx: &Ctx,
+    kcs: &Kubeconfigs,
+    cluster: &str,
+    user: &str,
+    certificate_pem: &[u8],
+    out: &std::path::Path,
+    force: bool,
+) -> anyhow::Result<()> {
+    let entry = kcs
+        .get(Section::Clusters, cluster)
+        .expect("cluster_name checked it exists");
+    let context_name = target::user_context(user, cluster);
+    let mut context = serde_json::Map::new();
+    context.insert("cluster".into(), cluster.into());
+    context.insert("user".into(), user.into());
+    if let Some(ns) = &ctx.global.namespace {
+        context.insert("namespace".into(), ns.clone().into());
+    }
+    let doc = json!({
+        "apiVersion": "v1",
+        "kind": "Config",
+        "clusters": [{ "name": cluster, "cluster": export::self_contained_cluster(&entry)? }],
+        "users": [{ "name": user, "user": { "client-certificate-data": credentials::encode_base64(certificate_pem) } }],
+        "contexts": [{ "name": context_name, "context": context }],
+        "current-context": context_name,
+    });
+    kubeconfig::write_standalone(out, &doc, force)?;
+    Ok(())
+}
