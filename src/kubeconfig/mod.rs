@@ -4,12 +4,14 @@
 //! - [`locate`]: `--kubeconfig`, `KUBECONFIG` (several files), `~/.kube/config`.
 //! - [`document`]: one file as an ordered YAML value, parsed and written back without loss.
 //! - [`edit`]: the merged view over all files and the edits, each written to the right file.
+//! - [`splice`]: an edit that only appends written into the text as read, not re-rendered.
 //! - [`write`]: kubectl's `<file>.lock`, temp file + fsync + rename, file modes.
 
 mod document;
 mod edit;
 mod error;
 mod locate;
+mod splice;
 mod write;
 
 pub use document::to_yaml;

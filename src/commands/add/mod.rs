@@ -104,7 +104,7 @@ pub fn run(ctx: &Ctx, args: &AddArgs) -> anyhow::Result<Outcome> {
         )?);
     }
 
-    let written = write_kubeconfig(ctx, args, &cluster, cert_dir.as_deref(), &issued)?;
+    let written = write_kubeconfig(ctx, kcs, args, &cluster, cert_dir.as_deref(), &issued)?;
     let mut report = Vec::new();
     for (one, (file, storage)) in issued.iter().zip(written) {
         report.push(AddedUser {
