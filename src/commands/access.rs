@@ -3,7 +3,10 @@
 
 use serde::Serialize;
 
-use crate::cluster::{self, Check, CheckResult, Identity};
+use futures::StreamExt as _;
+use kube::config::NamedCluster;
+
+use crate::cluster::{self, Check, CheckResult, ClusterError, Identity};
 
 use super::Ctx;
 
@@ -62,45 +65,114 @@ pub async fn check(
     })
 }
 
-/// Right after `add`: connect as the new user with the certificate and key still in memory. A
-/// cluster we cannot reach is reported, not fatal: the user is added either way.
-pub fn check_new_user(
+/// A user just added, with the certificate and key still only in memory.
+pub struct NewUser<'a> {
+    pub name: &'a str,
+    pub cert_pem: &'a [u8],
+    pub key_pem: &'a [u8],
+}
+
+/// How many new users are checked at once (each on its own connection).
+const CHECKS_AT_ONCE: usize = 8;
+
+/// Right after `add`: connect as each new user and check what they may do. A cluster we cannot
+/// reach is reported, not fatal: the users are added either way. The kubeconfig is read once,
+/// and a cluster that cannot be reached (or whose TLS fails) gives one answer for every user
+/// instead of each user waiting on its own connection attempt.
+pub fn check_new_users(
     ctx: &Ctx,
     rt: &tokio::runtime::Runtime,
     cluster_name: &str,
-    user: &str,
-    cert_pem: &[u8],
-    key_pem: &[u8],
+    users: &[NewUser<'_>],
     extra: &[String],
-) -> Option<AccessReport> {
+) -> Vec<Option<AccessReport>> {
     let namespace = ctx
         .global
         .namespace
         .clone()
         .unwrap_or_else(|| "default".to_string());
-    let result = rt.block_on(async {
-        let files: Vec<_> = ctx
-            .sources
-            .files
-            .iter()
-            .filter(|p| p.exists())
-            .cloned()
-            .collect();
-        let kc = cluster::load_merged(&files)?;
-        let named = kc
-            .clusters
-            .iter()
-            .find(|c| c.name == cluster_name)
-            .ok_or_else(|| anyhow::anyhow!("cluster {cluster_name:?} is not in the kubeconfig"))?;
-        let client = cluster::client_as(named, cert_pem, key_pem).await?;
-        check(&client, user, &namespace, &checks_with(extra)).await
-    });
-    match result {
-        Ok(report) => Some(report),
-        Err(err) => {
-            ctx.out
-                .warn(format!("could not check what {user} may do: {err:#}"));
-            None
+    let checks = checks_with(extra);
+    let results: Vec<Result<AccessReport, String>> = rt.block_on(async {
+        let named = match find_cluster(ctx, cluster_name) {
+            Ok(named) => named,
+            Err(err) => return users.iter().map(|_| Err(format!("{err:#}"))).collect(),
+        };
+        let (named, namespace, checks) = (&named, namespace.as_str(), checks.as_slice());
+        let Some((first, rest)) = users.split_first() else {
+            return Vec::new();
+        };
+        let first = check_one(named, first, namespace, checks).await;
+        if let Err(err) = &first
+            && about_the_cluster(err)
+        {
+            let message = format!("{err:#}");
+            return users.iter().map(|_| Err(message.clone())).collect();
         }
+        let mut results = vec![first.map_err(|e| format!("{e:#}"))];
+        let others: Vec<_> = futures::stream::iter(rest)
+            .map(|user| check_one(named, user, namespace, checks))
+            .buffered(CHECKS_AT_ONCE)
+            .collect()
+            .await;
+        results.extend(others.into_iter().map(|r| r.map_err(|e| format!("{e:#}"))));
+        results
+    });
+    warn_failures(ctx, users, &results);
+    results.into_iter().map(Result::ok).collect()
+}
+
+async fn check_one(
+    named: &NamedCluster,
+    user: &NewUser<'_>,
+    namespace: &str,
+    checks: &[Check],
+) -> anyhow::Result<AccessReport> {
+    let client = cluster::client_as(named, user.cert_pem, user.key_pem).await?;
+    check(&client, user.name, namespace, checks).await
+}
+
+fn find_cluster(ctx: &Ctx, cluster_name: &str) -> anyhow::Result<NamedCluster> {
+    let files: Vec<_> = ctx
+        .sources
+        .files
+        .iter()
+        .filter(|p| p.exists())
+        .cloned()
+        .collect();
+    let kc = cluster::load_merged(&files)?;
+    kc.clusters
+        .into_iter()
+        .find(|c| c.name == cluster_name)
+        .ok_or_else(|| anyhow::anyhow!("cluster {cluster_name:?} is not in the kubeconfig"))
+}
+
+/// A failure that any user of this cluster would meet: no connection, or no TLS with it.
+fn about_the_cluster(err: &anyhow::Error) -> bool {
+    matches!(
+        err.downcast_ref::<ClusterError>(),
+        Some(ClusterError::Unreachable { .. } | ClusterError::Tls { .. })
+    )
+}
+
+/// One warning per distinct reason, naming the users it applies to.
+fn warn_failures(ctx: &Ctx, users: &[NewUser<'_>], results: &[Result<AccessReport, String>]) {
+    let mut reasons: Vec<(&str, Vec<&str>)> = Vec::new();
+    for (user, result) in users.iter().zip(results) {
+        if let Err(reason) = result {
+            match reasons.iter_mut().find(|(r, _)| r == reason) {
+                Some((_, names)) => names.push(user.name),
+                None => reasons.push((reason, vec![user.name])),
+            }
+        }
+    }
+    for (reason, names) in reasons {
+        let who = match names.as_slice() {
+            [one] => one.to_string(),
+            [first, second] => format!("{first} and {second}"),
+            [first, rest @ ..] => format!("{first} and {} other new users", rest.len()),
+            [] => continue,
+        };
+        ctx.out
+            .warn(format!("could not check what {who} may do: {reason}"));
     }
 }

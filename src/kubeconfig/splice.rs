@@ -145,7 +145,8 @@ fn sequence_end(lines: &[Line<'_>], key: &str) -> Option<(usize, usize)> {
         if text.trim().is_empty() || text.starts_with('#') {
             continue; // blank lines and column-0 comments may sit between items
         }
-        if !text.starts_with(' ') && !(text.starts_with('-') && !text.starts_with("---")) {
+        let inside = text.starts_with(' ') || (text.starts_with('-') && !text.starts_with("---"));
+        if !inside {
             break; // the next top-level key (or a document marker)
         }
         if indent.is_none() {

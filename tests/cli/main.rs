@@ -8,6 +8,7 @@ mod support;
 mod add_csr_api;
 mod add_local_ca;
 mod add_refusals;
+mod bulk;
 mod cli_surface;
 mod concurrency;
 mod demo;
