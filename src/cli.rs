@@ -272,6 +272,10 @@ pub struct SignArgs {
     /// Allow the group system:masters, which bypasses RBAC and cannot be revoked.
     #[arg(long)]
     pub allow_system_masters: bool,
+    /// Allow a group that carries rights by its name alone (kubeadm:cluster-admins, system:nodes,
+    /// any other system: group), as `add --allow-privileged-group`.
+    #[arg(long)]
+    pub allow_privileged_group: bool,
     #[command(flatten)]
     pub ca: CaArgs,
     #[command(flatten)]

@@ -3,8 +3,10 @@
 
 use serde::Serialize;
 
-use crate::cluster::{self, Check, CheckResult, Identity};
-use crate::kubeconfig::{Kubeconfigs, Selection};
+use futures::StreamExt as _;
+
+use crate::cluster::{self, Check, CheckResult, ClusterError, Identity};
+use crate::kubeconfig::{ClientView, Kubeconfigs, Selection};
 
 use super::Ctx;
 
@@ -66,38 +68,110 @@ pub async fn check(
     })
 }
 
-/// Right after `add`: connect as the new user with the certificate and key still in memory. A
-/// cluster we cannot reach is reported, not fatal: the user is added either way.
-pub fn check_new_user(
+/// A user just added, with the certificate and key still only in memory.
+pub struct NewUser<'a> {
+    pub name: &'a str,
+    pub cert_pem: &'a [u8],
+    pub key_pem: &'a [u8],
+}
+
+/// How many new users are checked at once (each on its own connection).
+const CHECKS_AT_ONCE: usize = 8;
+
+/// Right after `add`: connect as each new user and check what they may do. A cluster we cannot
+/// reach is reported, not fatal: the users are added either way. The kubeconfig is read once,
+/// and a cluster that cannot be reached (or whose TLS fails) gives one answer for every user
+/// instead of each user waiting on its own connection attempt.
+pub fn check_new_users(
     ctx: &Ctx,
     rt: &tokio::runtime::Runtime,
     cluster_name: &str,
-    user: &str,
-    cert_pem: &[u8],
-    key_pem: &[u8],
+    users: &[NewUser<'_>],
     extra: &[String],
-) -> Option<AccessReport> {
+) -> Vec<Option<AccessReport>> {
     let namespace = ctx
         .global
         .namespace
         .clone()
         .unwrap_or_else(|| "default".to_string());
-    let result = rt.block_on(async {
-        let kcs = Kubeconfigs::load(&ctx.sources)?;
-        let selection = Selection {
-            context: ctx.global.context.clone(),
-            cluster: Some(cluster_name.to_string()),
+    let checks = checks_with(extra);
+    let results: Vec<Result<AccessReport, String>> = rt.block_on(async {
+        let view = match client_view(ctx, cluster_name) {
+            Ok(view) => view,
+            Err(err) => return users.iter().map(|_| Err(format!("{err:#}"))).collect(),
         };
-        let view = kcs.client_view(&kcs.select(&selection)?)?;
-        let client = cluster::connect_as(&view, cert_pem, key_pem).await?;
-        check(&client, user, &namespace, &checks_with(extra)).await
-    });
-    match result {
-        Ok(report) => Some(report),
-        Err(err) => {
-            ctx.out
-                .warn(format!("could not check what {user} may do: {err:#}"));
-            None
+        let (view, namespace, checks) = (&view, namespace.as_str(), checks.as_slice());
+        let Some((first, rest)) = users.split_first() else {
+            return Vec::new();
+        };
+        let first = check_one(view, first, namespace, checks).await;
+        if let Err(err) = &first
+            && about_the_cluster(err)
+        {
+            let message = format!("{err:#}");
+            return users.iter().map(|_| Err(message.clone())).collect();
         }
+        let mut results = vec![first.map_err(|e| format!("{e:#}"))];
+        let others: Vec<_> = futures::stream::iter(rest)
+            .map(|user| check_one(view, user, namespace, checks))
+            .buffered(CHECKS_AT_ONCE)
+            .collect()
+            .await;
+        results.extend(others.into_iter().map(|r| r.map_err(|e| format!("{e:#}"))));
+        results
+    });
+    warn_failures(ctx, users, &results);
+    results.into_iter().map(Result::ok).collect()
+}
+
+async fn check_one(
+    view: &ClientView,
+    user: &NewUser<'_>,
+    namespace: &str,
+    checks: &[Check],
+) -> anyhow::Result<AccessReport> {
+    let client = cluster::connect_as(view, user.cert_pem, user.key_pem).await?;
+    check(&client, user.name, namespace, checks).await
+}
+
+/// The cluster as the kubeconfig module reads it (the one reader for cluster calls), read once
+/// for every new user.
+fn client_view(ctx: &Ctx, cluster_name: &str) -> anyhow::Result<ClientView> {
+    let kcs = Kubeconfigs::load(&ctx.sources)?;
+    let selection = Selection {
+        context: ctx.global.context.clone(),
+        cluster: Some(cluster_name.to_string()),
+    };
+    Ok(kcs.client_view(&kcs.select(&selection)?)?)
+}
+
+/// A failure that any user of this cluster would meet: no connection, or no TLS with it.
+fn about_the_cluster(err: &anyhow::Error) -> bool {
+    matches!(
+        err.downcast_ref::<ClusterError>(),
+        Some(ClusterError::Unreachable { .. } | ClusterError::Tls { .. })
+    )
+}
+
+/// One warning per distinct reason, naming the users it applies to.
+fn warn_failures(ctx: &Ctx, users: &[NewUser<'_>], results: &[Result<AccessReport, String>]) {
+    let mut reasons: Vec<(&str, Vec<&str>)> = Vec::new();
+    for (user, result) in users.iter().zip(results) {
+        if let Err(reason) = result {
+            match reasons.iter_mut().find(|(r, _)| r == reason) {
+                Some((_, names)) => names.push(user.name),
+                None => reasons.push((reason, vec![user.name])),
+            }
+        }
+    }
+    for (reason, names) in reasons {
+        let who = match names.as_slice() {
+            [one] => one.to_string(),
+            [first, second] => format!("{first} and {second}"),
+            [first, rest @ ..] => format!("{first} and {} other new users", rest.len()),
+            [] => continue,
+        };
+        ctx.out
+            .warn(format!("could not check what {who} may do: {reason}"));
     }
 }

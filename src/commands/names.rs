@@ -59,6 +59,14 @@ pub struct GroupPolicy {
     pub allow_privileged: bool,
 }
 
+impl GroupPolicy {
+    /// No override given: every privileged group is refused.
+    pub const STRICT: GroupPolicy = GroupPolicy {
+        allow_system_masters: false,
+        allow_privileged: false,
+    };
+}
+
 /// Refuses groups that are invalid, or privileged without the override; returns a warning to
 /// print for groups that are legal but pointless.
 pub fn check_group(group: &str, policy: GroupPolicy) -> anyhow::Result<Option<String>> {
@@ -166,10 +174,7 @@ fn code_point(c: char) -> String {
 mod tests {
     use super::*;
 
-    const STRICT: GroupPolicy = GroupPolicy {
-        allow_system_masters: false,
-        allow_privileged: false,
-    };
+    const STRICT: GroupPolicy = GroupPolicy::STRICT;
 
     #[test]
     fn user_names() {

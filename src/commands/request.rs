@@ -19,7 +19,7 @@ pub fn run(ctx: &Ctx, args: &RequestArgs) -> anyhow::Result<Outcome> {
     names::check_user(&args.user, false)?;
     let mut groups: Vec<String> = Vec::new();
     for group in &args.groups {
-        if let Some(warning) = names::check_group(group, false)? {
+        if let Some(warning) = names::check_group(group, names::GroupPolicy::STRICT)? {
             ctx.out.warn(warning);
         }
         if !groups.contains(group) {

@@ -76,7 +76,13 @@ pub fn run(ctx: &Ctx, args: &SignArgs) -> anyhow::Result<Outcome> {
     // Exactly add's refusals, through the same checks.
     names::check_user(&user, args.allow_system_user)?;
     for group in &groups {
-        if let Some(warning) = names::check_group(group, args.allow_system_masters)? {
+        if let Some(warning) = names::check_group(
+            group,
+            names::GroupPolicy {
+                allow_system_masters: args.allow_system_masters,
+                allow_privileged: args.allow_privileged_group,
+            },
+        )? {
             ctx.out.warn(warning);
         }
     }

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value};
 
+use super::splice::{Appends, splice};
 use super::{KubeconfigError, redact};
 
 /// The named lists and the key of each item's body.
@@ -23,6 +24,12 @@ pub(crate) struct Document {
     pub original: Option<String>,
     pub root: Map<String, Value>,
     pub changed: bool,
+    /// An edit did more than append list items or set current-context: render the whole tree.
+    /// Appends alone are written into the original text (see `splice`).
+    pub rewritten: bool,
+    /// How many items each of `SECTIONS` had when read: appended items follow them.
+    read_lengths: [usize; 3],
+    pub current_context_set: bool,
 }
 
 impl Document {
@@ -42,17 +49,53 @@ impl Document {
             Some(text) => parse(path, text)?,
             None => Map::new(),
         };
-        Ok(Document {
+        Ok(Document::new(path, text, root))
+    }
+
+    fn new(path: &Path, original: Option<String>, root: Map<String, Value>) -> Document {
+        let read_lengths =
+            SECTIONS.map(|(list, _)| root.get(list).and_then(Value::as_array).map_or(0, Vec::len));
+        Document {
             path: path.to_path_buf(),
-            original: text,
+            original,
             root,
             changed: false,
-        })
+            rewritten: false,
+            read_lengths,
+            current_context_set: false,
+        }
+    }
+
+    /// `load`, but keep `earlier`'s parse when the file still holds the text it was read from:
+    /// a second parse of a large kubeconfig costs as much as the whole edit.
+    pub fn reload(path: &Path, earlier: Option<Document>) -> Result<Document, KubeconfigError> {
+        let Some(earlier) = earlier.filter(|d| d.path == path && !d.changed) else {
+            return Document::load(path);
+        };
+        let text = match std::fs::read_to_string(path) {
+            Ok(text) => Some(text),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(source) => {
+                return Err(KubeconfigError::Read {
+                    path: path.to_path_buf(),
+                    source,
+                });
+            }
+        };
+        if text == earlier.original {
+            return Ok(earlier);
+        }
+        let root = match &text {
+            Some(text) => parse(path, text)?,
+            None => Map::new(),
+        };
+        Ok(Document::new(path, text, root))
     }
 
     /// A brand-new file gets the fields kubectl writes into a new kubeconfig.
     pub fn ensure_skeleton(&mut self) {
         if self.root.is_empty() {
+            self.rewritten = true;
             self.root.insert("apiVersion".into(), "v1".into());
             self.root.insert("kind".into(), "Config".into());
             self.root
@@ -61,7 +104,33 @@ impl Document {
     }
 
     pub fn render(&self) -> Result<String, KubeconfigError> {
+        if let Some(text) = self.spliced() {
+            return Ok(text);
+        }
         to_yaml(&Value::Object(self.root.clone()))
+    }
+
+    fn spliced(&self) -> Option<String> {
+        let original = self.original.as_deref().filter(|_| !self.rewritten)?;
+        let lists = SECTIONS
+            .iter()
+            .zip(self.read_lengths)
+            .filter_map(|((list, _), read)| {
+                let items = self.root.get(*list)?.as_array()?;
+                Some((*list, items.get(read..)?))
+            })
+            .collect();
+        let current_context = match self.current_context_set {
+            true => Some(self.root.get("current-context")?.as_str()?),
+            false => None,
+        };
+        splice(
+            original,
+            &Appends {
+                lists,
+                current_context,
+            },
+        )
     }
 
     /// The document as it is now, safe to print.

@@ -98,6 +98,11 @@ pub struct Kubeconfigs {
 impl Kubeconfigs {
     /// Read every file, without locking (for commands that only read).
     pub fn load(sources: &Sources) -> Result<Self, KubeconfigError> {
+        Self::reload(sources, Vec::new())
+    }
+
+    /// `load`, keeping the parse of every `earlier` document whose file has not changed since.
+    fn reload(sources: &Sources, mut earlier: Vec<Document>) -> Result<Self, KubeconfigError> {
         if sources.explicit && !sources.files[0].exists() {
             return Err(KubeconfigError::NotFound {
                 path: sources.files[0].clone(),
@@ -106,7 +111,13 @@ impl Kubeconfigs {
         let docs = sources
             .files
             .iter()
-            .map(|f| Document::load(f))
+            .map(|f| {
+                let before = earlier
+                    .iter()
+                    .position(|d| d.path == *f)
+                    .map(|i| earlier.swap_remove(i));
+                Document::reload(f, before)
+            })
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Kubeconfigs {
             sources: sources.clone(),
@@ -121,6 +132,24 @@ impl Kubeconfigs {
     /// Lock, read, apply `f`, write what changed, unlock. `f` failing writes nothing.
     pub fn edit<T>(
         sources: &Sources,
+        f: impl FnOnce(&mut Kubeconfigs) -> anyhow::Result<T>,
+    ) -> anyhow::Result<T> {
+        Self::edit_reusing(sources, Vec::new(), f)
+    }
+
+    /// `edit` after a `load` of the same files: what did not change on disk in between is not
+    /// parsed again (it is still read, under the lock, to know).
+    pub fn edit_again<T>(
+        self,
+        f: impl FnOnce(&mut Kubeconfigs) -> anyhow::Result<T>,
+    ) -> anyhow::Result<T> {
+        let sources = self.sources.clone();
+        Self::edit_reusing(&sources, self.docs, f)
+    }
+
+    fn edit_reusing<T>(
+        sources: &Sources,
+        earlier: Vec<Document>,
         f: impl FnOnce(&mut Kubeconfigs) -> anyhow::Result<T>,
     ) -> anyhow::Result<T> {
         // Lock the files that exist (we may change them) and the file new entries go to, in a
@@ -139,7 +168,7 @@ impl Kubeconfigs {
             guards.push(write::lock(path, LOCK_TIMEOUT)?);
         }
         // Read under the lock: what another writer just wrote is part of what we write.
-        let mut kcs = Kubeconfigs::load(sources)?;
+        let mut kcs = Kubeconfigs::reload(sources, earlier)?;
         let result = f(&mut kcs)?;
         let rendered: Vec<(PathBuf, String)> = kcs
             .docs
@@ -246,6 +275,7 @@ impl Kubeconfigs {
                 .expect("the index points at an item");
             item[section.item_key()] = Value::Object(value);
             doc.changed = true;
+            doc.rewritten = true;
             return;
         }
         let target = self.write_target.clone();
@@ -295,6 +325,7 @@ impl Kubeconfigs {
                 list.retain(|i| i["name"] != name);
                 if list.len() != before {
                     doc.changed = true;
+                    doc.rewritten = true;
                     removed = true;
                 }
             }
@@ -320,6 +351,7 @@ impl Kubeconfigs {
         doc.ensure_skeleton();
         doc.root.insert("current-context".into(), name.into());
         doc.changed = true;
+        doc.current_context_set = true;
     }
 
     fn count_scan(&self) {
@@ -491,6 +523,63 @@ mod tests {
         assert_eq!(kcs.get(Section::Users, "a2").unwrap().name, "a2");
         assert_eq!(kcs.get(Section::Users, "new").unwrap().value["token"], "n");
         assert_eq!(kcs.names(Section::Users), ["a2", "new"]);
+    }
+
+    #[test]
+    fn adding_entries_keeps_the_file_byte_for_byte_comments_included() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config");
+        let original = "# team kubeconfig\napiVersion: v1\nclusters:\n- name: c # prod\n  cluster: {server: https://x}\ncontexts:\n- name: a@c\n  context: {cluster: c, user: a}\nusers:\n- name: a\n  user:\n    token: t\nkind: Config\n";
+        std::fs::write(&path, original).unwrap();
+        let s = sources(dir.path(), &["config"]);
+        Kubeconfigs::edit(&s, |k| {
+            k.upsert(Section::Users, "new", body("token", "fresh"));
+            k.upsert(Section::Contexts, "new@c", body("user", "new"));
+            Ok(())
+        })
+        .unwrap();
+        let expected = original
+            .replace(
+                "    token: t\n",
+                "    token: t\n- name: new\n  user:\n    token: fresh\n",
+            )
+            .replace(
+                "user: a}\n",
+                "user: a}\n- context:\n    user: new\n  name: new@c\n",
+            );
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), expected);
+    }
+
+    #[test]
+    fn an_edit_after_a_load_sees_what_another_writer_wrote_in_between() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = sources(dir.path(), &["config"]);
+        std::fs::write(dir.path().join("config"), "users:\n- name: a\n  user: {}\n").unwrap();
+        let unchanged = Kubeconfigs::load(&s).unwrap();
+        unchanged
+            .edit_again(|k| {
+                k.upsert(Section::Users, "b", Map::new());
+                Ok(())
+            })
+            .unwrap();
+        let stale = Kubeconfigs::load(&s).unwrap();
+        Kubeconfigs::edit(&s, |k| {
+            k.upsert(Section::Users, "c", Map::new());
+            Ok(())
+        })
+        .unwrap();
+        stale
+            .edit_again(|k| {
+                assert!(
+                    k.get(Section::Users, "c").is_some(),
+                    "read again under the lock"
+                );
+                k.upsert(Section::Users, "d", Map::new());
+                Ok(())
+            })
+            .unwrap();
+        let kcs = Kubeconfigs::load(&s).unwrap();
+        assert_eq!(kcs.names(Section::Users), ["a", "b", "c", "d"]);
     }
 
     #[test]

@@ -7,6 +7,7 @@
 //! - [`redact`]: what of a kubeconfig may be shown (dry runs, dumps, `Debug`).
 //! - [`client_view`]: which context, cluster and user a command means, paths resolved: what
 //!   every cluster client is built from (the one reader for cluster calls).
+//! - [`splice`]: an edit that only appends written into the text as read, not re-rendered.
 //! - [`write`]: kubectl's `<file>.lock`, temp file + fsync + rename, file modes.
 
 mod client_view;
@@ -15,6 +16,7 @@ mod edit;
 mod error;
 mod locate;
 pub mod redact;
+mod splice;
 mod write;
 
 pub use client_view::{ClientView, SelectError, Selected, Selection};

@@ -9,6 +9,7 @@ mod access;
 mod add_csr_api;
 mod add_local_ca;
 mod add_refusals;
+mod bulk;
 mod check_expiration;
 mod cli_surface;
 mod closed_pipe;

@@ -72,15 +72,17 @@ pub(crate) fn check_entry_conflicts(
     Ok(())
 }
 
-/// One locked write for all users. Returns, per user, the file that holds it and how.
+/// One locked write for all users, reusing the parse of `kcs` (read earlier) where the files did
+/// not change since. Returns, per user, the file that holds it and how.
 pub(super) fn write_kubeconfig(
     ctx: &Ctx,
+    kcs: Kubeconfigs,
     args: &AddArgs,
     cluster: &str,
     cert_dir: Option<&Path>,
     issued: &[Issued],
 ) -> anyhow::Result<Vec<(PathBuf, credentials::Storage)>> {
-    let storages = Kubeconfigs::edit(&ctx.sources, |kcs| {
+    kcs.edit_again(|kcs| {
         check_conflicts(kcs, args, cluster, cert_dir)?;
         let mut storages = Vec::new();
         for one in issued {
@@ -100,30 +102,22 @@ pub(super) fn write_kubeconfig(
                 ),
             };
             kcs.upsert(Section::Users, &one.user, user_entry);
+            let file = kcs
+                .get(Section::Users, &one.user)
+                .map(|e| e.file.to_path_buf())
+                .unwrap_or_default();
             kcs.upsert(
                 Section::Contexts,
                 &target::user_context(&one.user, cluster),
                 context_entry(cluster, &one.user, ctx.global.namespace.as_deref()),
             );
-            storages.push(storage);
+            storages.push((file, storage));
         }
         if args.use_context {
             kcs.set_current_context(&target::user_context(&issued[0].user, cluster));
         }
         Ok(storages)
-    })?;
-    let kcs = Kubeconfigs::load(&ctx.sources)?;
-    Ok(issued
-        .iter()
-        .zip(storages)
-        .map(|(one, storage)| {
-            let file = kcs
-                .get(Section::Users, &one.user)
-                .map(|e| e.file.to_path_buf())
-                .unwrap_or_default();
-            (file, storage)
-        })
-        .collect())
+    })
 }
 
 pub(crate) fn context_entry(

@@ -15,10 +15,11 @@ use crate::cli::AddArgs;
 use crate::cluster::{self, RoleRef};
 use crate::error::{Outcome, hinted};
 use crate::kubeconfig::Kubeconfigs;
-use crate::pki::{CertInfo, KeyType, PrivateKey, SecretPem, Subject};
+use crate::pki::{self, CertInfo, KeyType, PrivateKey, SecretPem, Subject};
 
 mod dry_run;
 pub(super) mod entries;
+mod keys;
 pub(super) mod signer;
 
 use super::access::{self, AccessReport};
@@ -82,24 +83,17 @@ pub fn run(ctx: &Ctx, args: &AddArgs) -> anyhow::Result<Outcome> {
         return dry_run::run(ctx, args, &cluster, &groups, &signer, validity);
     }
 
+    let requests = make_keys(ctx, &args.users, &groups, args.key_type)?;
     let mut issued = Vec::new();
-    for (i, user) in args.users.iter().enumerate() {
+    for (i, (user, (key, csr_pem))) in args.users.iter().zip(requests).enumerate() {
         if args.users.len() > 1 {
             ctx.out
                 .progress(format!("[{}/{}] {user}", i + 1, args.users.len()));
         }
-        issued.push(issue(
-            ctx,
-            &signer,
-            &rt,
-            user,
-            &groups,
-            args.key_type,
-            validity,
-        )?);
+        issued.push(issue(ctx, &signer, &rt, user, (key, csr_pem), validity)?);
     }
 
-    let written = write_kubeconfig(ctx, args, &cluster, cert_dir.as_deref(), &issued)?;
+    let written = write_kubeconfig(ctx, kcs, args, &cluster, cert_dir.as_deref(), &issued)?;
     let mut report = Vec::new();
     for (one, (file, storage)) in issued.iter().zip(written) {
         report.push(AddedUser {
@@ -138,16 +132,17 @@ pub fn run(ctx: &Ctx, args: &AddArgs) -> anyhow::Result<Outcome> {
         entry.binding = Some(binding);
     }
     if !args.no_check {
-        for (entry, one) in report.iter_mut().zip(&issued) {
-            entry.access = access::check_new_user(
-                ctx,
-                &rt,
-                &cluster,
-                &one.user,
-                &one.signed.certificate_pem,
-                one.key.as_bytes(),
-                &args.checks,
-            );
+        let users: Vec<_> = issued
+            .iter()
+            .map(|one| access::NewUser {
+                name: &one.user,
+                cert_pem: &one.signed.certificate_pem,
+                key_pem: one.key.as_bytes(),
+            })
+            .collect();
+        let reports = access::check_new_users(ctx, &rt, &cluster, &users, &args.checks);
+        for (entry, access) in report.iter_mut().zip(reports) {
+            entry.access = access;
         }
     }
     print_report(ctx, args, &report)?;
@@ -200,28 +195,41 @@ fn group_policy(args: &AddArgs) -> names::GroupPolicy {
     }
 }
 
+/// Every user's key and CSR, across the cores (RSA keys are slow; users do not wait on each other).
+fn make_keys(
+    ctx: &Ctx,
+    users: &[String],
+    groups: &[String],
+    kind: KeyType,
+) -> anyhow::Result<Vec<(PrivateKey, Vec<u8>)>> {
+    // RSA 4096 takes seconds: show that something is happening.
+    let _spinner = matches!(kind, KeyType::Rsa4096).then(|| {
+        ctx.out.spinner(match users {
+            [one] => format!("generating an RSA 4096 key for {one}..."),
+            _ => format!("generating {} RSA 4096 keys...", users.len()),
+        })
+    });
+    keys::in_parallel(users.len(), keys::cores(), |i| {
+        let key = PrivateKey::generate(kind)?;
+        let subject = Subject {
+            common_name: users[i].clone(),
+            organizations: groups.to_vec(),
+        };
+        let csr_pem = pki::build_csr(&key, &subject)?;
+        Ok((key, csr_pem))
+    })
+}
+
+/// Sign one user's CSR (made by `make_keys`) and keep the key for the kubeconfig write.
 fn issue(
     ctx: &Ctx,
     signer: &Signer,
     rt: &tokio::runtime::Runtime,
     user: &str,
-    groups: &[String],
-    kind: KeyType,
+    (key, csr_pem): (PrivateKey, Vec<u8>),
     validity: Duration,
 ) -> anyhow::Result<Issued> {
-    let key = {
-        // RSA 4096 takes seconds: show that something is happening.
-        let _spinner = matches!(kind, KeyType::Rsa4096).then(|| {
-            ctx.out
-                .spinner(format!("generating an RSA 4096 key for {user}..."))
-        });
-        PrivateKey::generate(kind)?
-    };
-    let subject = Subject {
-        common_name: user.to_string(),
-        organizations: groups.to_vec(),
-    };
-    let (signed, info) = signer.issue(ctx, rt, &key, &subject, validity)?;
+    let (signed, info) = signer.issue_csr(ctx, rt, &csr_pem, validity)?;
     Ok(Issued {
         user: user.to_string(),
         key: key.to_pem()?,

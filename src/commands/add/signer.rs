@@ -1,7 +1,7 @@
 //! Who signs a new certificate: a local CA key (`--ca-cert/--ca-key`, `--kubeadm`) or the
 //! cluster's CSR API with the current context's credentials.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::cli::{CaArgs, CsrArgs};
@@ -71,7 +71,18 @@ impl Signer {
         validity: Duration,
     ) -> anyhow::Result<(Signed, CertInfo)> {
         let csr_pem = pki::build_csr(key, subject)?;
-        let signed = self.sign(ctx, rt, &csr_pem, validity)?;
+        self.issue_csr(ctx, rt, &csr_pem, validity)
+    }
+
+    /// Have a PEM CSR signed and read the certificate back.
+    pub fn issue_csr(
+        &self,
+        ctx: &Ctx,
+        rt: &tokio::runtime::Runtime,
+        csr_pem: &[u8],
+        validity: Duration,
+    ) -> anyhow::Result<(Signed, CertInfo)> {
+        let signed = self.sign(ctx, rt, csr_pem, validity)?;
         let cert = pki::parse_certificate_pem(&signed.certificate_pem, "the issued certificate")?;
         let info = pki::inspect_certificate(&cert)?;
         Ok((signed, info))

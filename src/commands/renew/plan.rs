@@ -143,7 +143,7 @@ fn assess(
     // The same refusals as `add`: a renewal must not mint what add would not.
     names::check_user(&subject.common_name, false)?;
     for group in &subject.organizations {
-        names::check_group(group, false)?;
+        names::check_group(group, names::GroupPolicy::STRICT)?;
     }
     match signer {
         Signer::Local(ca) if !pki::issued_by(&cert, ca.certificate()) => {
