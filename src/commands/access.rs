@@ -95,8 +95,18 @@ pub fn check_new_user(
     match result {
         Ok(report) => Some(report),
         Err(err) => {
-            ctx.out
-                .warn(format!("could not check what {user} may do: {err:#}"));
+            // Only a server that answered has seen the certificate: say which case this is.
+            let never_sent = matches!(
+                err.downcast_ref::<cluster::ClusterError>(),
+                Some(cluster::ClusterError::Unreachable { .. } | cluster::ClusterError::Tls { .. })
+            );
+            if never_sent {
+                ctx.out
+                    .warn(format!("{user}'s certificate was not tried: {err:#}"));
+            } else {
+                ctx.out
+                    .warn(format!("could not check what {user} may do: {err:#}"));
+            }
             None
         }
     }
