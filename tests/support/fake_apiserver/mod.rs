@@ -220,6 +220,16 @@ impl FakeApiServer {
             .unwrap_or_else(|e| panic!("{}", e.body))
     }
 
+    /// Replace a ClusterRole's rules, as an administrator who tightens a bootstrap role does.
+    pub fn set_cluster_role_rules(&self, name: &str, rules: Value) {
+        let mut store = self.shared.store.lock().unwrap();
+        let mut role = store
+            .get("clusterroles", "", name)
+            .unwrap_or_else(|| panic!("no ClusterRole {name}"));
+        role["rules"] = rules;
+        store.update("clusterroles", "", name, role);
+    }
+
     /// Every object of a resource (all namespaces).
     pub fn list(&self, resource: &str) -> Vec<Value> {
         self.shared.store.lock().unwrap().list(resource, None)
