@@ -1,6 +1,7 @@
 //! Choosing the cluster like a person would, and saying only what the server confirmed.
 
 use crate::harness::{Sandbox, entry};
+use crate::support::fake_apiserver::{FakeApiServer, FakeOptions};
 
 /// A CA from openssl and a kubeconfig made by `kubectl config set-cluster` alone: one cluster,
 /// no context, no user (nothing listens on its server).
@@ -43,7 +44,7 @@ fn the_only_cluster_is_used_and_said_so() {
     assert!(
         added
             .stderr
-            .contains("has no current-context: using its only cluster, solo"),
+            .contains("has no current-context: using its only cluster (solo)"),
         "{}",
         added.stderr
     );
@@ -95,5 +96,26 @@ fn without_a_check_nothing_claims_the_user_can_sign_in() {
         added.stderr.contains("has no role from this command"),
         "{}",
         added.stderr
+    );
+}
+
+#[test]
+fn whoami_with_only_a_cluster_and_a_user_uses_both_and_says_so() {
+    let server = FakeApiServer::start(FakeOptions::default());
+    let sb = Sandbox::new();
+    server.admin_kubeconfig(&sb.kubeconfig, "kubernetes");
+    // What `set-cluster` and `set-credentials` leave behind: no context at all.
+    let mut doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&sb.kubeconfig).unwrap()).unwrap();
+    doc["contexts"] = serde_json::json!([]);
+    doc["current-context"] = "".into();
+    std::fs::write(&sb.kubeconfig, doc.to_string()).unwrap();
+    let run = sb.run(&["whoami", "-o", "json"]);
+    assert_eq!(run.ok().json()["username"], "kubernetes-admin");
+    assert!(
+        run.stderr
+            .contains("using its only cluster (kubernetes) and its only user (kubernetes-admin)"),
+        "{}",
+        run.stderr
     );
 }
