@@ -2,6 +2,8 @@
 //! format for what kubectl-certuser and kubectl use: HTTPS with client-certificate
 //! authentication, discovery, CertificateSigningRequests with their approval subresource,
 //! watch and a signer, the self-review APIs decided by RBAC, RBAC objects, and `Status` errors.
+//! It plays a Kubernetes version ([`ServerVersion`]) and answers in the real server's order:
+//! authentication, then authorization, then the resource lookup.
 //! The real kubectl is its judge (tests/fake_apiserver).
 
 #![allow(dead_code)]
