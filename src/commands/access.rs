@@ -95,10 +95,13 @@ pub fn check_new_users(
         .clone()
         .unwrap_or_else(|| "default".to_string());
     let checks = checks_with(extra);
-    let results: Vec<Result<AccessReport, String>> = rt.block_on(async {
+    let results: Vec<Result<AccessReport, Failure>> = rt.block_on(async {
         let view = match client_view(ctx, cluster_name) {
             Ok(view) => view,
-            Err(err) => return users.iter().map(|_| Err(format!("{err:#}"))).collect(),
+            Err(err) => {
+                let failure = Failure::untried(&err);
+                return users.iter().map(|_| Err(failure.clone())).collect();
+            }
         };
         let (view, namespace, checks) = (&view, namespace.as_str(), checks.as_slice());
         let Some((first, rest)) = users.split_first() else {
@@ -108,16 +111,16 @@ pub fn check_new_users(
         if let Err(err) = &first
             && about_the_cluster(err)
         {
-            let message = format!("{err:#}");
-            return users.iter().map(|_| Err(message.clone())).collect();
+            let failure = Failure::untried(err);
+            return users.iter().map(|_| Err(failure.clone())).collect();
         }
-        let mut results = vec![first.map_err(|e| format!("{e:#}"))];
+        let mut results = vec![first.map_err(|e| Failure::of(&e))];
         let others: Vec<_> = futures::stream::iter(rest)
             .map(|user| check_one(view, user, namespace, checks))
             .buffered(CHECKS_AT_ONCE)
             .collect()
             .await;
-        results.extend(others.into_iter().map(|r| r.map_err(|e| format!("{e:#}"))));
+        results.extend(others.into_iter().map(|r| r.map_err(|e| Failure::of(&e))));
         results
     });
     warn_failures(ctx, users, &results);
@@ -153,9 +156,33 @@ fn about_the_cluster(err: &anyhow::Error) -> bool {
     )
 }
 
+/// Why a new user's access could not be checked.
+#[derive(Clone, Debug, PartialEq)]
+struct Failure {
+    reason: String,
+    /// No server saw the certificate (unreachable, TLS failed, no cluster entry): it was not tried.
+    untried: bool,
+}
+
+impl Failure {
+    fn of(err: &anyhow::Error) -> Failure {
+        Failure {
+            reason: format!("{err:#}"),
+            untried: about_the_cluster(err),
+        }
+    }
+
+    fn untried(err: &anyhow::Error) -> Failure {
+        Failure {
+            reason: format!("{err:#}"),
+            untried: true,
+        }
+    }
+}
+
 /// One warning per distinct reason, naming the users it applies to.
-fn warn_failures(ctx: &Ctx, users: &[NewUser<'_>], results: &[Result<AccessReport, String>]) {
-    let mut reasons: Vec<(&str, Vec<&str>)> = Vec::new();
+fn warn_failures(ctx: &Ctx, users: &[NewUser<'_>], results: &[Result<AccessReport, Failure>]) {
+    let mut reasons: Vec<(&Failure, Vec<&str>)> = Vec::new();
     for (user, result) in users.iter().zip(results) {
         if let Err(reason) = result {
             match reasons.iter_mut().find(|(r, _)| r == reason) {
@@ -164,14 +191,19 @@ fn warn_failures(ctx: &Ctx, users: &[NewUser<'_>], results: &[Result<AccessRepor
             }
         }
     }
-    for (reason, names) in reasons {
+    for (failure, names) in reasons {
         let who = match names.as_slice() {
             [one] => one.to_string(),
             [first, second] => format!("{first} and {second}"),
             [first, rest @ ..] => format!("{first} and {} other new users", rest.len()),
             [] => continue,
         };
-        ctx.out
-            .warn(format!("could not check what {who} may do: {reason}"));
+        let reason = &failure.reason;
+        // Only a server that answered has seen a certificate: say which case this is.
+        ctx.out.warn(match (failure.untried, names.len()) {
+            (true, 1) => format!("{who}'s certificate was not tried: {reason}"),
+            (true, _) => format!("the certificates of {who} were not tried: {reason}"),
+            (false, _) => format!("could not check what {who} may do: {reason}"),
+        });
     }
 }

@@ -75,11 +75,11 @@ fn selected(ctx: &Ctx, kcs: &Kubeconfigs, selection: &Selection) -> anyhow::Resu
     static SAID: AtomicBool = AtomicBool::new(false);
     if selected.only_cluster && !SAID.swap(true, Ordering::Relaxed) {
         let user = match &selected.user {
-            Some(user) => format!(" and its only user, {user}"),
+            Some(user) => format!(" and its only user ({user})"),
             None => String::new(),
         };
         ctx.out.progress(format!(
-            "{} has no current-context: using its only cluster, {}{user}",
+            "{} has no current-context: using its only cluster ({}){user}",
             kcs.file_list(),
             selected.cluster
         ));

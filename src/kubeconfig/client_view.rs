@@ -292,6 +292,19 @@ mod tests {
             (s.cluster.as_str(), s.only_cluster, s.user),
             ("solo", true, None)
         );
+        let with_user = load(
+            dir.path(),
+            &[(
+                "with-user",
+                "clusters:\n- name: solo\n  cluster: {server: https://s}\nusers:\n- name: admin\n  user: {token: t}\n",
+            )],
+        );
+        let s = with_user.select(&Selection::default()).unwrap();
+        assert_eq!(
+            s.user.as_deref(),
+            Some("admin"),
+            "the only user goes with the only cluster"
+        );
         let none = load(dir.path(), &[("none", "users: []\n")]);
         assert!(matches!(
             none.select(&Selection::default()),

@@ -214,3 +214,31 @@ fn unauthorized_still_means_not_accepted_on_an_old_server() {
     sb.run(&["can-i", "list", "pods"])
         .fails_with("401 Unauthorized");
 }
+
+#[test]
+fn a_new_server_that_refuses_self_subject_review_gets_the_certificate_and_the_reason() {
+    let server = FakeApiServer::of_version(ServerVersion::NEWEST);
+    let sb = Sandbox::new();
+    server.admin_kubeconfig(&sb.kubeconfig, "kubernetes");
+    sb.run(&["add", "john", "-g", "dev1", "-n", "dev1", "--no-check"])
+        .ok();
+    // A locked-down cluster: system:basic-user no longer grants SelfSubjectReview.
+    server.set_cluster_role_rules(
+        "system:basic-user",
+        serde_json::json!([{ "apiGroups": ["authorization.k8s.io"], "resources": ["selfsubjectaccessreviews", "selfsubjectrulesreviews"], "verbs": ["create"] }]),
+    );
+    let run = sb.run(&["whoami", "john", "-o", "json"]);
+    let who = run.ok().json();
+    assert_eq!(
+        (who["username"].as_str(), who["fromCertificate"].as_bool()),
+        (Some("john"), Some(true))
+    );
+    let why = who["unconfirmedBecause"].as_str().unwrap();
+    assert!(
+        why.contains("refused SelfSubjectReview")
+            && why.contains("system:basic-user")
+            && why.contains("Kubernetes v1.32"),
+        "{why}"
+    );
+    assert!(run.stderr.contains(why), "{}", run.stderr);
+}

@@ -259,14 +259,15 @@ fn print_report(ctx: &Ctx, args: &AddArgs, report: &[AddedUser]) -> anyhow::Resu
             text
         },
     )?;
-    // Unchecked and unbound (typical with a local CA): say what RBAC is still missing.
+    // Unchecked and unbound (typical with a local CA): say what RBAC is still missing. Not that
+    // the user can sign in: no server has confirmed that.
     for user in report
         .iter()
         .filter(|u| u.access.is_none() && u.binding.is_none())
     {
         let ns = user.namespace.as_deref().unwrap_or("default");
         ctx.out.hint(format!(
-            "{} can sign in but has no role from this command; grant one with `kubectl create rolebinding {}-edit --clusterrole edit --user {} -n {ns}` (or --role/--clusterrole on add)",
+            "{} has no role from this command; grant one with `kubectl create rolebinding {}-edit --clusterrole edit --user {} -n {ns}` (or --role/--clusterrole on add)",
             user.name, user.name, user.name
         ));
     }

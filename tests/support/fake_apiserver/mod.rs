@@ -2,6 +2,8 @@
 //! format for what kubectl-certuser and kubectl use: HTTPS with client-certificate
 //! authentication, discovery, CertificateSigningRequests with their approval subresource,
 //! watch and a signer, the self-review APIs decided by RBAC, RBAC objects, and `Status` errors.
+//! It plays a Kubernetes version ([`ServerVersion`]) and answers in the real server's order:
+//! authentication, then authorization, then the resource lookup.
 //! The real kubectl is its judge (tests/fake_apiserver).
 
 #![allow(dead_code)]
@@ -254,6 +256,16 @@ impl FakeApiServer {
             .unwrap()
             .create(group, resource, namespace, object)
             .unwrap_or_else(|e| panic!("{}", e.body))
+    }
+
+    /// Replace a ClusterRole's rules, as an administrator who tightens a bootstrap role does.
+    pub fn set_cluster_role_rules(&self, name: &str, rules: Value) {
+        let mut store = self.shared.store.lock().unwrap();
+        let mut role = store
+            .get("clusterroles", "", name)
+            .unwrap_or_else(|| panic!("no ClusterRole {name}"));
+        role["rules"] = rules;
+        store.update("clusterroles", "", name, role);
     }
 
     /// Every object of a resource (all namespaces).
