@@ -77,7 +77,7 @@ pub enum Command {
     List(ListArgs),
     /// Show what a user's certificate (or a PEM file) says: subject, groups, issuer, validity, key.
     #[command(
-        after_help = "Examples:\n  kubectl certuser inspect john\n  kubectl certuser inspect ./john.crt -o yaml"
+        after_help = "Examples:\n  kubectl certuser inspect john\n  kubectl certuser inspect ./john.crt -o yaml\n  kubectl get csr NAME -o jsonpath='{.status.certificate}' | base64 -d | kubectl certuser inspect -"
     )]
     Inspect(InspectArgs),
     /// Remove certificate users and their contexts from kubeconfig.
@@ -257,8 +257,9 @@ pub struct ListArgs {}
 
 #[derive(Debug, Args)]
 pub struct InspectArgs {
-    /// A kubeconfig user name, or a PEM certificate file.
-    #[arg(value_name = "USER|FILE")]
+    /// A kubeconfig user name, a certificate file (PEM, every certificate of a chain, or DER),
+    /// or - for standard input.
+    #[arg(value_name = "USER|FILE|-")]
     pub target: String,
 }
 

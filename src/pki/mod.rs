@@ -5,10 +5,12 @@
 //! - [`ca`]: load and validate an issuer before it signs anything.
 //! - [`sign`]: the certificate we issue, from our policy, never from the CSR's wishes.
 //! - [`inspect`]: what a certificate says, for `list` and `inspect`.
+//! - [`file_kind`]: every certificate of a PEM or DER file, or what the file holds instead.
 
 mod ca;
 mod csr;
 mod error;
+mod file_kind;
 mod inspect;
 mod key;
 mod sign;
@@ -16,6 +18,7 @@ mod sign;
 pub use ca::CertificateAuthority;
 pub use csr::{ParsedCsr, Subject, build_csr, parse_csr_pem};
 pub use error::PkiError;
+pub use file_kind::read_certificates;
 pub use inspect::{CertInfo, asn1_to_timestamp, inspect_certificate, parse_certificate_pem};
 pub use key::{KeyType, PrivateKey, SecretPem, write_private_key, write_public_file};
 pub use sign::{Issued, MIN_LIFETIME, POLICY_LIFETIME, check_lifetime, sign_client_certificate};

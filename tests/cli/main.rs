@@ -11,6 +11,7 @@ mod crash;
 mod demo;
 mod export_remove;
 mod harness;
+mod inspect_files;
 mod krew;
 mod list_inspect;
 mod lossless;
