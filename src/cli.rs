@@ -5,6 +5,7 @@
 
 use std::path::PathBuf;
 
+use clap::builder::TypedValueParser as _;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::pki::KeyType;
@@ -159,7 +160,7 @@ pub struct AddArgs {
     #[arg(long)]
     pub allow_short_lifetime: bool,
     /// Key algorithm: rsa-2048, rsa-3072, rsa-4096, ecdsa-p256, ecdsa-p384 or ed25519.
-    #[arg(long, value_name = "TYPE", default_value_t = KeyType::default())]
+    #[arg(long, value_name = "TYPE", default_value_t = KeyType::default(), value_parser = key_types())]
     pub key_type: KeyType,
     /// Write USER.crt and USER.key (0600) into DIR and reference them by absolute path, instead of
     /// embedding them in kubeconfig.
@@ -323,4 +324,10 @@ pub struct DemoArgs {
 pub struct CompletionArgs {
     #[arg(value_enum)]
     pub shell: clap_complete::Shell,
+}
+
+/// `--key-type` values, listed so that `--help`, errors and completion name every choice.
+pub fn key_types() -> impl clap::builder::TypedValueParser<Value = KeyType> {
+    clap::builder::PossibleValuesParser::new(KeyType::ALL.map(KeyType::name))
+        .map(|name| name.parse::<KeyType>().expect("every listed name parses"))
 }

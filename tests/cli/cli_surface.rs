@@ -164,6 +164,14 @@ fn kubectl_completes_user_names_through_the_plugin_protocol() {
         verbs.contains("add\n") && verbs.contains("can-i\n") && verbs.contains(":4"),
         "{verbs}"
     );
+    // Flags and their values too, from the same definition as --help.
+    let flags = complete(&["certuser", "add", "john", "--key"]);
+    assert!(flags.contains("--key-type\n"), "{flags}");
+    let types = complete(&["certuser", "add", "john", "--key-type", ""]);
+    assert!(
+        types.contains("ecdsa-p256\n") && types.contains("ed25519\n") && types.contains(":4"),
+        "{types}"
+    );
 }
 
 #[test]
