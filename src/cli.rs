@@ -5,6 +5,7 @@
 
 use std::path::PathBuf;
 
+use clap::builder::TypedValueParser as _;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::pki::KeyType;
@@ -77,7 +78,7 @@ pub enum Command {
     List(ListArgs),
     /// Show what a user's certificate (or a PEM file) says: subject, groups, issuer, validity, key.
     #[command(
-        after_help = "Examples:\n  kubectl certuser inspect john\n  kubectl certuser inspect ./john.crt -o yaml"
+        after_help = "Examples:\n  kubectl certuser inspect john\n  kubectl certuser inspect ./john.crt -o yaml\n  kubectl get csr NAME -o jsonpath='{.status.certificate}' | base64 -d | kubectl certuser inspect -"
     )]
     Inspect(InspectArgs),
     /// Remove certificate users and their contexts from kubeconfig.
@@ -356,8 +357,8 @@ pub struct AddArgs {
     /// typo for a month). The CSR API never signs for less than 10 minutes.
     #[arg(long)]
     pub allow_short_lifetime: bool,
-    /// Key algorithm: rsa-2048, rsa-3072, rsa-4096, ecdsa-p256, ecdsa-p384 or ed25519.
-    #[arg(long, value_name = "TYPE", default_value_t = KeyType::default())]
+    /// Key algorithm: RSA as kubeadm makes them; ECDSA and Ed25519 keys are made far faster.
+    #[arg(long, value_name = "TYPE", default_value_t = KeyType::default(), value_parser = key_types())]
     pub key_type: KeyType,
     /// Write USER.crt and USER.key (0600) into DIR and reference them by absolute path, instead of
     /// embedding them in kubeconfig.
@@ -455,8 +456,9 @@ pub struct ListArgs {}
 
 #[derive(Debug, Args)]
 pub struct InspectArgs {
-    /// A kubeconfig user name, or a PEM certificate file.
-    #[arg(value_name = "USER|FILE")]
+    /// A kubeconfig user name, a certificate file (PEM, every certificate of a chain, or DER),
+    /// or - for standard input.
+    #[arg(value_name = "USER|FILE|-")]
     pub target: String,
 }
 
@@ -520,4 +522,10 @@ pub struct DemoArgs {
 pub struct CompletionArgs {
     #[arg(value_enum)]
     pub shell: clap_complete::Shell,
+}
+
+/// `--key-type` values, listed so that `--help`, errors and completion name every choice.
+pub fn key_types() -> impl clap::builder::TypedValueParser<Value = KeyType> {
+    clap::builder::PossibleValuesParser::new(KeyType::ALL.map(KeyType::name))
+        .map(|name| name.parse::<KeyType>().expect("every listed name parses"))
 }

@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use kubectl_certuser::{cli::Cli, commands, error};
+use kubectl_certuser::{cli::Cli, commands, error, output::Output};
 
 fn main() -> ExitCode {
     let cli = Cli::parse_from(arguments());
@@ -13,10 +13,7 @@ fn main() -> ExitCode {
         // `kubectl certuser list | head` closing the pipe is not an error worth a message.
         Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("error: {err:#}");
-            if let Some(hint) = error::hint_of(&err) {
-                eprintln!("hint: {hint}");
-            }
+            Output::failure(&format!("{err:#}"), error::hint_of(&err));
             ExitCode::from(2)
         }
     }

@@ -20,11 +20,24 @@ pub struct Output {
 
 impl Output {
     pub fn new(global: &GlobalArgs) -> Self {
-        let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
         Output {
             format: global.output,
             quiet: global.quiet,
-            color,
+            color: stderr_colour(),
+        }
+    }
+
+    /// What `main` prints for a failed command: `error: ...` in red, then the `hint:` if any,
+    /// both as loud as a warning (`--quiet` does not hide an error's fix).
+    pub fn failure(message: &str, hint: Option<&str>) {
+        let out = Output {
+            format: None,
+            quiet: false,
+            color: stderr_colour(),
+        };
+        eprintln!("{} {message}", out.paint("31", "error:"));
+        if let Some(hint) = hint {
+            out.hint(hint);
         }
     }
 
@@ -169,4 +182,9 @@ mod tests {
             "NAME        GROUPS\njohn        dev1\nalexandra\n"
         );
     }
+}
+
+/// Colour on stderr only for a terminal, and never with `NO_COLOR` (no-color.org).
+fn stderr_colour() -> bool {
+    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
 }

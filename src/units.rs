@@ -61,25 +61,35 @@ impl fmt::Display for Validity {
 }
 
 /// A residual time the way kubeadm's `certs check-expiration` prints it: the two largest units,
-/// `364d`, `29d 4h`, `5h 12m`, `42s`; negative values are `expired`.
+/// `364d`, `29d 4h`, `5h 12m`, `42s`; negative values are `expired`. Rounded to the nearest
+/// smaller unit shown, so that certificates issued a second apart both read `365d`, not one
+/// `365d` and the next `364d 23h`.
 pub fn human(seconds: i64) -> String {
     if seconds <= 0 {
         return "expired".to_string();
     }
-    let (d, h, m, s) = (
-        seconds / 86_400,
-        seconds % 86_400 / 3600,
-        seconds % 3600 / 60,
-        seconds % 60,
-    );
-    let parts: Vec<String> = [(d, "d"), (h, "h"), (m, "m"), (s, "s")]
+    const UNITS: [(i64, &str); 4] = [(86_400, "d"), (3600, "h"), (60, "m"), (1, "s")];
+    let largest = UNITS
         .iter()
-        .skip_while(|(n, _)| *n == 0)
+        .position(|(size, _)| seconds >= *size)
+        .unwrap_or(UNITS.len() - 1);
+    let precision = UNITS[(largest + 1).min(UNITS.len() - 1)].0;
+    let mut rest = (seconds + precision / 2) / precision * precision;
+    let mut parts = Vec::new();
+    for (size, unit) in UNITS {
+        let n = rest / size;
+        rest %= size;
+        if n != 0 || !parts.is_empty() {
+            parts.push((n, unit));
+        }
+    }
+    parts
+        .iter()
         .take(2)
         .filter(|(n, _)| *n != 0)
         .map(|(n, u)| format!("{n}{u}"))
-        .collect();
-    parts.join(" ")
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 #[cfg(test)]
@@ -110,7 +120,13 @@ mod tests {
 
     #[test]
     fn prints_like_kubeadm() {
-        assert_eq!(human(364 * 86_400 + 3000), "364d");
+        assert_eq!(human(364 * 86_400 + 600), "364d");
+        assert_eq!(human(364 * 86_400 + 3000), "364d 1h");
+        // Issued a second apart, one lifetime: the same words.
+        assert_eq!(human(365 * 86_400), "365d");
+        assert_eq!(human(365 * 86_400 - 1), "365d");
+        assert_eq!(human(23 * 3600 + 59 * 60 + 40), "1d");
+        assert_eq!(human(59 * 60 + 59), "59m 59s");
         assert_eq!(human(29 * 86_400 + 4 * 3600 + 59), "29d 4h");
         assert_eq!(human(5 * 3600 + 12 * 60 + 3), "5h 12m");
         assert_eq!(human(42), "42s");

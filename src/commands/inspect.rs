@@ -1,5 +1,7 @@
-//! `inspect USER|FILE`: what `openssl x509 -text` says, trimmed to what matters for access.
+//! `inspect USER|FILE|-`: what `openssl x509 -text` says, trimmed to what matters for access,
+//! for every certificate of the file (a chain shows each).
 
+use std::io::Read as _;
 use std::path::Path;
 
 use crate::error::{Outcome, hinted};
@@ -10,21 +12,36 @@ use crate::units::human;
 use super::{Ctx, credentials};
 
 pub fn run(ctx: &Ctx, args: &crate::cli::InspectArgs) -> anyhow::Result<Outcome> {
-    let (pem, what) = load(ctx, &args.target)?;
-    let cert = pki::parse_certificate_pem(&pem, &what)?;
-    let info = pki::inspect_certificate(&cert)?;
-    ctx.out.result(
-        &info,
-        || vec![info.subject.clone()],
-        || render(&info, jiff::Timestamp::now()),
-    )?;
+    let (bytes, what) = load(ctx, &args.target)?;
+    let infos = pki::read_certificates(&bytes, &what)?
+        .iter()
+        .map(|cert| pki::inspect_certificate(cert))
+        .collect::<Result<Vec<_>, _>>()?;
+    let now = jiff::Timestamp::now();
+    let names = || infos.iter().map(|i| i.subject.clone()).collect();
+    let human = || render_all(&infos, now);
+    // One certificate is an object (the stable contract); a chain is a list of them.
+    match infos.as_slice() {
+        [one] => ctx.out.result(one, names, human)?,
+        several => ctx.out.result(&several, names, human)?,
+    }
     Ok(Outcome::Ok)
 }
 
-/// A user name in the kubeconfig wins over a file of the same name; `./name` forces the file.
+/// `-` is standard input. A user name in the kubeconfig wins over a file of the same name;
+/// `./name` forces the file.
 fn load(ctx: &Ctx, target: &str) -> anyhow::Result<(Vec<u8>, String)> {
-    let looks_like_path =
-        target.contains('/') || target.ends_with(".crt") || target.ends_with(".pem");
+    if target == "-" {
+        let mut bytes = Vec::new();
+        std::io::stdin()
+            .read_to_end(&mut bytes)
+            .map_err(|e| anyhow::anyhow!("cannot read standard input: {e}"))?;
+        return Ok((bytes, "standard input".into()));
+    }
+    let looks_like_path = target.contains('/')
+        || [".crt", ".pem", ".der", ".cer"]
+            .iter()
+            .any(|ext| target.ends_with(ext));
     if !looks_like_path {
         let kcs = Kubeconfigs::load(&ctx.sources)?;
         if let Some(entry) = kcs.get(Section::Users, target) {
@@ -44,8 +61,27 @@ fn load(ctx: &Ctx, target: &str) -> anyhow::Result<(Vec<u8>, String)> {
     }
     Err(hinted(
         format!("{target:?} is neither a kubeconfig user nor a certificate file"),
-        "`kubectl certuser list` shows the certificate users",
+        "`kubectl certuser list` shows the certificate users; `-` reads a certificate from stdin",
     ))
+}
+
+fn render_all(infos: &[CertInfo], now: jiff::Timestamp) -> String {
+    if let [one] = infos {
+        return render(one, now);
+    }
+    infos
+        .iter()
+        .enumerate()
+        .map(|(i, info)| {
+            format!(
+                "Certificate {} of {}\n{}",
+                i + 1,
+                infos.len(),
+                render(info, now)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 pub fn render(info: &CertInfo, now: jiff::Timestamp) -> String {

@@ -32,6 +32,8 @@ pub enum PkiError {
         what: String,
         source: openssl::error::ErrorStack,
     },
+    #[error("{what} holds {found}, not a certificate")]
+    NotACertificate { what: String, found: String },
     #[error("{what} is not a PEM certificate signing request")]
     BadCsr {
         what: String,

@@ -34,11 +34,19 @@ pub struct CertInfo {
     pub public_key_der_sha256: String,
 }
 
-/// The first certificate of a PEM file.
+/// The first certificate of a PEM file. When there is none, the error says what the file holds
+/// instead (a CSR, a key, DER...), never OpenSSL's "no start line".
 pub fn parse_certificate_pem(pem: &[u8], what: &str) -> Result<X509, PkiError> {
-    X509::from_pem(pem).map_err(|source| PkiError::BadCertificate {
-        what: what.into(),
-        source,
+    X509::from_pem(pem).map_err(|source| {
+        let found = super::file_kind::describe(pem);
+        if found.starts_with("a damaged") {
+            PkiError::BadCertificate {
+                what: what.into(),
+                source,
+            }
+        } else {
+            super::file_kind::not_a_certificate(what, found)
+        }
     })
 }
 
@@ -225,7 +233,7 @@ mod tests {
         assert_eq!(days, 10);
         assert!(matches!(
             parse_certificate_pem(b"nope", "x.crt"),
-            Err(PkiError::BadCertificate { .. })
+            Err(PkiError::NotACertificate { .. })
         ));
     }
 }

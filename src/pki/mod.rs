@@ -6,11 +6,13 @@
 //! - [`sign`]: the certificate we issue, from our policy, never from the CSR's wishes.
 //! - [`inspect`]: what a certificate says, for `list` and `inspect`.
 //! - [`chain`]: whether a certificate chains to a CA.
+//! - [`file_kind`]: every certificate of a PEM or DER file, or what the file holds instead.
 
 mod ca;
 mod chain;
 mod csr;
 mod error;
+mod file_kind;
 mod inspect;
 mod key;
 mod sign;
@@ -19,6 +21,7 @@ pub use ca::CertificateAuthority;
 pub use chain::{issued_by, parse_bundle, verify_against};
 pub use csr::{ParsedCsr, Subject, build_csr, parse_csr_pem};
 pub use error::PkiError;
+pub use file_kind::read_certificates;
 pub use inspect::{CertInfo, asn1_to_timestamp, inspect_certificate, parse_certificate_pem};
 pub use key::{
     KeyType, PrivateKey, SecretPem, describe_public_key, write_private_file, write_private_key,

@@ -173,18 +173,26 @@ fn kubectl_completes_user_names_through_the_plugin_protocol() {
             && verbs.contains(":4"),
         "{verbs}"
     );
+    // Flags and their values too, from the same definition as --help.
+    let flags = complete(&["certuser", "add", "john", "--key"]);
+    assert!(flags.contains("--key-type\n"), "{flags}");
+    let types = complete(&["certuser", "add", "john", "--key-type", ""]);
+    assert!(
+        types.contains("ecdsa-p256\n") && types.contains("ed25519\n") && types.contains(":4"),
+        "{types}"
+    );
 }
 
 #[test]
 fn colour_only_on_a_terminal_and_never_with_no_color() {
     let sb = Sandbox::new();
     sb.seed_kubeconfig(); // no certificate users: `list` prints a hint on stderr
-    let on_terminal = |no_color: bool| {
+    let on_terminal_run = |args: &str, no_color: bool| {
         // `script` gives the command a pseudo-terminal, as a person's shell would.
         let mut cmd = std::process::Command::new("script");
         cmd.args([
             "-qec",
-            &format!("{} list", crate::harness::BIN),
+            &format!("{} {args}", crate::harness::BIN),
             "/dev/null",
         ])
         .env_clear()
@@ -201,8 +209,20 @@ fn colour_only_on_a_terminal_and_never_with_no_color() {
         )
         .into_owned()
     };
+    let on_terminal = |no_color: bool| on_terminal_run("list", no_color);
     let coloured = on_terminal(false);
     assert!(coloured.contains("\x1b[36mhint:"), "{coloured:?}");
+    // An error is as visible as a warning, and so is its fix.
+    let failed = on_terminal_run("inspect nobody", false);
+    assert!(
+        failed.contains("\x1b[31merror:") && failed.contains("\x1b[36mhint:"),
+        "{failed:?}"
+    );
+    let failed_plain = on_terminal_run("inspect nobody", true);
+    assert!(
+        failed_plain.contains("error:") && !failed_plain.contains('\x1b'),
+        "{failed_plain:?}"
+    );
     let plain = on_terminal(true);
     assert!(
         plain.contains("hint:") && !plain.contains('\x1b'),

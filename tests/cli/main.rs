@@ -19,6 +19,7 @@ mod crash;
 mod demo;
 mod export_remove;
 mod hostile_cluster;
+mod inspect_files;
 mod krew;
 mod list_inspect;
 mod lock_wait;
