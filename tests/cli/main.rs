@@ -6,11 +6,13 @@ mod harness;
 mod support;
 
 mod add_csr_api;
+mod add_force;
 mod add_local_ca;
 mod add_refusals;
 mod cli_surface;
 mod closed_pipe;
 mod concurrency;
+mod csr_cleanup;
 mod demo;
 mod export_remove;
 mod krew;

@@ -24,7 +24,7 @@ mod signer;
 
 use super::access::{self, AccessReport};
 use super::{Ctx, credentials, names, target};
-use entries::{absolute, check_conflicts, write_kubeconfig};
+use entries::{absolute, check_conflicts, plan_users, write_kubeconfig};
 use signer::{Signed, Signer};
 
 /// One new user, as reported (`-o json|yaml`). Field names are a stable contract.
@@ -84,16 +84,18 @@ pub fn run(ctx: &Ctx, args: &AddArgs) -> anyhow::Result<Outcome> {
     let cluster = target::cluster_name(ctx, &kcs)?;
     let cert_dir = args.cert_dir.as_deref().map(absolute).transpose()?;
     check_conflicts(&kcs, args, &cluster, cert_dir.as_deref())?;
+    let plans = plan_users(ctx, args, &kcs, &cluster, &groups, group_policy(args))?;
+    let groups_of: Vec<Vec<String>> = plans.iter().map(|(g, _)| g.clone()).collect();
 
     let rt = super::runtime()?;
     let signer = Signer::choose(ctx, args, &rt)?;
     let binder = preflight_bindings(ctx, args, &rt)?;
     if args.dry_run {
-        return dry_run::run(ctx, args, &cluster, &groups, &signer, validity);
+        return dry_run::run(ctx, args, &cluster, &groups_of, &signer, validity);
     }
 
     let mut issued = Vec::new();
-    for (i, user) in args.users.iter().enumerate() {
+    for (i, (user, groups)) in args.users.iter().zip(&groups_of).enumerate() {
         if args.users.len() > 1 {
             ctx.out
                 .progress(format!("[{}/{}] {user}", i + 1, args.users.len()));
@@ -103,7 +105,7 @@ pub fn run(ctx: &Ctx, args: &AddArgs) -> anyhow::Result<Outcome> {
             &signer,
             &rt,
             user,
-            &groups,
+            groups,
             args.key_type,
             validity,
         )?);
@@ -111,13 +113,13 @@ pub fn run(ctx: &Ctx, args: &AddArgs) -> anyhow::Result<Outcome> {
 
     let written = write_kubeconfig(ctx, args, &cluster, cert_dir.as_deref(), &issued)?;
     let mut report = Vec::new();
-    for (one, (file, storage)) in issued.iter().zip(written) {
+    for ((one, (file, storage)), (groups, namespace)) in issued.iter().zip(written).zip(plans) {
         report.push(AddedUser {
             name: one.user.clone(),
             context: target::user_context(&one.user, &cluster),
             cluster: cluster.clone(),
-            namespace: ctx.global.namespace.clone(),
-            groups: groups.clone(),
+            namespace,
+            groups,
             kubeconfig: file,
             credentials: storage,
             signed_by: signer.label(),
