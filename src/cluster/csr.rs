@@ -14,9 +14,11 @@ use k8s_openapi::api::certificates::v1::{
     CertificateSigningRequest, CertificateSigningRequestCondition, CertificateSigningRequestSpec,
     CertificateSigningRequestStatus,
 };
-use kube::api::{Api, DeleteParams, ObjectMeta, PostParams, WatchEvent, WatchParams};
+use kube::api::{
+    Api, DeleteParams, ObjectMeta, PostParams, Preconditions, WatchEvent, WatchParams,
+};
 
-use super::{ApiClient, ClusterError, MANAGED_BY};
+use super::{ApiClient, ClusterError, MANAGED_BY, interrupt};
 use crate::pki;
 
 pub const SIGNER: &str = "kubernetes.io/kube-apiserver-client";
@@ -38,11 +40,22 @@ pub struct CsrRequest<'a> {
 }
 
 pub enum CsrEvent<'a> {
-    Created { name: &'a str },
-    Approved { name: &'a str },
-    WaitingForApproval { name: &'a str },
+    Created {
+        name: &'a str,
+    },
+    Approved {
+        name: &'a str,
+    },
+    WaitingForApproval {
+        name: &'a str,
+    },
     Waiting,
     Issued,
+    /// Our object could not be deleted afterwards: someone should.
+    NotDeleted {
+        name: &'a str,
+        why: String,
+    },
 }
 
 pub struct CsrOutcome {
@@ -67,6 +80,8 @@ pub async fn sign_via_api(
     let csrs: Api<CertificateSigningRequest> = Api::all(api.client.clone());
     let name = unique_name(req.user);
 
+    // From before the object exists until it is deleted, Ctrl-C means "clean up and stop".
+    let mut interrupts = interrupt::Window::open();
     let created = csrs
         .create(
             &PostParams::default(),
@@ -83,12 +98,31 @@ pub async fn sign_via_api(
             ),
         })?;
     on_event(CsrEvent::Created { name: &name });
+    let uid = created.metadata.uid.clone();
 
-    let result = approve_and_wait(api, &csrs, &name, created, req, on_event).await;
-    if !req.keep_csr {
-        // Best effort: the object holds no secret, and a failed delete must not hide the result.
-        let _ = csrs.delete(&name, &DeleteParams::default()).await;
+    let result = tokio::select! {
+        result = approve_and_wait(api, &csrs, &name, created, req, on_event) => result,
+        signal = interrupts.received() => {
+            let cleanup = if req.keep_csr {
+                "it was kept (--keep-csr)".to_string()
+            } else {
+                match delete_ours(&csrs, &name, uid.as_deref()).await {
+                    Ok(()) => "it was deleted".to_string(),
+                    Err(why) => format!(
+                        "it could not be deleted ({why}): delete it with `kubectl delete csr {name}`"
+                    ),
+                }
+            };
+            return Err(ClusterError::Interrupted { signal, name, cleanup });
+        }
+    };
+    if !req.keep_csr
+        && let Err(why) = delete_ours(&csrs, &name, uid.as_deref()).await
+    {
+        // The object holds no secret: a failed delete is said, not allowed to hide the result.
+        on_event(CsrEvent::NotDeleted { name: &name, why });
     }
+    drop(interrupts);
     let pem = result?;
     let info = check_certificate(&name, &pem, req)?;
     Ok(CsrOutcome {
@@ -97,6 +131,41 @@ pub async fn sign_via_api(
         not_after: info.not_after,
         requested_not_after,
     })
+}
+
+/// How long a delete may take before we give up on it and say so.
+const DELETE_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Delete the object we created, and only that one: the uid precondition makes the server
+/// refuse when another object has taken the name meanwhile. Gone already is fine.
+async fn delete_ours(
+    csrs: &Api<CertificateSigningRequest>,
+    name: &str,
+    uid: Option<&str>,
+) -> Result<(), String> {
+    match tokio::time::timeout(DELETE_TIMEOUT, csrs.delete(name, &delete_params(uid))).await {
+        Err(_) => Err(format!(
+            "no answer within {}",
+            crate::units::human(DELETE_TIMEOUT.as_secs() as i64)
+        )),
+        Ok(Ok(_)) => Ok(()),
+        Ok(Err(kube::Error::Api(s))) if s.code == 404 => Ok(()),
+        Ok(Err(kube::Error::Api(s))) if s.code == 409 => {
+            Err("another object has taken its name, so the uid precondition kept it".to_string())
+        }
+        Ok(Err(kube::Error::Api(s))) => Err(format!("{} {}: {}", s.code, s.reason, s.message)),
+        Ok(Err(e)) => Err(e.to_string()),
+    }
+}
+
+fn delete_params(uid: Option<&str>) -> DeleteParams {
+    DeleteParams {
+        preconditions: uid.map(|uid| Preconditions {
+            uid: Some(uid.to_string()),
+            resource_version: None,
+        }),
+        ..DeleteParams::default()
+    }
 }
 
 /// `certuser-<user>-<16 random hex>`: a valid object name nobody can guess in advance.
@@ -659,6 +728,14 @@ mod tests {
             assert!(err.contains(needle), "{needle}: {err}");
             assert!(err.contains("refusing it"), "{err}");
         }
+    }
+
+    #[test]
+    fn deletes_only_the_object_we_created() {
+        let params = delete_params(Some("1234-uid"));
+        let json = serde_json::to_value(&params).unwrap();
+        assert_eq!(json["preconditions"]["uid"], "1234-uid", "{json}");
+        assert!(delete_params(None).preconditions.is_none());
     }
 
     #[test]

@@ -70,6 +70,14 @@ pub enum ClusterError {
     )]
     WrongCertificate { name: String, why: String },
     #[error(
+        "interrupted by {signal} while waiting for CertificateSigningRequest {name}: {cleanup}; nothing was written"
+    )]
+    Interrupted {
+        signal: &'static str,
+        name: String,
+        cleanup: String,
+    },
+    #[error(
         "{kind} {name} already exists with another role or subject: refusing to change someone else's binding"
     )]
     BindingConflict { kind: &'static str, name: String },

@@ -3,6 +3,7 @@
 //!
 //! - [`client`]: a client from the kubeconfig module's view, or for a new identity held in memory.
 //! - [`csr`]: the CSR flow, with its security checks.
+//! - [`interrupt`]: SIGINT/SIGTERM while a CSR of ours exists: clean up, then report.
 //! - [`access`]: SelfSubjectReview, SelfSubjectAccessReview, SelfSubjectRulesReview.
 //! - [`checks`]: what to ask and the verdict: a pure decision table.
 //! - [`rbac`]: idempotent role bindings.
@@ -12,6 +13,7 @@ mod checks;
 mod client;
 mod csr;
 mod error;
+mod interrupt;
 mod rbac;
 
 pub use access::{Identity, can_i, rules, whoami};

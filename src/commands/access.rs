@@ -185,7 +185,7 @@ fn warn_failures(ctx: &Ctx, users: &[NewUser<'_>], results: &[Result<AccessRepor
     let mut reasons: Vec<(&Failure, Vec<&str>)> = Vec::new();
     for (user, result) in users.iter().zip(results) {
         if let Err(reason) = result {
-            match reasons.iter_mut().find(|(r, _)| r == reason) {
+            match reasons.iter_mut().find(|(r, _)| *r == reason) {
                 Some((_, names)) => names.push(user.name),
                 None => reasons.push((reason, vec![user.name])),
             }

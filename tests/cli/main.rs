@@ -7,6 +7,7 @@ mod support;
 
 mod access;
 mod add_csr_api;
+mod add_force;
 mod add_local_ca;
 mod add_refusals;
 mod bulk;
@@ -16,6 +17,7 @@ mod closed_pipe;
 mod cluster_choice;
 mod concurrency;
 mod crash;
+mod csr_cleanup;
 mod demo;
 mod export_remove;
 mod hostile_cluster;

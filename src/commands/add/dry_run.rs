@@ -11,7 +11,7 @@ use crate::cluster::RoleRef;
 use crate::error::Outcome;
 use crate::kubeconfig::{Kubeconfigs, Section, redact};
 
-use super::entries::{cert_files, context_entry};
+use super::entries::{cert_files, merged_context, merged_user};
 use super::role_ref;
 use super::signer::Signer;
 use crate::commands::{Ctx, credentials, target};
@@ -20,7 +20,7 @@ pub fn run(
     ctx: &Ctx,
     args: &AddArgs,
     cluster: &str,
-    groups: &[String],
+    groups: &[Vec<String>],
     signer: &Signer,
     validity: Duration,
 ) -> anyhow::Result<Outcome> {
@@ -41,11 +41,13 @@ pub fn run(
                     m
                 }
             };
+            let entry = merged_user(kcs, user, entry);
+            let context = merged_context(kcs, cluster, user, ctx.global.namespace.as_deref());
             kcs.upsert(Section::Users, user, entry);
             kcs.upsert(
                 Section::Contexts,
                 &target::user_context(user, cluster),
-                context_entry(cluster, user, ctx.global.namespace.as_deref()),
+                context,
             );
         }
         if args.use_context {
@@ -54,7 +56,7 @@ pub fn run(
         Ok(())
     })?;
     let mut objects = Vec::new();
-    for user in &args.users {
+    for (user, groups) in args.users.iter().zip(groups) {
         if let Signer::Cluster { .. } = signer {
             objects.push(json!({
                 "apiVersion": "certificates.k8s.io/v1",

@@ -24,7 +24,7 @@ pub(super) mod signer;
 
 use super::access::{self, AccessReport};
 use super::{Ctx, bindings, credentials, names, target};
-use entries::{absolute, check_conflicts, write_kubeconfig};
+use entries::{absolute, check_conflicts, plan_users, write_kubeconfig};
 use signer::{Signed, Signer};
 
 /// One new user, as reported (`-o json|yaml`). Field names are a stable contract.
@@ -75,15 +75,17 @@ pub fn run(ctx: &Ctx, args: &AddArgs) -> anyhow::Result<Outcome> {
     let cluster = target::cluster_name(ctx, &kcs)?;
     let cert_dir = args.cert_dir.as_deref().map(absolute).transpose()?;
     check_conflicts(&kcs, args, &cluster, cert_dir.as_deref())?;
+    let plans = plan_users(ctx, args, &kcs, &cluster, &groups, group_policy(args))?;
+    let groups_of: Vec<Vec<String>> = plans.iter().map(|(g, _)| g.clone()).collect();
 
     let rt = super::runtime()?;
     let signer = Signer::choose(ctx, &args.ca, &args.csr, &rt)?;
     let binder = bindings::preflight(ctx, &args.rbac, &args.users, &rt)?;
     if args.dry_run {
-        return dry_run::run(ctx, args, &cluster, &groups, &signer, validity);
+        return dry_run::run(ctx, args, &cluster, &groups_of, &signer, validity);
     }
 
-    let requests = make_keys(ctx, &args.users, &groups, args.key_type)?;
+    let requests = make_keys(ctx, &args.users, &groups_of, args.key_type)?;
     let mut issued = Vec::new();
     for (i, (user, (key, csr_pem))) in args.users.iter().zip(requests).enumerate() {
         if args.users.len() > 1 {
@@ -95,13 +97,13 @@ pub fn run(ctx: &Ctx, args: &AddArgs) -> anyhow::Result<Outcome> {
 
     let written = write_kubeconfig(ctx, kcs, args, &cluster, cert_dir.as_deref(), &issued)?;
     let mut report = Vec::new();
-    for (one, (file, storage)) in issued.iter().zip(written) {
+    for ((one, (file, storage)), (groups, namespace)) in issued.iter().zip(written).zip(plans) {
         report.push(AddedUser {
             name: one.user.clone(),
             context: target::user_context(&one.user, &cluster),
             cluster: cluster.clone(),
-            namespace: ctx.global.namespace.clone(),
-            groups: groups.clone(),
+            namespace,
+            groups,
             kubeconfig: file,
             credentials: storage,
             signed_by: signer.label(),
@@ -199,7 +201,7 @@ fn group_policy(args: &AddArgs) -> names::GroupPolicy {
 fn make_keys(
     ctx: &Ctx,
     users: &[String],
-    groups: &[String],
+    groups_of: &[Vec<String>],
     kind: KeyType,
 ) -> anyhow::Result<Vec<(PrivateKey, Vec<u8>)>> {
     // RSA 4096 takes seconds: show that something is happening.
@@ -213,7 +215,7 @@ fn make_keys(
         let key = PrivateKey::generate(kind)?;
         let subject = Subject {
             common_name: users[i].clone(),
-            organizations: groups.to_vec(),
+            organizations: groups_of[i].clone(),
         };
         let csr_pem = pki::build_csr(&key, &subject)?;
         Ok((key, csr_pem))

@@ -159,6 +159,9 @@ impl Signer {
                         spinner.set(None);
                         out.progress("certificate issued");
                     }
+                    CsrEvent::NotDeleted { name, why } => out.warn(format!(
+                        "CertificateSigningRequest {name} could not be deleted ({why}); it holds no secret, but delete it with `kubectl delete csr {name}`"
+                    )),
                 }
                 };
                 let outcome =
