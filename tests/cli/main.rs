@@ -14,5 +14,6 @@ mod crash;
 mod demo;
 mod export_remove;
 mod krew;
+mod kubectl_race;
 mod list_inspect;
 mod lossless;

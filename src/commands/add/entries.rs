@@ -96,20 +96,21 @@ pub(super) fn write_kubeconfig(
         if args.use_context {
             kcs.set_current_context(&target::user_context(&issued[0].user, cluster));
         }
-        Ok(storages)
+        // Which file each user went to, from the view we write: reading the files again after
+        // the lock is gone could meet kubectl half-way through rewriting one.
+        Ok(issued
+            .iter()
+            .zip(storages)
+            .map(|(one, storage)| {
+                let file = kcs
+                    .get(Section::Users, &one.user)
+                    .map(|e| e.file.to_path_buf())
+                    .unwrap_or_default();
+                (file, storage)
+            })
+            .collect())
     })?;
-    let kcs = Kubeconfigs::load(&ctx.sources)?;
-    Ok(issued
-        .iter()
-        .zip(storages)
-        .map(|(one, storage)| {
-            let file = kcs
-                .get(Section::Users, &one.user)
-                .map(|e| e.file.to_path_buf())
-                .unwrap_or_default();
-            (file, storage)
-        })
-        .collect())
+    Ok(storages)
 }
 
 pub(super) fn context_entry(

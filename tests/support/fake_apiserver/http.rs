@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use super::authz::{self, Attributes};
 use super::discovery::{self, Resource};
 use super::status::{self, ApiError};
-use super::{RequestRecord, Shared, csr, protobuf, reviews};
+use super::{RequestRecord, Shared, csr, faults, protobuf, reviews};
 
 pub type Body = BoxBody<Bytes, Infallible>;
 
@@ -64,7 +64,13 @@ pub async fn serve(
             });
             let service = hyper::service::service_fn(move |req| {
                 let (shared, identity) = (shared.clone(), identity.clone());
-                async move { Ok::<_, Infallible>(handle(shared, identity, req).await) }
+                async move {
+                    let (method, path) = (req.method().to_string(), req.uri().path().to_string());
+                    let query = req.uri().query().unwrap_or("").to_string();
+                    let normal = handle(shared.clone(), identity, req);
+                    let answer = faults::intercept(&shared, &method, &path, &query, normal);
+                    Ok::<_, Infallible>(answer.await)
+                }
             });
             let _ = hyper::server::conn::http1::Builder::new()
                 .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
