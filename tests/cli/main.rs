@@ -10,6 +10,7 @@ mod add_local_ca;
 mod add_refusals;
 mod cli_surface;
 mod concurrency;
+mod corpus;
 mod crash;
 mod demo;
 mod export_remove;

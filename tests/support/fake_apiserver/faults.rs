@@ -3,8 +3,8 @@
 //! normal handler, so every misbehaviour a real server or a proxy in between can show is one line
 //! in a test: a 401 from an expired token, a 500, a body that is not JSON, a hang.
 //!
-//! Faults are checked in the order added; the first that matches decides. The request is still
-//! recorded in `requests()`.
+//! Faults are checked in the order added; the first that matches decides. A request answered by
+//! a fault never reaches the normal handler, so it is not in `requests()`.
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -36,7 +36,7 @@ pub enum Answer {
 pub struct Fault {
     /// `GET`, `POST`, ...; `None` for any method.
     pub method: Option<&'static str>,
-    /// Matched against the path and query as sent, e.g. `/apis/certificates.k8s.io/`.
+    /// Matched against the path as sent, e.g. `/apis/certificates.k8s.io/`.
     pub path_prefix: String,
     /// Matched against the query string (e.g. `watch=true`); `None` for any.
     pub query_contains: Option<&'static str>,
