@@ -8,7 +8,11 @@ use crate::kubeconfig::{Kubeconfigs, Section};
 use super::{Ctx, credentials, list, remove_rbac};
 
 pub fn run(ctx: &Ctx, args: &RemoveArgs) -> anyhow::Result<Outcome> {
-    let before = Kubeconfigs::load(&ctx.sources)?;
+    let before = if args.dry_run {
+        Kubeconfigs::load(&ctx.sources)?
+    } else {
+        Kubeconfigs::load_locked(&ctx.sources)?
+    };
     for user in &args.users {
         if before.get(Section::Users, user).is_none() {
             return Err(hinted(

@@ -35,9 +35,18 @@ pub(crate) struct Document {
 impl Document {
     /// Read and check a file. A missing file is an empty document (created on first write).
     pub fn load(path: &Path) -> Result<Document, KubeconfigError> {
-        let text = match std::fs::read_to_string(path) {
+        let text = match read_bounded(path) {
             Ok(text) => Some(text),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) if e.kind() == std::io::ErrorKind::FileTooLarge => {
+                return Err(KubeconfigError::Invalid {
+                    path: path.to_path_buf(),
+                    what: format!(
+                        "it is larger than {} MiB, which no kubeconfig is: point --kubeconfig/KUBECONFIG at the right file",
+                        MAX_BYTES >> 20
+                    ),
+                });
+            }
             Err(source) => {
                 return Err(KubeconfigError::Read {
                     path: path.to_path_buf(),
@@ -171,6 +180,28 @@ impl std::fmt::Debug for Document {
     }
 }
 
+/// Kubeconfigs are kilobytes; one with a thousand clusters is a few MiB. Past this, the file is
+/// something else (a disk image, /dev/zero), and reading it whole could exhaust memory.
+const MAX_BYTES: u64 = 32 << 20;
+
+/// The file's text, refusing (FileTooLarge) to read more than [`MAX_BYTES`] of it.
+fn read_bounded(path: &Path) -> std::io::Result<String> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?
+        .take(MAX_BYTES + 1)
+        .read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_BYTES {
+        return Err(std::io::ErrorKind::FileTooLarge.into());
+    }
+    String::from_utf8(bytes).map_err(|_| {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            "stream did not contain valid UTF-8",
+        )
+    })
+}
+
 /// Parse kubeconfig text (YAML, or JSON which is YAML too) and check its shape.
 pub(crate) fn parse(path: &Path, text: &str) -> Result<Map<String, Value>, KubeconfigError> {
     if text.trim().is_empty() {
@@ -198,13 +229,25 @@ pub(crate) fn parse(path: &Path, text: &str) -> Result<Map<String, Value>, Kubec
             ));
         }
     };
-    for (list, _) in SECTIONS {
+    for (list, body) in SECTIONS {
         match root.get(list) {
             None | Some(Value::Null) => {}
             Some(Value::Array(items)) => {
+                // kubectl refuses both, so a file we wrote with them would be unreadable to it.
+                let mut seen = std::collections::HashMap::new();
                 for (i, item) in items.iter().enumerate() {
-                    if item.get("name").and_then(Value::as_str).is_none() {
+                    let Some(name) = item.get("name").and_then(Value::as_str) else {
                         return Err(invalid(format!("{list}[{i}] has no name")));
+                    };
+                    if let Some(first) = seen.insert(name, i) {
+                        return Err(invalid(format!(
+                            "{list}[{i}]: the name {name:?} is used twice (also {list}[{first}]), which kubectl refuses too: rename or delete one"
+                        )));
+                    }
+                    if !matches!(item.get(body), None | Some(Value::Null | Value::Object(_))) {
+                        return Err(invalid(format!(
+                            "{list}[{i}] ({name:?}): its {body} is not a mapping"
+                        )));
                     }
                 }
             }
@@ -291,5 +334,12 @@ mod tests {
         assert!(err("users: {}\n").contains("users is not a list"));
         assert!(err("contexts:\n- context: {}\n").contains("contexts[0] has no name"));
         assert!(err("current-context: [a]\n").contains("current-context is not a string"));
+        assert!(
+            err("users:\n- name: a\n- name: a\n")
+                .contains("users[1]: the name \"a\" is used twice")
+        );
+        assert!(
+            err("contexts:\n- name: c\n  context: [x]\n").contains("its context is not a mapping")
+        );
     }
 }

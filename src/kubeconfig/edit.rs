@@ -129,6 +129,14 @@ impl Kubeconfigs {
         })
     }
 
+    /// Read every file that exists under its writers' lock, then let go: for the checks before
+    /// an edit. kubectl rewrites a kubeconfig in place (truncate, then write) while holding the
+    /// lock, so a reader that ignores the lock can see an empty or half-written file.
+    pub fn load_locked(sources: &Sources) -> Result<Self, KubeconfigError> {
+        let _guards = lock_all(sources, false)?;
+        Kubeconfigs::load(sources)
+    }
+
     /// Lock, read, apply `f`, write what changed, unlock. `f` failing writes nothing.
     pub fn edit<T>(
         sources: &Sources,
@@ -152,21 +160,7 @@ impl Kubeconfigs {
         earlier: Vec<Document>,
         f: impl FnOnce(&mut Kubeconfigs) -> anyhow::Result<T>,
     ) -> anyhow::Result<T> {
-        // Lock the files that exist (we may change them) and the file new entries go to, in a
-        // fixed order so two writers never wait on each other crosswise.
-        let mut paths: Vec<PathBuf> = sources
-            .files
-            .iter()
-            .filter(|p| p.exists())
-            .cloned()
-            .collect();
-        paths.push(sources.default_write_file());
-        paths.sort();
-        paths.dedup();
-        let mut guards = Vec::new();
-        for path in &paths {
-            guards.push(write::lock(path, LOCK_TIMEOUT)?);
-        }
+        let guards = lock_all(sources, true)?;
         // Read under the lock: what another writer just wrote is part of what we write.
         let mut kcs = Kubeconfigs::reload(sources, earlier)?;
         let result = f(&mut kcs)?;
@@ -369,6 +363,29 @@ impl Kubeconfigs {
     pub fn files(&self) -> impl Iterator<Item = &Path> {
         self.sources.files.iter().map(PathBuf::as_path)
     }
+}
+
+/// Lock the files that exist (an edit may change them) and, for an edit, the file new entries
+/// go to, in a fixed order so two writers never wait on each other crosswise.
+fn lock_all(
+    sources: &Sources,
+    with_write_target: bool,
+) -> Result<Vec<write::LockGuard>, KubeconfigError> {
+    let mut paths: Vec<PathBuf> = sources
+        .files
+        .iter()
+        .filter(|p| p.exists())
+        .cloned()
+        .collect();
+    if with_write_target {
+        paths.push(sources.default_write_file());
+    }
+    paths.sort();
+    paths.dedup();
+    paths
+        .iter()
+        .map(|path| write::lock(path, LOCK_TIMEOUT))
+        .collect()
 }
 
 fn items(doc: &Document, section: Section) -> Option<&Vec<Value>> {
@@ -580,6 +597,25 @@ mod tests {
             .unwrap();
         let kcs = Kubeconfigs::load(&s).unwrap();
         assert_eq!(kcs.names(Section::Users), ["a", "b", "c", "d"]);
+    }
+
+    #[test]
+    fn a_locked_read_waits_for_a_writer_that_truncated_the_file() {
+        // kubectl rewrites a kubeconfig in place (truncate, then write) while holding the lock:
+        // a reader that ignores the lock can see an empty or half-written file.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config");
+        let s = sources(dir.path(), &["config"]);
+        std::fs::write(&path, "current-context: c\nusers:\n- name: u\n").unwrap();
+        let kubectl = write::lock(&path, LOCK_TIMEOUT).unwrap();
+        std::fs::write(&path, "current-context: c\nusers:\n").unwrap();
+        let reader = std::thread::spawn(move || Kubeconfigs::load_locked(&s).unwrap());
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        std::fs::write(&path, "current-context: c\nusers:\n- name: u\n- name: v\n").unwrap();
+        drop(kubectl);
+        let kcs = reader.join().unwrap();
+        assert_eq!(kcs.names(Section::Users), ["u", "v"]);
+        assert!(!dir.path().join("config.lock").exists());
     }
 
     #[test]

@@ -59,6 +59,15 @@ impl CertificateAuthority {
         now: jiff::Timestamp,
     ) -> Result<Self, PkiError> {
         let cert = super::parse_certificate_pem(cert_pem, cert_name)?;
+        // A bundle would leave open which certificate signs: OpenSSL would silently take the
+        // first, and the kubeconfig's CA may be another one.
+        let count = X509::stack_from_pem(cert_pem).map_or(1, |certs| certs.len());
+        if count > 1 {
+            return Err(PkiError::SeveralCertificates {
+                what: cert_name.into(),
+                count,
+            });
+        }
         if !is_ca(&cert) {
             return Err(PkiError::NotCa {
                 what: cert_name.into(),

@@ -34,6 +34,10 @@ pub enum PkiError {
     },
     #[error("{what} holds {found}, not a certificate")]
     NotACertificate { what: String, found: String },
+    #[error(
+        "{what} holds {count} certificates, and the CA certificate must be alone in its file: split it (`openssl x509 -in {what} -out ca.crt` keeps the first)"
+    )]
+    SeveralCertificates { what: String, count: usize },
     #[error("{what} is not a PEM certificate signing request")]
     BadCsr {
         what: String,

@@ -71,7 +71,13 @@ pub fn run(ctx: &Ctx, args: &AddArgs) -> anyhow::Result<Outcome> {
         ctx.out.warn(warning);
     }
 
-    let kcs = Kubeconfigs::load(&ctx.sources)?;
+    // A real run reads under the lock, so it never sees a file kubectl is rewriting; a dry run
+    // writes nothing and does not wait for anyone's lock.
+    let kcs = if args.dry_run {
+        Kubeconfigs::load(&ctx.sources)?
+    } else {
+        Kubeconfigs::load_locked(&ctx.sources)?
+    };
     let cluster = target::cluster_name(ctx, &kcs)?;
     let cert_dir = args.cert_dir.as_deref().map(absolute).transpose()?;
     check_conflicts(&kcs, args, &cluster, cert_dir.as_deref())?;

@@ -14,6 +14,8 @@ use super::target::{self, Credentials};
 
 /// Where kubeadm keeps the cluster CA.
 const KUBEADM_PKI: &str = "/etc/kubernetes/pki";
+/// How long past --timeout the CSR API calls may take in all before we give up on the server.
+const API_GRACE: Duration = Duration::from_secs(10);
 /// Environment variable holding the passphrase of an encrypted CA key.
 pub const CA_PASSPHRASE_ENV: &str = "CERTUSER_CA_KEY_PASSPHRASE";
 
@@ -164,8 +166,28 @@ impl Signer {
                     )),
                 }
                 };
-                let outcome =
-                    rt.block_on(cluster::sign_via_api(client, &request, &mut on_event))?;
+                // The wait for the certificate is bounded by --timeout inside; this bounds the
+                // calls around it, so a server that never answers cannot hang `add`.
+                let bound = *timeout + API_GRACE;
+                let outcome = rt
+                    .block_on(async {
+                        tokio::time::timeout(
+                            bound,
+                            cluster::sign_via_api(client, &request, &mut on_event),
+                        )
+                        .await
+                    })
+                    .map_err(|_| {
+                        hinted(
+                            format!(
+                                "the cluster at {} did not answer the CertificateSigningRequest calls within {} (--timeout plus {}s)",
+                                client.server,
+                                crate::units::human(bound.as_secs() as i64),
+                                API_GRACE.as_secs()
+                            ),
+                            "check the API server (`kubectl get --raw /readyz`) or raise --timeout; a CertificateSigningRequest may be left behind (`kubectl get csr`)",
+                        )
+                    })??;
                 let slack = jiff::SignedDuration::from_hours(1);
                 let (ends, asked) = (
                     outcome.not_after.strftime("%Y-%m-%d %H:%M UTC"),

@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use super::authz::{self, Attributes};
 use super::discovery::{self, Resource};
 use super::status::{self, ApiError};
-use super::{RequestRecord, Shared, admission, csr, protobuf, reviews};
+use super::{RequestRecord, Shared, admission, csr, faults, protobuf, reviews};
 
 pub type Body = BoxBody<Bytes, Infallible>;
 
@@ -70,7 +70,13 @@ pub async fn serve(
             });
             let service = hyper::service::service_fn(move |req| {
                 let (shared, certificate) = (shared.clone(), certificate.clone());
-                async move { Ok::<_, Infallible>(handle(shared, certificate, req).await) }
+                async move {
+                    let (method, path) = (req.method().to_string(), req.uri().path().to_string());
+                    let query = req.uri().query().unwrap_or("").to_string();
+                    let normal = handle(shared.clone(), certificate, req);
+                    let answer = faults::intercept(&shared, &method, &path, &query, normal);
+                    Ok::<_, Infallible>(answer.await)
+                }
             });
             let _ = hyper::server::conn::http1::Builder::new()
                 .serve_connection(hyper_util::rt::TokioIo::new(stream), service)

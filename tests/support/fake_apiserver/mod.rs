@@ -12,6 +12,7 @@ mod admission;
 mod authz;
 mod csr;
 mod discovery;
+pub mod faults;
 mod http;
 mod protobuf;
 mod reviews;
@@ -123,6 +124,7 @@ pub(crate) struct Shared {
     pub pki: tls::Pki,
     pub options: Mutex<FakeOptions>,
     pub requests: Mutex<Vec<RequestRecord>>,
+    pub faults: Mutex<Vec<faults::Fault>>,
 }
 
 pub struct FakeApiServer {
@@ -141,6 +143,7 @@ impl FakeApiServer {
             pki: tls::Pki::new(),
             options: Mutex::new(options),
             requests: Mutex::new(Vec::new()),
+            faults: Mutex::new(Vec::new()),
         });
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
         listener.set_nonblocking(true).unwrap();
@@ -271,6 +274,11 @@ impl FakeApiServer {
     /// Every object of a resource (all namespaces).
     pub fn list(&self, resource: &str) -> Vec<Value> {
         self.shared.store.lock().unwrap().list(resource, None)
+    }
+
+    /// Misbehave from now on: see [`faults`]. The first matching fault decides.
+    pub fn inject(&self, fault: faults::Fault) {
+        self.shared.faults.lock().unwrap().push(fault);
     }
 
     pub fn requests(&self) -> Vec<RequestRecord> {

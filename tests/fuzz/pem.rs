@@ -1,0 +1,20 @@
+//! PEM, CSR, key and certificate parsing from arbitrary bytes: errors are fine, panics are not.
+
+use kubectl_certuser::pki::{self, CertificateAuthority, PrivateKey};
+
+pub fn target(bytes: &[u8]) {
+    if let Ok(cert) = pki::parse_certificate_pem(bytes, "fuzz.crt") {
+        let _ = pki::inspect_certificate(&cert);
+    }
+    let _ = pki::parse_csr_pem(bytes);
+    let _ = PrivateKey::from_pem(bytes, "fuzz.key", None);
+    let _ = PrivateKey::from_pem(bytes, "fuzz.key", Some(b"fuzz"));
+    // The same bytes as both halves of a CA, and split in two at a BEGIN line.
+    let now = jiff::Timestamp::now();
+    let _ = CertificateAuthority::from_pem(bytes, bytes, "ca.crt", "ca.key", None, now);
+    let text = String::from_utf8_lossy(bytes);
+    if let Some(i) = text.get(1..).and_then(|t| t.find("-----BEGIN")) {
+        let (cert, key) = bytes.split_at((i + 1).min(bytes.len()));
+        let _ = CertificateAuthority::from_pem(cert, key, "ca.crt", "ca.key", None, now);
+    }
+}
