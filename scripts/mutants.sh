@@ -141,6 +141,12 @@ mutant "csr: drops the Failed reason and message" $csr \
                     reason: { drop((reason, message)); String::new() },
                     message: String::new(),' \
     -- --test cli hostile_cluster::a_failed
+mutant "csr: a too short expiration is sent" $csr \
+    'if seconds < MIN_EXPIRATION {' 'if false {' \
+    -- --test cli expiration_below_the_api_minimum
+mutant "csr: the CSR object is left behind" $csr \
+    'if !req.keep_csr {' 'if false {' \
+    -- --test cli through_the_csr_api
 mutant "csr: a predictable name" $csr \
     'format!("certuser-{clean}-{suffix}")' 'format!("certuser-{clean}")' \
     -- --test cli csr_names_are_unique
@@ -201,6 +207,12 @@ mutant "write: gives up on a held lock at once" $write \
 mutant "write: forgets the mode of an existing file" $write \
     'file.set_permissions(fs::Permissions::from_mode(mode))?;' \
     'file.set_permissions(fs::Permissions::from_mode(0o644))?;' \
+    -- --lib kubeconfig::write
+mutant "write: a new folder is not private" $write \
+    '.recursive(true)
+            .mode(0o700)' \
+    '.recursive(true)
+            .mode(0o755)' \
     -- --lib kubeconfig::write
 mutant "write: new files world-readable" $write \
     '.unwrap_or(0o600);' '.unwrap_or(0o644);' \
