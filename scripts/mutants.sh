@@ -141,6 +141,12 @@ mutant "csr: drops the Failed reason and message" $csr \
                     reason: { drop((reason, message)); String::new() },
                     message: String::new(),' \
     -- --test cli hostile_cluster::a_failed
+mutant "csr: a too short expiration is sent" $csr \
+    'if seconds < MIN_EXPIRATION {' 'if false {' \
+    -- --test cli expiration_below_the_api_minimum
+mutant "csr: the CSR object is left behind" $csr \
+    'if !req.keep_csr {' 'if false {' \
+    -- --test cli through_the_csr_api
 mutant "csr: a predictable name" $csr \
     'format!("certuser-{clean}-{suffix}")' 'format!("certuser-{clean}")' \
     -- --test cli csr_names_are_unique
@@ -202,6 +208,12 @@ mutant "write: forgets the mode of an existing file" $write \
     'file.set_permissions(fs::Permissions::from_mode(mode))?;' \
     'file.set_permissions(fs::Permissions::from_mode(0o644))?;' \
     -- --lib kubeconfig::write
+mutant "write: a new folder is not private" $write \
+    '.recursive(true)
+            .mode(0o700)' \
+    '.recursive(true)
+            .mode(0o755)' \
+    -- --lib kubeconfig::write
 mutant "write: new files world-readable" $write \
     '.unwrap_or(0o600);' '.unwrap_or(0o644);' \
     -- --lib kubeconfig::write
@@ -225,9 +237,8 @@ mutant "edit: remove only from the first file" $edit \
     '        for doc in self.docs.iter_mut().take(1) {
             if let Some(list) = doc' \
     -- --lib kubeconfig::edit
-mutant "edit: current-context ignores an explicit file" $edit \
-    'let target = if self.sources.explicit {' 'let target = if false {' \
-    -- --lib kubeconfig::edit
+# Not listed: set_current_context's explicit-file branch, whose mutant is equivalent (with an
+# explicit file, default_write_file is that file too).
 mutant "edit: a removal is not written" $edit \
     '                    doc.changed = true;
                     removed = true;' \

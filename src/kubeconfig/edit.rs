@@ -427,6 +427,32 @@ mod tests {
     }
 
     #[test]
+    fn remove_takes_the_entry_out_of_every_file_that_defines_it() {
+        // kubectl shows the first definition; a removal that left the second behind would let
+        // it reappear as the live entry.
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("a"),
+            "users:\n- name: u\n  user: {token: from-a}\n",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.path().join("b"),
+            "users:\n- name: u\n  user: {token: from-b}\n- name: v\n  user: {}\n",
+        )
+        .unwrap();
+        let sources = sources(dir.path(), &["a", "b"]);
+        Kubeconfigs::edit(&sources, |kcs| {
+            assert!(kcs.remove(Section::Users, "u"));
+            Ok(())
+        })
+        .unwrap();
+        let kcs = Kubeconfigs::load(&sources).unwrap();
+        assert!(kcs.get(Section::Users, "u").is_none());
+        assert_eq!(kcs.names(Section::Users), ["v"]);
+    }
+
+    #[test]
     fn edits_go_where_kubectl_puts_them() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(

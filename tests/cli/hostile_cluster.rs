@@ -140,20 +140,22 @@ fn a_failed_csr_ends_the_wait_at_once_with_its_reason_and_message() {
     });
     let before = sb.snapshot();
     // The Failed condition ends the wait; a tool that kept waiting would take ten minutes.
-    let child = spawn(&sb, &["add", "john", "--no-check", "--timeout", "10m"]);
+    let child = spawn(
+        &sb,
+        &[
+            "add",
+            "john",
+            "--no-check",
+            "--keep-csr",
+            "--timeout",
+            "10m",
+        ],
+    );
     let out = finished_within(child, Duration::from_secs(60));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
-    let name = server
-        .requests()
-        .iter()
-        .find_map(|r| {
-            r.path
-                .split("certificatesigningrequests/")
-                .nth(1)
-                .map(|n| n.split(['/', '?']).next().unwrap().to_string())
-        })
-        .expect("the CSR was created and read back");
+    let kept = server.list("certificatesigningrequests");
+    let name = kept[0]["metadata"]["name"].as_str().unwrap();
     assert!(
         stderr.contains(&format!("error: the signer failed CertificateSigningRequest {name} (SignerQuotaExceeded: the signer has issued its 1000 certificates for today)")),
         "{stderr}"

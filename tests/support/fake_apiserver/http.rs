@@ -46,28 +46,18 @@ pub async fn serve(
             if std::pin::Pin::new(&mut stream).accept().await.is_err() {
                 return;
             }
-            let certificate = stream.ssl().peer_certificate().map(|cert| {
-                let none = openssl::stack::Stack::new().unwrap();
-                let chain = stream.ssl().peer_cert_chain().unwrap_or(&none);
-                if !shared.pki.verifies_client(&cert, chain) {
-                    return None;
+            let certificate = match stream.ssl().peer_certificate() {
+                None => ClientCertificate::None,
+                Some(cert) => {
+                    let none = openssl::stack::Stack::new().unwrap();
+                    let chain = stream.ssl().peer_cert_chain().unwrap_or(&none);
+                    if shared.pki.verifies_client(&cert, chain) {
+                        ClientCertificate::Accepted(identity_of(&cert))
+                    } else {
+                        ClientCertificate::Rejected
+                    }
                 }
-                let text = |nid| {
-                    cert.subject_name()
-                        .entries_by_nid(nid)
-                        .filter_map(|e| e.data().to_string().ok())
-                        .collect::<Vec<_>>()
-                };
-                let mut groups = text(openssl::nid::Nid::ORGANIZATIONNAME);
-                groups.push("system:authenticated".into());
-                Some(Identity {
-                    user: text(openssl::nid::Nid::COMMONNAME)
-                        .into_iter()
-                        .next()
-                        .unwrap_or_default(),
-                    groups,
-                })
-            });
+            };
             let service = hyper::service::service_fn(move |req| {
                 let (shared, certificate) = (shared.clone(), certificate.clone());
                 async move {
@@ -82,6 +72,33 @@ pub async fn serve(
                 .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
                 .await;
         });
+    }
+}
+
+/// What the TLS handshake brought: no certificate, or one the authenticator rejected or accepted.
+#[derive(Clone)]
+enum ClientCertificate {
+    None,
+    Rejected,
+    Accepted(Identity),
+}
+
+/// The x509 authenticator's user: CN is the name, each O a group.
+fn identity_of(cert: &openssl::x509::X509) -> Identity {
+    let text = |nid| {
+        cert.subject_name()
+            .entries_by_nid(nid)
+            .filter_map(|e| e.data().to_string().ok())
+            .collect::<Vec<_>>()
+    };
+    let mut groups = text(openssl::nid::Nid::ORGANIZATIONNAME);
+    groups.push("system:authenticated".into());
+    Identity {
+        user: text(openssl::nid::Nid::COMMONNAME)
+            .into_iter()
+            .next()
+            .unwrap_or_default(),
+        groups,
     }
 }
 
@@ -174,14 +191,16 @@ impl<'a> RequestInfo<'a> {
 /// client certificate names the user; a certificate the client CA does not vouch for, or a
 /// bearer token (this server knows none), is 401; no credentials at all is `system:anonymous`.
 fn authenticate(
-    certificate: Option<Option<Identity>>,
+    certificate: ClientCertificate,
     req: &Request<Incoming>,
 ) -> Result<Identity, ApiError> {
     match certificate {
-        Some(Some(identity)) => Ok(identity),
-        Some(None) => Err(status::unauthorized()),
-        None if req.headers().contains_key("authorization") => Err(status::unauthorized()),
-        None => Ok(Identity {
+        ClientCertificate::Accepted(identity) => Ok(identity),
+        ClientCertificate::Rejected => Err(status::unauthorized()),
+        ClientCertificate::None if req.headers().contains_key("authorization") => {
+            Err(status::unauthorized())
+        }
+        ClientCertificate::None => Ok(Identity {
             user: "system:anonymous".into(),
             groups: vec!["system:unauthenticated".into()],
         }),
@@ -190,7 +209,7 @@ fn authenticate(
 
 async fn handle(
     shared: Arc<Shared>,
-    certificate: Option<Option<Identity>>,
+    certificate: ClientCertificate,
     req: Request<Incoming>,
 ) -> Response<Body> {
     let identity = authenticate(certificate, &req);
