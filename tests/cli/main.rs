@@ -12,6 +12,7 @@ mod check_expiration;
 mod cli_surface;
 mod concurrency;
 mod demo;
+mod doctor;
 mod export_remove;
 mod krew;
 mod list_inspect;

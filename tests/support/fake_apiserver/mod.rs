@@ -7,6 +7,7 @@
 #![allow(dead_code)]
 
 mod authz;
+mod configmaps;
 mod csr;
 mod discovery;
 mod http;
@@ -79,9 +80,14 @@ impl FakeApiServer {
     pub fn start(options: FakeOptions) -> FakeApiServer {
         let mut store = Store::new();
         authz::bootstrap(&mut store);
+        let pki = tls::Pki::new();
+        configmaps::publish(
+            &mut store,
+            &String::from_utf8(pki.ca.to_pem().unwrap()).unwrap(),
+        );
         let shared = Arc::new(Shared {
             store: Mutex::new(store),
-            pki: tls::Pki::new(),
+            pki,
             options: Mutex::new(options),
             requests: Mutex::new(Vec::new()),
         });
