@@ -458,7 +458,7 @@ fn bad_input_changes_nothing() {
             vec!["renew", "mismatch", "--reuse-key"],
             "does not match its certificate",
         ),
-        (vec!["renew", "sysadmin"], "system:masters"),
+        (vec!["renew", "sysadmin"], "kubeadm certs renew"),
         (vec!["renew", "john", "--days", "0"], "never valid"),
         (vec!["renew", "john", "nobody"], "not found"),
     ] {
