@@ -118,7 +118,14 @@ fn a_healthy_user_passes_every_check() {
                 .contains("extension-apiserver-authentication")),
         "{report:#}"
     );
-    let human = sb.run(&["doctor", "good"]);
+    let key = crate::harness::entry(&sb.kubectl_view(), "users", "good").unwrap()["user"]["client-key-data"].as_str().unwrap().to_string();
+    let human = sb.run(&["doctor", "good", "-v"]);
+    for out in [&human.stdout, &human.stderr] {
+        assert!(
+            !out.contains("PRIVATE KEY") && !out.contains(&key),
+            "no key material"
+        );
+    }
     assert!(
         human.ok().stdout.starts_with(
             "doctor good (context good@kubernetes, cluster kubernetes, namespace dev1)"
