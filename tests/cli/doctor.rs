@@ -247,3 +247,32 @@ fn doctor_of_an_unknown_user_is_an_error() {
     sb.run(&["doctor", "nobody"]).fails_with("not found");
     assert!(before == sb.snapshot());
 }
+
+#[test]
+fn the_client_ca_is_read_from_the_users_cluster_not_the_current_one() {
+    let (_server, sb) = cluster();
+    sb.run(&[
+        "add",
+        "good",
+        "-n",
+        "dev1",
+        "--clusterrole",
+        "view",
+        "--no-check",
+    ])
+    .ok();
+    // The current context now points at another cluster, with another CA.
+    let other = FakeApiServer::start(FakeOptions::default());
+    let elsewhere = sb.path("elsewhere.json");
+    other.admin_kubeconfig(&elsewhere, "elsewhere");
+    let merged = format!("{}:{}", elsewhere.display(), sb.kubeconfig.display());
+    let run = sb
+        .certuser()
+        .env("KUBECONFIG", &merged)
+        .args(["doctor", "good", "-o", "json"])
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&run.stdout).unwrap();
+    assert_eq!(verdict(&report, "clientCa"), "ok", "{report:#}");
+    assert_eq!(run.status.code(), Some(0), "{report:#}");
+}

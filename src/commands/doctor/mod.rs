@@ -186,6 +186,13 @@ pub fn run(ctx: &Ctx, args: &DoctorArgs) -> anyhow::Result<Outcome> {
         check_validity(&mut report, &info, now, &user);
         check_usage(&mut report, &info);
         let roots = kubeconfig_ca(cluster_entry);
+        // The config maps are read with the kubeconfig's current credentials: only when they
+        // reach the user's cluster, or we would judge the user by another cluster's CA.
+        let current_cluster = target::context_name(ctx, &kcs)
+            .and_then(|c| kcs.get(Section::Contexts, c))
+            .and_then(|e| e.value.get("cluster").and_then(Value::as_str));
+        let same_cluster = ctx.global.cluster.is_some()
+            || (current_cluster.is_some() && current_cluster == cluster.as_deref());
         check_client_ca(
             ctx,
             &rt,
@@ -194,6 +201,7 @@ pub fn run(ctx: &Ctx, args: &DoctorArgs) -> anyhow::Result<Outcome> {
             &cert,
             &namespace,
             roots.as_deref(),
+            same_cluster,
         );
         let reachable = check_server(&mut report, cluster_entry, roots.as_deref());
         match (reachable, key_pem, cluster.as_deref()) {
@@ -366,6 +374,7 @@ fn kubeconfig_ca(cluster: Option<crate::kubeconfig::Entry<'_>>) -> Option<Vec<X5
 }
 
 /// Which CA the server trusts for clients, from the most to the least authoritative source.
+#[allow(clippy::too_many_arguments)]
 fn check_client_ca(
     ctx: &Ctx,
     rt: &tokio::runtime::Runtime,
@@ -374,6 +383,7 @@ fn check_client_ca(
     cert: &X509,
     namespace: &str,
     kubeconfig_roots: Option<&[X509]>,
+    read_cluster: bool,
 ) {
     let mut sources: Vec<(String, Vec<X509>, bool)> = Vec::new();
     if let Some(dir) = &args.pki_dir {
@@ -394,6 +404,9 @@ fn check_client_ca(
     }
     // Read as the kubeconfig's current identity (usually the administrator); unreadable is fine.
     let from_cluster = rt.block_on(async {
+        if !read_cluster {
+            return None;
+        }
         let client = super::add::signer::admin_client(ctx).await.ok()?;
         let get = |ns: &str, name: &str, key: &str| {
             let api: kube::Api<ConfigMap> = kube::Api::namespaced(client.client.clone(), ns);
