@@ -115,6 +115,9 @@ pub enum Command {
     /// Two-party flow, step 3 (the user): install the signed certificate next to the pending key.
     #[command(after_help = INSTALL_EXAMPLES)]
     Install(InstallArgs),
+    /// Why does this login fail? Checks the key, dates, usages, CA, server, identity and rights.
+    #[command(after_help = DOCTOR_EXAMPLES)]
+    Doctor(DoctorArgs),
     /// When certificates expire: the kubeconfig's certificate users and a kubeadm control plane's
     /// PKI, in kubeadm's tables. Exit 1 when something expires within --warn.
     #[command(name = "check-expiration", after_help = CHECK_EXPIRATION_EXAMPLES)]
@@ -311,6 +314,23 @@ pub struct InstallArgs {
     /// cluster whose client CA differs from its serving CA: k3s, some managed clusters).
     #[arg(long)]
     pub skip_ca_check: bool,
+}
+
+const DOCTOR_EXAMPLES: &str = "Examples:
+  kubectl certuser doctor john
+  kubectl certuser doctor john -n dev1 -o json
+
+  # On a control-plane node: check against the CA the API server trusts for clients
+  sudo kubectl certuser doctor john --pki-dir /etc/kubernetes/pki";
+
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    /// The kubeconfig user to check (default: the current context's user).
+    #[arg(value_name = "USER")]
+    pub user: Option<String>,
+    /// A kubeadm PKI folder whose ca.crt is the client CA to check the certificate against.
+    #[arg(long, value_name = "DIR")]
+    pub pki_dir: Option<PathBuf>,
 }
 
 const CHECK_EXPIRATION_EXAMPLES: &str = "Examples:

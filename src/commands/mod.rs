@@ -10,6 +10,7 @@ mod complete;
 mod completion;
 mod credentials;
 mod demo;
+mod doctor;
 mod export;
 mod inspect;
 mod install;
@@ -53,6 +54,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::CanI(args) => can_i::run(&ctx, args),
         Command::Demo(args) => demo::run(&ctx, args),
         Command::Renew(args) => renew::run(&ctx, args),
+        Command::Doctor(args) => doctor::run(&ctx, args),
         Command::Request(args) => request::run(&ctx, args),
         Command::Sign(args) => sign::run(&ctx, args),
         Command::Install(args) => install::run(&ctx, args),

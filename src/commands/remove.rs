@@ -34,7 +34,7 @@ pub fn run(ctx: &Ctx, args: &RemoveArgs) -> anyhow::Result<Outcome> {
     let rt = super::runtime()?;
     let rbac = args
         .rbac
-        .then(|| remove_rbac::plan(ctx, &rt, &args.users))
+        .then(|| remove_rbac::plan(ctx, &rt, &before, &listed, &args.users))
         .transpose()?;
 
     let apply = |kcs: &mut Kubeconfigs| -> anyhow::Result<Vec<String>> {

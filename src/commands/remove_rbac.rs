@@ -4,7 +4,10 @@
 
 use crate::cluster::{self, UserBinding};
 
-use super::Ctx;
+use crate::error::hinted;
+use crate::kubeconfig::{Kubeconfigs, Section};
+
+use super::{Ctx, list, target};
 
 /// What `--rbac` found before anything changed, with the client to act with.
 pub struct Plan {
@@ -13,8 +16,60 @@ pub struct Plan {
 }
 
 /// Read every binding naming the users. Fails (and the command changes nothing) when the
-/// cluster cannot be read.
-pub fn plan(ctx: &Ctx, rt: &tokio::runtime::Runtime, users: &[String]) -> anyhow::Result<Plan> {
+/// cluster cannot be read, or is not the users' cluster: bindings are found by user name, and
+/// the same name on another cluster is someone else.
+pub fn plan(
+    ctx: &Ctx,
+    rt: &tokio::runtime::Runtime,
+    kcs: &Kubeconfigs,
+    listed: &[list::ListedUser],
+    users: &[String],
+) -> anyhow::Result<Plan> {
+    // The cluster the global flags mean (--cluster, else the context's).
+    let admin_cluster = target::select(ctx, kcs).ok().map(|s| s.cluster);
+    for user in users {
+        let clusters: Vec<String> = listed
+            .iter()
+            .find(|l| &l.name == user)
+            .map(|l| l.contexts.as_slice())
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|c| kcs.get(Section::Contexts, c))
+            .filter_map(|e| {
+                e.value
+                    .get("cluster")
+                    .and_then(|v| v.as_str())
+                    .map(String::from)
+            })
+            .collect();
+        let ours = match &admin_cluster {
+            Some(admin) => {
+                clusters.contains(admin) || (clusters.is_empty() && ctx.global.cluster.is_some())
+            }
+            None => false,
+        };
+        if !ours {
+            let why = if clusters.is_empty() {
+                "no context uses it, so its cluster is unknown".to_string()
+            } else {
+                format!(
+                    "it belongs to cluster {}",
+                    clusters
+                        .iter()
+                        .map(|c| format!("{c:?}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            };
+            return Err(hinted(
+                format!(
+                    "--rbac would look for {user:?}'s bindings on cluster {:?}, but {why}: nothing was changed",
+                    admin_cluster.as_deref().unwrap_or("(none)")
+                ),
+                "pass --context NAME of an administrator's context on the user's cluster (or --cluster NAME)",
+            ));
+        }
+    }
     let client = rt.block_on(super::add::signer::admin_client(ctx))?;
     let mut bindings = Vec::new();
     for user in users {

@@ -67,6 +67,16 @@ pub fn run(ctx: &Ctx, args: &SignArgs) -> anyhow::Result<Outcome> {
             groups.join(", ")
         }
     ));
+    // add never makes a key weaker than RSA 2048; neither does anything it signs.
+    if let Ok(public) = csr.req.public_key()
+        && public.id() == openssl::pkey::Id::RSA
+        && public.bits() < 2048
+    {
+        return Err(hinted(
+            format!("refusing to sign an {key} key: RSA keys shorter than 2048 bits are too weak"),
+            "ask for a new request with `kubectl certuser request USER` (RSA 2048 or stronger, ECDSA or Ed25519)",
+        ));
+    }
     if user.is_empty() {
         return Err(hinted(
             "the CSR has no CN: Kubernetes would see no user name",

@@ -48,6 +48,9 @@ pub(super) fn describe(bytes: &[u8]) -> String {
         };
     }
     if bytes.first() == Some(&0x30) {
+        if X509::from_der(bytes).is_ok() {
+            return "a DER certificate, where PEM is needed (convert it with `openssl x509 -inform DER -in FILE -out FILE.pem`)".into();
+        }
         if X509Req::from_der(bytes).is_ok() {
             return "a DER certificate signing request".into();
         }

@@ -22,6 +22,7 @@ pub use chain::{issued_by, parse_bundle, verify_against};
 pub use csr::{ParsedCsr, Subject, build_csr, parse_csr_pem};
 pub use error::PkiError;
 pub use file_kind::read_certificates;
+pub(crate) use inspect::one_line_name;
 pub use inspect::{CertInfo, asn1_to_timestamp, inspect_certificate, parse_certificate_pem};
 pub use key::{
     KeyType, PrivateKey, SecretPem, describe_public_key, write_private_file, write_private_key,

@@ -20,6 +20,7 @@ fn every_verb_has_help_with_an_example() {
         "request",
         "sign",
         "install",
+        "doctor",
     ] {
         let run = sb.run(&[verb, "--help"]);
         assert!(

@@ -112,7 +112,8 @@ corpus! {
     pem_missing_certificate_file: pem_case(&["good-ca.key"], &["add", "john", "--no-check", "--ca-cert", "gone.crt", "--ca-key", "good-ca.key"], &["gone.crt"]);
     pem_folder_as_certificate: pem_case(&["good-ca.key"], &["add", "john", "--no-check", "--ca-cert", ".", "--ca-key", "good-ca.key"], &["cannot read ."]);
     inspect_csr_file: pem_case(&["request.csr"], &["inspect", "./request.csr"], &["request.csr"]);
-    inspect_der_file: pem_case(&["good-ca.der"], &["inspect", "./good-ca.der"], &["good-ca.der"]);
+    inspect_key_file: pem_case(&["good-ca.key"], &["inspect", "./good-ca.key"], &["good-ca.key", "holds a private key"]);
+    pem_der_as_ca_certificate: pem_case(&["good-ca.der", "good-ca.key"], &["add", "john", "--no-check", "--ca-cert", "good-ca.der", "--ca-key", "good-ca.key"], &["good-ca.der", "a DER certificate"]);
 
     // CA problems: the error names the CA file and what is wrong with it.
     ca_not_a_ca: pem_case(&["not-a-ca.crt", "not-a-ca.key"], &["add", "john", "--no-check", "--ca-cert", "not-a-ca.crt", "--ca-key", "not-a-ca.key"], &["not-a-ca.crt", "not a CA"]);

@@ -20,6 +20,7 @@ mod corpus;
 mod crash;
 mod csr_cleanup;
 mod demo;
+mod doctor;
 mod export_remove;
 mod hostile_cluster;
 mod inspect_files;

@@ -188,3 +188,31 @@ fn users_this_tool_did_not_make_need_force() {
             && entry(&view, "users", "kubernetes-admin").is_none()
     );
 }
+
+#[test]
+fn remove_rbac_never_touches_another_cluster_than_the_users() {
+    let (server, sb) = cluster_with_john();
+    let other = FakeApiServer::start(FakeOptions::default());
+    let elsewhere = sb.path("elsewhere.json");
+    other.admin_kubeconfig(&elsewhere, "elsewhere");
+    let merged = format!("{}:{}", elsewhere.display(), sb.kubeconfig.display());
+    let before = sb.snapshot();
+    let run = sb
+        .certuser()
+        .env("KUBECONFIG", &merged)
+        .args(["remove", "john", "--rbac"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("belongs to cluster \"kubernetes\""),
+        "{stderr}"
+    );
+    assert!(before == sb.snapshot(), "nothing changed");
+    assert!(binding_names(&server).contains(&"certuser:john:view".to_string()));
+    // With john's cluster current (both files name their admin kubernetes-admin, so merged
+    // they cannot both be used: first wins, as in kubectl), it works.
+    sb.run(&["remove", "john", "--rbac"]).ok();
+    assert!(!binding_names(&server).contains(&"certuser:john:view".to_string()));
+}

@@ -132,6 +132,10 @@ fn renew_keeps_cn_and_groups_changes_key_and_expiry_and_nothing_else() {
     let (new_cert, new_key) = user_data(&sb, "john");
     assert_ne!(new_cert, old_cert);
     assert_ne!(new_key, old_key, "a new key by default");
+    // Neither key reaches the terminal, in any form.
+    for out in [&run.stdout, &run.stderr] {
+        assert!(!out.contains("PRIVATE KEY") && !out.contains(&new_key) && !out.contains(&old_key));
+    }
 
     let (old_pem, new_pem) = (
         decode(&old_cert.clone().into()),
@@ -458,7 +462,7 @@ fn bad_input_changes_nothing() {
             vec!["renew", "mismatch", "--reuse-key"],
             "does not match its certificate",
         ),
-        (vec!["renew", "sysadmin"], "system:masters"),
+        (vec!["renew", "sysadmin"], "kubeadm certs renew"),
         (vec!["renew", "john", "--days", "0"], "never valid"),
         (vec!["renew", "john", "nobody"], "not found"),
     ] {

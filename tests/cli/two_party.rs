@@ -245,11 +245,28 @@ fn sign_refuses_what_add_refuses_and_changes_nothing() {
     make("proxy", "/CN=system:kube-proxy");
     make("root", "/O=system:masters/CN=root");
     make("nocn", "/O=dev1");
+    let (weak_key, weak) = (admin.path("weak.key-elsewhere"), admin.path("weak.csr"));
+    openssl(&[
+        "req",
+        "-new",
+        "-newkey",
+        "rsa:1024",
+        "-nodes",
+        "-keyout",
+        weak_key.to_str().unwrap(),
+        "-subj",
+        "/CN=weak",
+        "-out",
+        weak.to_str().unwrap(),
+    ])
+    .ok();
+    std::fs::remove_file(weak_key).unwrap();
     std::fs::write(admin.path("junk.csr"), "not a request\n").unwrap();
     for (file, needle) in [
         ("proxy.csr", "reserved for Kubernetes components"),
         ("root.csr", "system:masters"),
         ("nocn.csr", "no CN"),
+        ("weak.csr", "RSA 1024"),
         ("junk.csr", "not a PEM certificate signing request"),
         ("missing.csr", "cannot read"),
     ] {

@@ -765,3 +765,44 @@ fn namespaces_that_do_not_exist_and_resources_that_do_not_exist() {
         serde_json::from_str(&admin.ok(&["get", "--raw", "/api/v1/namespaces/dev1"])).unwrap();
     assert_eq!(ns["metadata"]["name"], "dev1");
 }
+
+#[test]
+fn ca_config_maps_as_a_real_cluster_publishes_them() {
+    let server = FakeApiServer::start(FakeOptions::default());
+    let admin = Kubectl::admin(&server);
+    let ca = String::from_utf8(server.ca_cert_pem()).unwrap();
+    let client_ca = admin.ok(&[
+        "get",
+        "configmap",
+        "extension-apiserver-authentication",
+        "-n",
+        "kube-system",
+        "-o",
+        "jsonpath={.data.client-ca-file}",
+    ]);
+    assert_eq!(client_ca, ca);
+    let root = admin.ok(&[
+        "get",
+        "configmap",
+        "kube-root-ca.crt",
+        "-n",
+        "dev1",
+        "-o",
+        "json",
+    ]);
+    let root: Value = serde_json::from_str(&root).unwrap();
+    assert_eq!(root["data"]["ca.crt"], ca.as_str());
+    // A user without rights may not read them, as on a real cluster.
+    let (code, _, err) = Kubectl::user(&server, "jane", &[]).run(&[
+        "get",
+        "configmap",
+        "extension-apiserver-authentication",
+        "-n",
+        "kube-system",
+    ]);
+    assert_ne!(code, 0);
+    assert!(
+        err.contains("Forbidden") || err.contains("forbidden"),
+        "{err}"
+    );
+}

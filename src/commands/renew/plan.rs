@@ -140,10 +140,17 @@ fn assess(
         common_name: old.common_name.clone().unwrap_or_default(),
         organizations: old.groups.clone(),
     };
-    // The same refusals as `add`: a renewal must not mint what add would not.
-    names::check_user(&subject.common_name, false)?;
+    // The same refusals as `add`: a renewal must not mint what add would not. add's hints name
+    // its --allow-* flags, which renew does not have, so the hint is renew's own.
+    let refused = |e: anyhow::Error| {
+        hinted(
+            format!("user {name:?}: {e}"),
+            "renew re-issues only what add would issue; renew component and admin certificates with `kubeadm certs renew`",
+        )
+    };
+    names::check_user(&subject.common_name, false).map_err(refused)?;
     for group in &subject.organizations {
-        names::check_group(group, names::GroupPolicy::STRICT)?;
+        names::check_group(group, names::GroupPolicy::STRICT).map_err(refused)?;
     }
     match signer {
         Signer::Local(ca) if !pki::issued_by(&cert, ca.certificate()) => {

@@ -10,6 +10,7 @@
 
 mod admission;
 mod authz;
+mod configmaps;
 mod csr;
 mod discovery;
 pub mod faults;
@@ -138,9 +139,14 @@ impl FakeApiServer {
     pub fn start(options: FakeOptions) -> FakeApiServer {
         let mut store = Store::new();
         authz::bootstrap(&mut store, options.version);
+        let pki = tls::Pki::new();
+        configmaps::publish(
+            &mut store,
+            &String::from_utf8(pki.ca.to_pem().unwrap()).unwrap(),
+        );
         let shared = Arc::new(Shared {
             store: Mutex::new(store),
-            pki: tls::Pki::new(),
+            pki,
             options: Mutex::new(options),
             requests: Mutex::new(Vec::new()),
             faults: Mutex::new(Vec::new()),
