@@ -23,6 +23,9 @@ pub(crate) struct Document {
     pub original: Option<String>,
     pub root: Map<String, Value>,
     pub changed: bool,
+    /// An edit put credential material (a key, a token) into it: it must not stay readable by
+    /// others.
+    pub gains_secret: bool,
 }
 
 impl Document {
@@ -47,6 +50,7 @@ impl Document {
             original: text,
             root,
             changed: false,
+            gains_secret: false,
         })
     }
 
@@ -98,6 +102,7 @@ impl std::fmt::Debug for Document {
             )
             .field("root", &redact::redact_document(&self.root))
             .field("changed", &self.changed)
+            .field("gains_secret", &self.gains_secret)
             .finish()
     }
 }

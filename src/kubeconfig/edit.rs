@@ -127,14 +127,21 @@ impl Kubeconfigs {
         // Read under the lock: what another writer just wrote is part of what we write.
         let mut kcs = Kubeconfigs::load(sources)?;
         let result = f(&mut kcs)?;
-        let rendered: Vec<(PathBuf, String)> = kcs
+        let rendered: Vec<(PathBuf, String, write::Mode)> = kcs
             .docs
             .iter()
             .filter(|d| d.changed)
-            .map(|d| Ok((d.path.clone(), d.render()?)))
+            .map(|d| {
+                let mode = if d.gains_secret {
+                    write::Mode::Private
+                } else {
+                    write::Mode::Keep
+                };
+                Ok((d.path.clone(), d.render()?, mode))
+            })
             .collect::<Result<_, KubeconfigError>>()?;
-        for (path, text) in rendered {
-            write::replace(&path, &text)?;
+        for (path, text, mode) in rendered {
+            write::replace(&path, &text, mode)?;
         }
         drop(guards);
         Ok(result)
@@ -203,6 +210,7 @@ impl Kubeconfigs {
     /// Replace the body of an existing entry where it is defined (keeping whatever else sits
     /// beside it in the item), or add a new entry to the default file.
     pub fn upsert(&mut self, section: Section, name: &str, value: Map<String, Value>) {
+        let secret = section == Section::Users && super::redact::holds_secret(&value);
         let found = self
             .docs
             .iter()
@@ -220,6 +228,7 @@ impl Kubeconfigs {
                 .expect("checked above");
             item[section.item_key()] = Value::Object(value);
             doc.changed = true;
+            doc.gains_secret |= secret;
             return;
         }
         let target = self.write_target.clone();
@@ -249,6 +258,7 @@ impl Kubeconfigs {
             .expect("made a list above")
             .push(Value::Object(item));
         doc.changed = true;
+        doc.gains_secret |= secret;
     }
 
     /// Remove the entry from every file that defines it.

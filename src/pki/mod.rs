@@ -17,5 +17,7 @@ pub use ca::CertificateAuthority;
 pub use csr::{ParsedCsr, Subject, build_csr, parse_csr_pem};
 pub use error::PkiError;
 pub use inspect::{CertInfo, asn1_to_timestamp, inspect_certificate, parse_certificate_pem};
-pub use key::{KeyType, PrivateKey, SecretPem, write_private_key, write_public_file};
+pub use key::{
+    KeyType, PrivateKey, SecretPem, write_private_file, write_private_key, write_public_file,
+};
 pub use sign::{Issued, MIN_LIFETIME, POLICY_LIFETIME, check_lifetime, sign_client_certificate};

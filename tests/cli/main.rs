@@ -15,6 +15,7 @@ mod concurrency;
 mod csr_cleanup;
 mod demo;
 mod export_remove;
+mod file_modes;
 mod krew;
 mod list_inspect;
 mod lock_wait;

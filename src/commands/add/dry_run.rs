@@ -20,13 +20,14 @@ pub fn run(
     ctx: &Ctx,
     args: &AddArgs,
     cluster: &str,
+    cert_dir: Option<&std::path::Path>,
     groups: &[Vec<String>],
     signer: &Signer,
     validity: Duration,
 ) -> anyhow::Result<Outcome> {
     let (_, changes) = Kubeconfigs::plan(&ctx.sources, |kcs| {
         for user in &args.users {
-            let entry = match &args.cert_dir {
+            let entry = match cert_dir {
                 Some(dir) => {
                     let [cert, key] = cert_files(dir, user);
                     credentials::file_user(&cert, &key)

@@ -1,7 +1,8 @@
 //! What `add` writes: the kubeconfig user and `USER@CLUSTER` context (and, with `--cert-dir`, the
 //! certificate and key files), refused when they would replace someone's credentials.
 
-use std::path::{Path, PathBuf};
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::path::{Component, Path, PathBuf};
 
 use anyhow::Context as _;
 
@@ -235,7 +236,8 @@ pub(super) fn write_kubeconfig(
                 Some(dir) => {
                     let [cert_path, key_path] = cert_files(dir, &one.user);
                     pki::write_private_key(&key_path, &one.key)?;
-                    pki::write_public_file(&cert_path, &one.signed.certificate_pem)?;
+                    // 0600 like the key, as --help promises: the pair is one person's.
+                    pki::write_private_file(&cert_path, &one.signed.certificate_pem)?;
                     (
                         credentials::file_user(&cert_path, &key_path),
                         credentials::Storage::File(cert_path),
@@ -296,13 +298,76 @@ pub(super) fn cert_files(dir: &Path, user: &str) -> [PathBuf; 2] {
     ]
 }
 
-/// kubeconfig paths we write are absolute: a relative one would be read against the kubeconfig's
-/// folder, not the folder the command ran in.
+/// kubeconfig paths we write are absolute (a relative one would be read against the
+/// kubeconfig's folder, not the folder the command ran in) and clean: no `.` or `..` segments.
+/// A `..` is resolved as the kernel would, against the real folder when it exists (through a
+/// symlink that is not the lexical parent).
 pub(super) fn absolute(dir: &Path) -> anyhow::Result<PathBuf> {
-    if dir.is_absolute() {
-        return Ok(dir.to_path_buf());
+    let joined = if dir.is_absolute() {
+        dir.to_path_buf()
+    } else {
+        std::env::current_dir()
+            .context("cannot read the current folder")?
+            .join(dir)
+    };
+    let mut clean = PathBuf::new();
+    for part in joined.components() {
+        match part {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if clean.exists() {
+                    clean = std::fs::canonicalize(&clean)
+                        .with_context(|| format!("cannot resolve {}", clean.display()))?;
+                }
+                clean.pop();
+            }
+            other => clean.push(other),
+        }
     }
-    Ok(std::env::current_dir()
-        .context("cannot read the current folder")?
-        .join(dir))
+    Ok(clean)
+}
+
+/// An existing `--cert-dir` must be ours and closed to others: whoever may write into it could
+/// swap the certificate, or plant a link where the key is about to be written.
+pub(super) fn check_cert_dir(dir: &Path) -> anyhow::Result<()> {
+    let Ok(meta) = std::fs::metadata(dir) else {
+        return Ok(()); // created 0700 by us
+    };
+    if !meta.is_dir() {
+        return Err(hinted(
+            format!("--cert-dir {} is not a folder", dir.display()),
+            "choose a folder, e.g. ~/.kube/certs",
+        ));
+    }
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    let me = unsafe { libc::geteuid() };
+    if meta.uid() != me {
+        return Err(hinted(
+            format!(
+                "--cert-dir {} is owned by uid {}, not by you (uid {me}): its owner could read or replace the key",
+                dir.display(),
+                meta.uid()
+            ),
+            "use a folder of your own, e.g. ~/.kube/certs, or have its owner run the command",
+        ));
+    }
+    let mode = meta.permissions().mode() & 0o777;
+    if mode & 0o022 != 0 {
+        return Err(hinted(
+            format!(
+                "--cert-dir {} is writable by {} (mode {mode:04o}): they could replace the certificate or plant a link where the key goes",
+                dir.display(),
+                if mode & 0o002 != 0 {
+                    "everyone"
+                } else {
+                    "its group"
+                }
+            ),
+            format!(
+                "close it with `chmod 700 {}`, or choose another folder",
+                dir.display()
+            ),
+        ));
+    }
+    Ok(())
 }

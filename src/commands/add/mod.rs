@@ -24,7 +24,7 @@ mod signer;
 
 use super::access::{self, AccessReport};
 use super::{Ctx, credentials, names, target};
-use entries::{absolute, check_conflicts, plan_users, write_kubeconfig};
+use entries::{absolute, check_cert_dir, check_conflicts, plan_users, write_kubeconfig};
 use signer::{Signed, Signer};
 
 /// One new user, as reported (`-o json|yaml`). Field names are a stable contract.
@@ -83,6 +83,9 @@ pub fn run(ctx: &Ctx, args: &AddArgs) -> anyhow::Result<Outcome> {
     let kcs = Kubeconfigs::load(&ctx.sources)?;
     let cluster = target::cluster_name(ctx, &kcs)?;
     let cert_dir = args.cert_dir.as_deref().map(absolute).transpose()?;
+    if let Some(dir) = &cert_dir {
+        check_cert_dir(dir)?;
+    }
     check_conflicts(&kcs, args, &cluster, cert_dir.as_deref())?;
     let plans = plan_users(ctx, args, &kcs, &cluster, &groups, group_policy(args))?;
     let groups_of: Vec<Vec<String>> = plans.iter().map(|(g, _)| g.clone()).collect();
@@ -91,7 +94,15 @@ pub fn run(ctx: &Ctx, args: &AddArgs) -> anyhow::Result<Outcome> {
     let signer = Signer::choose(ctx, args, &rt)?;
     let binder = preflight_bindings(ctx, args, &rt)?;
     if args.dry_run {
-        return dry_run::run(ctx, args, &cluster, &groups_of, &signer, validity);
+        return dry_run::run(
+            ctx,
+            args,
+            &cluster,
+            cert_dir.as_deref(),
+            &groups_of,
+            &signer,
+            validity,
+        );
     }
 
     let mut issued = Vec::new();
