@@ -2,7 +2,7 @@
 //! a client key and auth-provider secrets goes through every verb, with --dry-run, -o json|yaml,
 //! -v/-vv and error paths. None of the strings may ever reach stdout or stderr.
 
-use crate::harness::{Run, Sandbox, openssl};
+use crate::harness::{Run, Sandbox, decode, entry, openssl};
 use crate::support::fake_apiserver::{FakeApiServer, FakeOptions};
 
 /// The seeded secrets, and every form in which one could leak.
@@ -276,7 +276,20 @@ fn through_the_csr_api_and_as_the_users_the_secrets_stay() {
         let name = format!("api{i}");
         let mut args = vec!["add", name.as_str(), "-g", "dev1", "-n", "dev1"];
         args.extend_from_slice(extra);
-        canaries.run(&sb, &args).ok();
+        let run = canaries.run(&sb, &args);
+        run.ok();
+        // Nor the new user's own key, which the access check used as its client credential.
+        let view = sb.kubectl_view();
+        let data = &entry(&view, "users", &name).unwrap()["user"]["client-key-data"];
+        let key = data.as_str().unwrap().to_string();
+        let pem = String::from_utf8(decode(data)).unwrap();
+        let body_line = pem.lines().nth(1).unwrap().to_string();
+        for secret in [&key[..40], &body_line, "PRIVATE KEY"] {
+            assert!(
+                !run.stdout.contains(secret) && !run.stderr.contains(secret),
+                "{args:?} shows the new key"
+            );
+        }
         let mut args = vec!["add", "more", "--dry-run", "--clusterrole", "view"];
         args.extend_from_slice(extra);
         canaries.run(&sb, &args).ok();
