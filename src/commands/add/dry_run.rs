@@ -11,7 +11,8 @@ use crate::cluster::RoleRef;
 use crate::error::Outcome;
 use crate::kubeconfig::{Kubeconfigs, Section, redact};
 
-use super::entries::{cert_files, merged_context, merged_user};
+use super::entries::cert_files;
+use super::replace::{merged_context, merged_user};
 use super::role_ref;
 use super::signer::Signer;
 use crate::commands::{Ctx, credentials, target};

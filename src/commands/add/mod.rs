@@ -20,11 +20,13 @@ use crate::pki::{self, CertInfo, KeyType, PrivateKey, SecretPem, Subject};
 
 mod dry_run;
 mod entries;
+mod replace;
 mod signer;
 
 use super::access::{self, AccessReport};
 use super::{Ctx, credentials, names, target};
-use entries::{absolute, check_cert_dir, check_conflicts, plan_users, write_kubeconfig};
+use entries::{absolute, check_cert_dir, check_conflicts, write_kubeconfig};
+use replace::plan_users;
 use signer::{Signed, Signer};
 
 /// One new user, as reported (`-o json|yaml`). Field names are a stable contract.
