@@ -30,6 +30,9 @@ pub(crate) struct Document {
     /// How many items each of `SECTIONS` had when read: appended items follow them.
     read_lengths: [usize; 3],
     pub current_context_set: bool,
+    /// An edit put credential material (a key, a token) into it: it must not stay readable by
+    /// others.
+    pub gains_secret: bool,
 }
 
 impl Document {
@@ -72,6 +75,7 @@ impl Document {
             rewritten: false,
             read_lengths,
             current_context_set: false,
+            gains_secret: false,
         }
     }
 
@@ -176,6 +180,7 @@ impl std::fmt::Debug for Document {
             )
             .field("root", &redact::redact_document(&self.root))
             .field("changed", &self.changed)
+            .field("gains_secret", &self.gains_secret)
             .finish()
     }
 }

@@ -164,14 +164,21 @@ impl Kubeconfigs {
         // Read under the lock: what another writer just wrote is part of what we write.
         let mut kcs = Kubeconfigs::reload(sources, earlier)?;
         let result = f(&mut kcs)?;
-        let rendered: Vec<(PathBuf, String)> = kcs
+        let rendered: Vec<(PathBuf, String, write::Mode)> = kcs
             .docs
             .iter()
             .filter(|d| d.changed)
-            .map(|d| Ok((d.path.clone(), d.render()?)))
+            .map(|d| {
+                let mode = if d.gains_secret {
+                    write::Mode::Private
+                } else {
+                    write::Mode::Keep
+                };
+                Ok((d.path.clone(), d.render()?, mode))
+            })
             .collect::<Result<_, KubeconfigError>>()?;
-        for (path, text) in rendered {
-            write::replace(&path, &text)?;
+        for (path, text, mode) in rendered {
+            write::replace(&path, &text, mode)?;
         }
         drop(guards);
         Ok(result)
@@ -259,6 +266,7 @@ impl Kubeconfigs {
     /// Replace the body of an existing entry where it is defined (keeping whatever else sits
     /// beside it in the item), or add a new entry to the default file.
     pub fn upsert(&mut self, section: Section, name: &str, value: Map<String, Value>) {
+        let secret = section == Section::Users && super::redact::holds_secret(&value);
         if let Some(&(d, i)) = self.index()[section.slot()].get(name) {
             let doc = &mut self.docs[d];
             let item = doc
@@ -270,6 +278,7 @@ impl Kubeconfigs {
             item[section.item_key()] = Value::Object(value);
             doc.changed = true;
             doc.rewritten = true;
+            doc.gains_secret |= secret;
             return;
         }
         let target = self.write_target.clone();
@@ -300,6 +309,7 @@ impl Kubeconfigs {
         list.push(Value::Object(item));
         let i = list.len() - 1;
         doc.changed = true;
+        doc.gains_secret |= secret;
         if let Some(index) = self.index.get_mut() {
             index[section.slot()].insert(name.to_string(), (d, i));
         }

@@ -28,6 +28,10 @@ pub enum KubeconfigError {
         lock: PathBuf,
         holder: String,
     },
+    #[error(
+        "{path} is a symbolic link to {target}: refusing to write a private key through it; remove the link or choose another file"
+    )]
+    Symlink { path: PathBuf, target: PathBuf },
     #[error("{path} already exists: pass --force to overwrite it")]
     Exists { path: PathBuf },
     #[error("cannot render the kubeconfig as YAML: {0}")]

@@ -139,8 +139,20 @@ fn ensure_dir(path: &Path) -> Result<(), KubeconfigError> {
     }
 }
 
+/// What mode the written file gets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Mode {
+    /// The existing file's (a new file is 0600): an edit does not change who may read it.
+    Keep,
+    /// The existing file's, but never readable by group or others: the file now holds a key we
+    /// put there. A mode that was wider is narrowed with a warning.
+    Private,
+    /// 0600 whatever the file had: a file we write anew for one person.
+    Fresh,
+}
+
 /// Replace `path` with `text` atomically. Call with the lock held.
-pub(crate) fn replace(path: &Path, text: &str) -> Result<(), KubeconfigError> {
+pub(crate) fn replace(path: &Path, text: &str, policy: Mode) -> Result<(), KubeconfigError> {
     let path = target_of(path);
     ensure_dir(&path)?;
     let err = |source| KubeconfigError::Write {
@@ -148,10 +160,20 @@ pub(crate) fn replace(path: &Path, text: &str) -> Result<(), KubeconfigError> {
         source,
     };
     let existing = fs::metadata(&path).ok();
-    let mode = existing
-        .as_ref()
-        .map(|m| m.permissions().mode() & 0o7777)
-        .unwrap_or(0o600);
+    let old_mode = existing.as_ref().map(|m| m.permissions().mode() & 0o7777);
+    let mode = match (policy, old_mode) {
+        (Mode::Fresh, _) | (_, None) => 0o600,
+        (Mode::Keep, Some(old)) => old,
+        (Mode::Private, Some(old)) if old & 0o077 == 0 => old,
+        (Mode::Private, Some(old)) => {
+            // Printed here, as it happens: a key must never become readable silently.
+            eprintln!(
+                "warning: {} was mode {old:04o}, readable by others; it now holds a private key, so it is written 0600",
+                path.display()
+            );
+            old & 0o7700 | 0o600
+        }
+    };
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
@@ -227,7 +249,8 @@ fn remove_stale_temp_files(dir: &Path, name: &str) {
     }
 }
 
-/// Write a brand-new standalone kubeconfig (for `export` and `demo`): locked, atomic, 0600.
+/// Write a brand-new standalone kubeconfig (for `export` and `demo`): locked, atomic, 0600 even
+/// over an existing file, and never through a symlink.
 pub fn write_standalone(
     path: &Path,
     doc: &serde_json::Value,
@@ -235,12 +258,22 @@ pub fn write_standalone(
 ) -> Result<(), KubeconfigError> {
     let text = super::to_yaml(doc)?;
     let _guard = lock(path, LOCK_TIMEOUT)?;
+    // Writing through a link would put a key wherever the link points, with that file's mode
+    // (a classic trap in shared folders); replacing the link would surprise whoever made it.
+    if let Ok(meta) = fs::symlink_metadata(path)
+        && meta.file_type().is_symlink()
+    {
+        return Err(KubeconfigError::Symlink {
+            path: path.to_path_buf(),
+            target: fs::read_link(path).unwrap_or_default(),
+        });
+    }
     if path.exists() && !overwrite {
         return Err(KubeconfigError::Exists {
             path: path.to_path_buf(),
         });
     }
-    replace(path, &text)
+    replace(path, &text, Mode::Fresh)
 }
 
 #[cfg(test)]
@@ -253,7 +286,7 @@ mod tests {
         let existing = dir.path().join("shared");
         fs::write(&existing, "old").unwrap();
         fs::set_permissions(&existing, fs::Permissions::from_mode(0o640)).unwrap();
-        replace(&existing, "new").unwrap();
+        replace(&existing, "new", Mode::Keep).unwrap();
         assert_eq!(fs::read_to_string(&existing).unwrap(), "new");
         assert_eq!(
             fs::metadata(&existing).unwrap().permissions().mode() & 0o777,
@@ -261,7 +294,7 @@ mod tests {
         );
 
         let fresh = dir.path().join("sub/dir/config");
-        replace(&fresh, "x").unwrap();
+        replace(&fresh, "x", Mode::Keep).unwrap();
         assert_eq!(
             fs::metadata(&fresh).unwrap().permissions().mode() & 0o777,
             0o600
@@ -302,7 +335,7 @@ mod tests {
             fs::write(dir.path().join(other), "keep").unwrap();
         }
         let _guard = lock(&path, LOCK_TIMEOUT).unwrap();
-        replace(&path, "new").unwrap();
+        replace(&path, "new", Mode::Keep).unwrap();
         assert!(!stale.exists(), "the stale temp file is cleaned up");
         for other in others {
             assert!(
@@ -311,6 +344,30 @@ mod tests {
             );
         }
         assert_eq!(fs::read_to_string(&path).unwrap(), "new");
+    }
+
+    #[test]
+    fn a_file_that_receives_a_key_is_never_left_readable_by_others() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config");
+        for (before, after) in [
+            (0o644, 0o600),
+            (0o640, 0o600),
+            (0o600, 0o600),
+            (0o400, 0o400),
+        ] {
+            fs::write(&path, "old").unwrap();
+            fs::set_permissions(&path, fs::Permissions::from_mode(before)).unwrap();
+            replace(&path, "new", Mode::Private).unwrap();
+            let mode = fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, after, "{before:o}");
+        }
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o644)).unwrap();
+        replace(&path, "new", Mode::Fresh).unwrap();
+        assert_eq!(
+            fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
     }
 
     #[test]
@@ -325,7 +382,7 @@ mod tests {
             dir.path().join("config.lock").exists(),
             "kubectl's lock name: the path as given"
         );
-        replace(&link, "new").unwrap();
+        replace(&link, "new", Mode::Keep).unwrap();
         drop(guard);
         assert!(
             fs::symlink_metadata(&link)
@@ -373,7 +430,7 @@ mod tests {
         let path = dir.path().join("config");
         fs::write(&path, "old contents").unwrap();
         let mut reader = File::open(&path).unwrap();
-        replace(&path, "new").unwrap();
+        replace(&path, "new", Mode::Keep).unwrap();
         let mut seen = String::new();
         std::io::Read::read_to_string(&mut reader, &mut seen).unwrap();
         assert_eq!(seen, "old contents");

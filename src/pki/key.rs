@@ -235,7 +235,8 @@ pub fn write_private_key(path: &Path, pem: &SecretPem) -> Result<(), PkiError> {
     write_atomic(path, pem.as_bytes(), 0o600)
 }
 
-/// Write a file that is not a key but nobody else's business (a pending request): 0600.
+/// Write a file only its owner may read (a certificate kept beside its key, a pending
+/// request): 0600, same atomic path.
 pub fn write_private_file(path: &Path, bytes: &[u8]) -> Result<(), PkiError> {
     write_atomic(path, bytes, 0o600)
 }

@@ -22,6 +22,7 @@ mod csr_cleanup;
 mod demo;
 mod doctor;
 mod export_remove;
+mod file_modes;
 mod hostile_cluster;
 mod inspect_files;
 mod krew;

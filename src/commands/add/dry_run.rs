@@ -11,7 +11,8 @@ use crate::cluster::RoleRef;
 use crate::error::Outcome;
 use crate::kubeconfig::{Kubeconfigs, Section, redact};
 
-use super::entries::{cert_files, merged_context, merged_user};
+use super::entries::cert_files;
+use super::replace::{merged_context, merged_user};
 use super::role_ref;
 use super::signer::Signer;
 use crate::commands::{Ctx, credentials, target};
@@ -20,13 +21,14 @@ pub fn run(
     ctx: &Ctx,
     args: &AddArgs,
     cluster: &str,
+    cert_dir: Option<&std::path::Path>,
     groups: &[Vec<String>],
     signer: &Signer,
     validity: Duration,
 ) -> anyhow::Result<Outcome> {
     let (_, changes) = Kubeconfigs::plan(&ctx.sources, |kcs| {
         for user in &args.users {
-            let entry = match &args.cert_dir {
+            let entry = match cert_dir {
                 Some(dir) => {
                     let [cert, key] = cert_files(dir, user);
                     credentials::file_user(&cert, &key)

@@ -1,7 +1,8 @@
 //! What `add` writes: the kubeconfig user and `USER@CLUSTER` context (and, with `--cert-dir`, the
 //! certificate and key files), refused when they would replace someone's credentials.
 
-use std::path::{Path, PathBuf};
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::path::{Component, Path, PathBuf};
 
 use anyhow::Context as _;
 
@@ -11,7 +12,8 @@ use crate::kubeconfig::{Kubeconfigs, Section};
 use crate::pki;
 
 use super::Issued;
-use crate::commands::{Ctx, credentials, names, target};
+use super::replace::{merged_context, merged_user};
+use crate::commands::{Ctx, credentials, target};
 
 /// An existing user or context is someone's working credential: refuse to replace it unless
 /// `--force`. Checked before signing and again under the kubeconfig lock.
@@ -72,167 +74,6 @@ pub(crate) fn check_entry_conflicts(
     Ok(())
 }
 
-/// The user fields that authenticate, or choose whom to act as. `--force` replaces them all, so
-/// an old token or exec plugin never rides along with the new certificate; every other field
-/// (extensions, fields we do not know) is kept.
-const CREDENTIAL_FIELDS: [&str; 14] = [
-    "client-certificate",
-    "client-certificate-data",
-    "client-key",
-    "client-key-data",
-    "token",
-    "tokenFile",
-    "username",
-    "password",
-    "exec",
-    "auth-provider",
-    "as",
-    "as-uid",
-    "as-groups",
-    "as-user-extra",
-];
-
-/// What `add --force` replaces of an existing user, and what it keeps.
-pub(super) struct Replacing {
-    pub file: PathBuf,
-    /// The credential fields the old entry had.
-    pub fields: Vec<String>,
-    /// The groups of the old certificate, if it has one we can read.
-    pub groups: Option<Vec<String>>,
-    /// The existing `USER@CLUSTER` context's namespace, if any.
-    pub namespace: Option<String>,
-    pub context_exists: bool,
-}
-
-/// What an existing user (and its context) look like to `--force`; `None` for a new user.
-pub(super) fn replacing(kcs: &Kubeconfigs, user: &str, cluster: &str) -> Option<Replacing> {
-    let entry = kcs.get(Section::Users, user)?;
-    let fields = entry
-        .value
-        .keys()
-        .filter(|k| CREDENTIAL_FIELDS.contains(&k.as_str()))
-        .cloned()
-        .collect();
-    // An unreadable old certificate only means there are no groups to keep.
-    let groups = credentials::certificate(&entry)
-        .ok()
-        .flatten()
-        .and_then(|(pem, _)| pki::parse_certificate_pem(&pem, "the old certificate").ok())
-        .and_then(|cert| pki::inspect_certificate(&cert).ok())
-        .map(|info| info.groups);
-    let context = kcs.get(Section::Contexts, &target::user_context(user, cluster));
-    Some(Replacing {
-        file: entry.file.to_path_buf(),
-        fields,
-        groups,
-        namespace: context
-            .and_then(|c| c.value.get("namespace"))
-            .and_then(serde_json::Value::as_str)
-            .map(str::to_string),
-        context_exists: context.is_some(),
-    })
-}
-
-/// Per user: the groups to put in the certificate and the namespace its context will have.
-/// Under `--force` an existing user keeps its old certificate's groups and its context's
-/// namespace unless `-g`/`-n` say otherwise, and we say what is replaced and what is kept.
-pub(super) fn plan_users(
-    ctx: &Ctx,
-    args: &AddArgs,
-    kcs: &Kubeconfigs,
-    cluster: &str,
-    groups: &[String],
-    policy: names::GroupPolicy,
-) -> anyhow::Result<Vec<(Vec<String>, Option<String>)>> {
-    let mut plans = Vec::new();
-    for user in &args.users {
-        let old = args.force.then(|| replacing(kcs, user, cluster)).flatten();
-        let Some(old) = old else {
-            plans.push((groups.to_vec(), ctx.global.namespace.clone()));
-            continue;
-        };
-        let mut kept = Vec::new();
-        let user_groups = match (&old.groups, args.groups.is_empty()) {
-            (Some(previous), true) if !previous.is_empty() => {
-                for group in previous {
-                    names::check_group(group, policy).map_err(|e| {
-                        anyhow::anyhow!("{user}'s current certificate has group {group:?}: {e:#}")
-                    })?;
-                }
-                kept.push(format!(
-                    "the groups {} (pass -g to change them)",
-                    previous.join(", ")
-                ));
-                previous.clone()
-            }
-            _ => groups.to_vec(),
-        };
-        let namespace = match (&ctx.global.namespace, &old.namespace) {
-            (Some(given), _) => Some(given.clone()),
-            (None, Some(previous)) => {
-                kept.push(format!("namespace {previous} (pass -n to change it)"));
-                Some(previous.clone())
-            }
-            (None, None) => None,
-        };
-        let context = target::user_context(user, cluster);
-        let fields = if old.fields.is_empty() {
-            "no credentials".to_string()
-        } else {
-            old.fields.join(", ")
-        };
-        ctx.out.warn(format!(
-            "replacing user {user} in {} (its {fields}){}{}",
-            old.file.display(),
-            if old.context_exists {
-                format!(" and updating context {context}")
-            } else {
-                String::new()
-            },
-            if kept.is_empty() {
-                String::new()
-            } else {
-                format!("; keeping {}", kept.join(" and "))
-            }
-        ));
-        plans.push((user_groups, namespace));
-    }
-    Ok(plans)
-}
-
-/// The user body to write: the new credentials, beside the non-credential fields of an
-/// existing entry of that name.
-pub(super) fn merged_user(
-    kcs: &Kubeconfigs,
-    user: &str,
-    credentials: serde_json::Map<String, serde_json::Value>,
-) -> serde_json::Map<String, serde_json::Value> {
-    let mut body = kcs
-        .get(Section::Users, user)
-        .map(|e| e.value.clone())
-        .unwrap_or_default();
-    body.retain(|k, _| !CREDENTIAL_FIELDS.contains(&k.as_str()));
-    body.extend(credentials);
-    body
-}
-
-/// The `USER@CLUSTER` context to write: cluster and user set, the namespace set when one was
-/// given, and everything else of an existing context kept (its namespace too).
-pub(super) fn merged_context(
-    kcs: &Kubeconfigs,
-    cluster: &str,
-    user: &str,
-    namespace: Option<&str>,
-) -> serde_json::Map<String, serde_json::Value> {
-    let fresh = context_entry(cluster, user, namespace);
-    let Some(existing) = kcs.get(Section::Contexts, &target::user_context(user, cluster)) else {
-        return fresh;
-    };
-    let mut body = existing.value.clone();
-    body.extend(fresh);
-    body
-}
-
 /// One locked write for all users, reusing the parse of `kcs` (read earlier) where the files did
 /// not change since. Returns, per user, the file that holds it and how.
 pub(super) fn write_kubeconfig(
@@ -251,7 +92,8 @@ pub(super) fn write_kubeconfig(
                 Some(dir) => {
                     let [cert_path, key_path] = cert_files(dir, &one.user);
                     pki::write_private_key(&key_path, &one.key)?;
-                    pki::write_public_file(&cert_path, &one.signed.certificate_pem)?;
+                    // 0600 like the key, as --help promises: the pair is one person's.
+                    pki::write_private_file(&cert_path, &one.signed.certificate_pem)?;
                     (
                         credentials::file_user(&cert_path, &key_path),
                         credentials::Storage::File(cert_path),
@@ -304,13 +146,76 @@ pub(super) fn cert_files(dir: &Path, user: &str) -> [PathBuf; 2] {
     ]
 }
 
-/// kubeconfig paths we write are absolute: a relative one would be read against the kubeconfig's
-/// folder, not the folder the command ran in.
+/// kubeconfig paths we write are absolute (a relative one would be read against the
+/// kubeconfig's folder, not the folder the command ran in) and clean: no `.` or `..` segments.
+/// A `..` is resolved as the kernel would, against the real folder when it exists (through a
+/// symlink that is not the lexical parent).
 pub(super) fn absolute(dir: &Path) -> anyhow::Result<PathBuf> {
-    if dir.is_absolute() {
-        return Ok(dir.to_path_buf());
+    let joined = if dir.is_absolute() {
+        dir.to_path_buf()
+    } else {
+        std::env::current_dir()
+            .context("cannot read the current folder")?
+            .join(dir)
+    };
+    let mut clean = PathBuf::new();
+    for part in joined.components() {
+        match part {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if clean.exists() {
+                    clean = std::fs::canonicalize(&clean)
+                        .with_context(|| format!("cannot resolve {}", clean.display()))?;
+                }
+                clean.pop();
+            }
+            other => clean.push(other),
+        }
     }
-    Ok(std::env::current_dir()
-        .context("cannot read the current folder")?
-        .join(dir))
+    Ok(clean)
+}
+
+/// An existing `--cert-dir` must be ours and closed to others: whoever may write into it could
+/// swap the certificate, or plant a link where the key is about to be written.
+pub(super) fn check_cert_dir(dir: &Path) -> anyhow::Result<()> {
+    let Ok(meta) = std::fs::metadata(dir) else {
+        return Ok(()); // created 0700 by us
+    };
+    if !meta.is_dir() {
+        return Err(hinted(
+            format!("--cert-dir {} is not a folder", dir.display()),
+            "choose a folder, e.g. ~/.kube/certs",
+        ));
+    }
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    let me = unsafe { libc::geteuid() };
+    if meta.uid() != me {
+        return Err(hinted(
+            format!(
+                "--cert-dir {} is owned by uid {}, not by you (uid {me}): its owner could read or replace the key",
+                dir.display(),
+                meta.uid()
+            ),
+            "use a folder of your own, e.g. ~/.kube/certs, or have its owner run the command",
+        ));
+    }
+    let mode = meta.permissions().mode() & 0o777;
+    if mode & 0o022 != 0 {
+        return Err(hinted(
+            format!(
+                "--cert-dir {} is writable by {} (mode {mode:04o}): they could replace the certificate or plant a link where the key goes",
+                dir.display(),
+                if mode & 0o002 != 0 {
+                    "everyone"
+                } else {
+                    "its group"
+                }
+            ),
+            format!(
+                "close it with `chmod 700 {}`, or choose another folder",
+                dir.display()
+            ),
+        ));
+    }
+    Ok(())
 }

@@ -20,11 +20,13 @@ use crate::pki::{self, CertInfo, KeyType, PrivateKey, SecretPem, Subject};
 mod dry_run;
 pub(super) mod entries;
 mod keys;
+mod replace;
 pub(super) mod signer;
 
 use super::access::{self, AccessReport};
 use super::{Ctx, bindings, credentials, names, target};
-use entries::{absolute, check_conflicts, plan_users, write_kubeconfig};
+use entries::{absolute, check_cert_dir, check_conflicts, write_kubeconfig};
+use replace::plan_users;
 use signer::{Signed, Signer};
 
 /// One new user, as reported (`-o json|yaml`). Field names are a stable contract.
@@ -80,6 +82,9 @@ pub fn run(ctx: &Ctx, args: &AddArgs) -> anyhow::Result<Outcome> {
     };
     let cluster = target::cluster_name(ctx, &kcs)?;
     let cert_dir = args.cert_dir.as_deref().map(absolute).transpose()?;
+    if let Some(dir) = &cert_dir {
+        check_cert_dir(dir)?;
+    }
     check_conflicts(&kcs, args, &cluster, cert_dir.as_deref())?;
     let plans = plan_users(ctx, args, &kcs, &cluster, &groups, group_policy(args))?;
     let groups_of: Vec<Vec<String>> = plans.iter().map(|(g, _)| g.clone()).collect();
@@ -88,7 +93,15 @@ pub fn run(ctx: &Ctx, args: &AddArgs) -> anyhow::Result<Outcome> {
     let signer = Signer::choose(ctx, &args.ca, &args.csr, &rt)?;
     let binder = bindings::preflight(ctx, &args.rbac, &args.users, &rt)?;
     if args.dry_run {
-        return dry_run::run(ctx, args, &cluster, &groups_of, &signer, validity);
+        return dry_run::run(
+            ctx,
+            args,
+            &cluster,
+            cert_dir.as_deref(),
+            &groups_of,
+            &signer,
+            validity,
+        );
     }
 
     let requests = make_keys(ctx, &args.users, &groups_of, args.key_type)?;
