@@ -20,7 +20,9 @@ use crate::units::Validity;
     long_about = "Give people x.509 client-certificate access to a Kubernetes cluster.\n\n\
         `add` makes the key and certificate (local CA or the cluster's CSR API), merges the user and a \
         USER@CLUSTER context into kubeconfig without losing anything else, and checks what the new user \
-        may do. `list` shows every certificate user and when it expires.",
+        may do. `list` shows every certificate user and when it expires; `check-expiration` (also the \
+        control plane's PKI), `renew`, `doctor`, `remove --rbac` and the two-party `request`/`sign`/`install` \
+        cover the rest of a certificate user's life.",
     after_help = "Exit codes: 0 ok, 1 a check found a problem (for example a user who may do nothing), 2 error.",
     propagate_version = true
 )]
