@@ -36,9 +36,9 @@ pub struct CertInfo {
 
 /// The first certificate of a PEM file.
 pub fn parse_certificate_pem(pem: &[u8], what: &str) -> Result<X509, PkiError> {
-    X509::from_pem(pem).map_err(|source| PkiError::BadCertificate {
+    X509::from_pem(pem).map_err(|_| PkiError::BadCertificate {
         what: what.into(),
-        source,
+        found: super::pem::what_it_holds(pem, "CERTIFICATE"),
     })
 }
 

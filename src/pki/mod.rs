@@ -11,6 +11,7 @@ mod csr;
 mod error;
 mod inspect;
 mod key;
+mod pem;
 mod sign;
 
 pub use ca::CertificateAuthority;
