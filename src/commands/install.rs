@@ -279,7 +279,7 @@ fn check_chain(
         ctx.out.warn(format!("cluster {cluster:?} has no certificate-authority in kubeconfig: the certificate's issuer was not checked"));
         return Ok(false);
     };
-    let roots = pki::parse_bundle(
+    let roots = pki::read_certificates(
         &ca_pem,
         &format!("cluster {cluster}'s certificate-authority"),
     )?;

@@ -7,23 +7,6 @@ use openssl::x509::store::X509StoreBuilder;
 use openssl::x509::verify::X509VerifyFlags;
 use openssl::x509::{X509, X509Ref, X509StoreContext};
 
-use super::PkiError;
-
-/// Every certificate of a PEM bundle (a CA file may hold several). Empty when there is none.
-pub fn parse_bundle(pem: &[u8], what: &str) -> Result<Vec<X509>, PkiError> {
-    let certs = X509::stack_from_pem(pem).map_err(|source| PkiError::BadCertificate {
-        what: what.into(),
-        source,
-    })?;
-    if certs.is_empty() {
-        return Err(PkiError::BadCertificate {
-            what: what.into(),
-            source: openssl::error::ErrorStack::get(),
-        });
-    }
-    Ok(certs)
-}
-
 /// True when `ca` issued `cert`: the issuer name is the CA's subject and the CA's key made the
 /// signature.
 pub fn issued_by(cert: &X509Ref, ca: &X509Ref) -> bool {
@@ -98,9 +81,9 @@ mod tests {
             ca.certificate_pem().unwrap(),
         ]
         .concat();
-        let roots = parse_bundle(&bundle, "bundle").unwrap();
+        let roots = crate::pki::read_certificates(&bundle, "bundle").unwrap();
         assert_eq!(roots.len(), 2);
         assert!(verify_against(&cert, &roots).is_ok());
-        assert!(parse_bundle(b"nothing", "x").is_err());
+        assert!(crate::pki::read_certificates(b"nothing", "x").is_err());
     }
 }

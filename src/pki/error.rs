@@ -14,11 +14,9 @@ pub enum PkiError {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("{what} is not a PEM private key (PKCS#8, PKCS#1 or SEC1)")]
-    BadKey {
-        what: String,
-        source: openssl::error::ErrorStack,
-    },
+    /// `found` says what the file holds instead (see `pem::what_it_holds`).
+    #[error("{what} is not a PEM private key (PKCS#8, PKCS#1 or SEC1): {found}")]
+    BadKey { what: String, found: String },
     #[error(
         "{what} is encrypted: set CERTUSER_CA_KEY_PASSPHRASE to its passphrase, or decrypt it with `openssl pkey -in KEY -out PLAIN.key`"
     )]
@@ -27,13 +25,8 @@ pub enum PkiError {
         "{what} is encrypted and the passphrase in CERTUSER_CA_KEY_PASSPHRASE does not open it"
     )]
     WrongPassphrase { what: String },
-    #[error("{what} is not a PEM certificate")]
-    BadCertificate {
-        what: String,
-        source: openssl::error::ErrorStack,
-    },
-    #[error("{what} holds {found}, not a certificate")]
-    NotACertificate { what: String, found: String },
+    #[error("{what} is not a PEM certificate: {found}")]
+    BadCertificate { what: String, found: String },
     #[error(
         "{what} holds {count} certificates, and the CA certificate must be alone in its file: split it (`openssl x509 -in {what} -out ca.crt` keeps the first)"
     )]

@@ -37,17 +37,25 @@ pub struct CertInfo {
 /// The first certificate of a PEM file. When there is none, the error says what the file holds
 /// instead (a CSR, a key, DER...), never OpenSSL's "no start line".
 pub fn parse_certificate_pem(pem: &[u8], what: &str) -> Result<X509, PkiError> {
-    X509::from_pem(pem).map_err(|source| {
-        let found = super::file_kind::describe(pem);
-        if found.starts_with("a damaged") {
-            PkiError::BadCertificate {
-                what: what.into(),
-                source,
-            }
-        } else {
-            super::file_kind::not_a_certificate(what, found)
-        }
+    X509::from_pem(pem).map_err(|_| PkiError::BadCertificate {
+        what: what.into(),
+        found: super::pem::what_it_holds(pem, "CERTIFICATE"),
     })
+}
+
+/// Every certificate in `bytes`, in file order: a PEM file with one or more CERTIFICATE blocks
+/// (a chain), or one DER certificate. Anything else is refused, saying what the file holds.
+pub fn read_certificates(bytes: &[u8], what: &str) -> Result<Vec<X509>, PkiError> {
+    let certs = match bytes.first() {
+        Some(0x30) => X509::from_der(bytes).map(|c| vec![c]).ok(),
+        _ => X509::stack_from_pem(bytes).ok(),
+    };
+    certs
+        .filter(|c| !c.is_empty())
+        .ok_or_else(|| PkiError::BadCertificate {
+            what: what.into(),
+            found: super::pem::what_it_holds(bytes, "CERTIFICATE"),
+        })
 }
 
 pub fn inspect_certificate(cert: &X509Ref) -> Result<CertInfo, PkiError> {
@@ -233,7 +241,7 @@ mod tests {
         assert_eq!(days, 10);
         assert!(matches!(
             parse_certificate_pem(b"nope", "x.crt"),
-            Err(PkiError::NotACertificate { .. })
+            Err(PkiError::BadCertificate { .. })
         ));
     }
 }

@@ -118,14 +118,12 @@ impl PrivateKey {
             (true, Some(pass)) => PKey::private_key_from_pem_passphrase(pem, pass)
                 .map_err(|_| PkiError::WrongPassphrase { what: what.into() })?,
             // A callback that offers no passphrase: OpenSSL's default would read the terminal.
-            (false, _) => {
-                PKey::private_key_from_pem_callback(pem, |_| Ok(0)).map_err(|source| {
-                    PkiError::BadKey {
-                        what: what.into(),
-                        source,
-                    }
-                })?
-            }
+            (false, _) => PKey::private_key_from_pem_callback(pem, |_| Ok(0)).map_err(|_| {
+                PkiError::BadKey {
+                    what: what.into(),
+                    found: super::pem::what_it_holds(pem, "PRIVATE KEY"),
+                }
+            })?,
         };
         Ok(PrivateKey(key))
     }

@@ -4,26 +4,27 @@
 //! - [`csr`]: build and parse certificate signing requests.
 //! - [`ca`]: load and validate an issuer before it signs anything.
 //! - [`sign`]: the certificate we issue, from our policy, never from the CSR's wishes.
-//! - [`inspect`]: what a certificate says, for `list` and `inspect`.
+//! - [`inspect`]: what a certificate says, for `list` and `inspect`; every certificate of a file.
+//! - [`pem`]: what a file that should be PEM holds instead, for errors that say so.
 //! - [`chain`]: whether a certificate chains to a CA.
-//! - [`file_kind`]: every certificate of a PEM or DER file, or what the file holds instead.
 
 mod ca;
 mod chain;
 mod csr;
 mod error;
-mod file_kind;
 mod inspect;
 mod key;
+mod pem;
 mod sign;
 
 pub use ca::CertificateAuthority;
-pub use chain::{issued_by, parse_bundle, verify_against};
+pub use chain::{issued_by, verify_against};
 pub use csr::{ParsedCsr, Subject, build_csr, parse_csr_pem};
 pub use error::PkiError;
-pub use file_kind::read_certificates;
 pub(crate) use inspect::one_line_name;
-pub use inspect::{CertInfo, asn1_to_timestamp, inspect_certificate, parse_certificate_pem};
+pub use inspect::{
+    CertInfo, asn1_to_timestamp, inspect_certificate, parse_certificate_pem, read_certificates,
+};
 pub use key::{
     KeyType, PrivateKey, SecretPem, describe_public_key, write_private_file, write_private_key,
     write_public_file,

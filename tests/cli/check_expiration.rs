@@ -160,7 +160,7 @@ fn kubeadm_tables_with_the_right_exit_code() {
         "key elsewhere: {out}"
     );
     assert!(
-        out.contains("broken: ") && out.contains("not a certificate"),
+        out.contains("broken: ") && out.contains("not a PEM certificate"),
         "{out}"
     );
     assert!(
@@ -206,7 +206,7 @@ fn kubeadm_tables_with_the_right_exit_code() {
         broken["error"]
             .as_str()
             .unwrap()
-            .contains("not a certificate")
+            .contains("not a PEM certificate")
     );
     assert_eq!(report["warnSeconds"], 30 * 86_400);
 }

@@ -69,11 +69,12 @@ fn sigkill_during_add_and_remove_leaves_the_old_or_the_new_kubeconfig() {
         "crash test: {RUNS} runs in {:.1} s: {total:?}",
         started.elapsed().as_secs_f64()
     );
-    let killed = total.killed_old + total.killed_new;
-    // Not a timing assertion on the outcome, only that the test really killed writers.
+    // How many kills land in each phase depends on the machine (a tmpfs makes the write window
+    // tiny); the assertions above hold for every run. That some run was killed at all is as good
+    // as certain: a quarter of the runs are killed at a uniform point of a whole run's time.
     assert!(
-        killed >= RUNS / 2,
-        "too few runs were killed to mean anything: {total:?}"
+        total.killed_old + total.killed_new > 0,
+        "no run was killed: {total:?}"
     );
 }
 

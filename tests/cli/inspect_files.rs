@@ -153,12 +153,9 @@ fn a_csr_or_a_key_is_named_as_what_it_is_and_never_echoed() {
     let key_body = key_text.lines().nth(1).unwrap();
 
     for (file, found) in [
-        (csr.to_str().unwrap(), "holds a certificate signing request"),
-        (key.as_str(), "holds a private key"),
-        (
-            der_csr.to_str().unwrap(),
-            "holds a DER certificate signing request",
-        ),
+        (csr.to_str().unwrap(), "holds a CERTIFICATE REQUEST"),
+        (key.as_str(), "holds a PRIVATE KEY"),
+        (der_csr.to_str().unwrap(), "a DER CERTIFICATE REQUEST"),
     ] {
         let run = sb.run(&["inspect", file]);
         run.fails_with(found).fails_with(file);

@@ -363,7 +363,7 @@ fn check_usage(report: &mut Report, info: &CertInfo) {
 
 fn kubeconfig_ca(cluster: Option<crate::kubeconfig::Entry<'_>>) -> Option<Vec<X509>> {
     let pem = credentials::cluster_ca(&cluster?).ok()??;
-    pki::parse_bundle(&pem, "certificate-authority").ok()
+    pki::read_certificates(&pem, "certificate-authority").ok()
 }
 
 /// Which CA the server trusts for clients, from the most to the least authoritative source.
@@ -384,7 +384,7 @@ fn check_client_ca(
         match std::fs::read(&path)
             .map_err(|e| e.to_string())
             .and_then(|pem| {
-                pki::parse_bundle(&pem, &path.display().to_string()).map_err(|e| e.to_string())
+                pki::read_certificates(&pem, &path.display().to_string()).map_err(|e| e.to_string())
             }) {
             Ok(roots) => sources.push((path.display().to_string(), roots, true)),
             Err(e) => report.add(
@@ -418,7 +418,7 @@ fn check_client_ca(
     });
     if let Some((client_ca, root_ca)) = from_cluster {
         if let Some(roots) =
-            client_ca.and_then(|p| pki::parse_bundle(p.as_bytes(), "client-ca-file").ok())
+            client_ca.and_then(|p| pki::read_certificates(p.as_bytes(), "client-ca-file").ok())
         {
             sources.push((
                 "the API server's client CA (kube-system/extension-apiserver-authentication)"
@@ -427,7 +427,9 @@ fn check_client_ca(
                 true,
             ));
         }
-        if let Some(roots) = root_ca.and_then(|p| pki::parse_bundle(p.as_bytes(), "ca.crt").ok()) {
+        if let Some(roots) =
+            root_ca.and_then(|p| pki::read_certificates(p.as_bytes(), "ca.crt").ok())
+        {
             sources.push((
                 format!("the cluster's serving CA ({namespace}/kube-root-ca.crt)"),
                 roots,
