@@ -83,7 +83,7 @@ pub fn run(ctx: &Ctx, args: &AddArgs) -> anyhow::Result<Outcome> {
 
     let rt = super::runtime()?;
     let signer = Signer::choose(ctx, args, &rt)?;
-    let binder = preflight_bindings(ctx, args, &rt)?;
+    let binder = preflight_bindings(ctx, args, &rt, &signer)?;
     if args.dry_run {
         return dry_run::run(ctx, args, &cluster, &groups, &signer, validity);
     }
@@ -280,11 +280,17 @@ fn preflight_bindings(
     ctx: &Ctx,
     args: &AddArgs,
     rt: &tokio::runtime::Runtime,
+    signer: &Signer,
 ) -> anyhow::Result<Option<cluster::ApiClient>> {
     let Some((role, namespace)) = binding_plan(ctx, args) else {
         return Ok(None);
     };
-    let client = rt.block_on(signer::admin_client(ctx))?;
+    // The signer's client when it has one: building a client costs a kubeconfig parse and a TLS
+    // setup, and a second one a second connection.
+    let client = match signer {
+        Signer::Cluster { client, .. } => client.clone(),
+        Signer::Local(_) => rt.block_on(signer::admin_client(ctx))?,
+    };
     let resource = if namespace.is_some() {
         "rolebindings"
     } else {
