@@ -5,6 +5,7 @@
 #   scripts/bench.sh            every row (a few minutes on 2 cores)
 #   BENCH_RUNS=5 scripts/bench.sh   fewer runs per command
 #   BENCH_ONLY=list scripts/bench.sh   one group: help keygen list bulk one csr big scale
+#   BENCH_NO_BUILD=1 scripts/bench.sh  use the binaries already built
 #
 # Needs hyperfine (Debian package; installed here when missing and run as root), openssl and
 # the real kubectl. Nothing outside a temporary folder is touched.
@@ -26,11 +27,14 @@ done
 
 RUNS=${BENCH_RUNS:-10}
 ONLY=${BENCH_ONLY:-all}
-cargo build --release --locked -q
-cargo bench --no-run --locked -q 2>/dev/null
+if [[ -z ${BENCH_NO_BUILD:-} ]]; then
+    cargo build --release --locked -q
+    cargo bench --no-run --locked -q 2>/dev/null
+fi
 BIN=$ROOT/target/release/kubectl-certuser
-SERVER_BIN=$(ls -t "$ROOT"/target/release/deps/fake_apiserver-* | grep -v '\.d$' | head -1)
-KEYGEN_BIN=$(ls -t "$ROOT"/target/release/deps/keygen-* | grep -v '\.d$' | head -1)
+newest() { ls -t "$ROOT"/target/release/deps/"$1"-* 2>/dev/null | grep -v '\.d$' | head -1 || true; }
+SERVER_BIN=$(newest fake_apiserver)
+KEYGEN_BIN=$(newest keygen)
 
 W=$(mktemp -d)
 SERVER_PID=

@@ -16,6 +16,9 @@ mod sign;
 pub use ca::CertificateAuthority;
 pub use csr::{ParsedCsr, Subject, build_csr, parse_csr_pem};
 pub use error::PkiError;
-pub use inspect::{CertInfo, asn1_to_timestamp, inspect_certificate, parse_certificate_pem};
+pub use inspect::{
+    CertInfo, CertSummary, asn1_to_timestamp, inspect_certificate, parse_certificate_pem,
+    summarize_certificate,
+};
 pub use key::{KeyType, PrivateKey, SecretPem, write_private_key, write_public_file};
 pub use sign::{Issued, sign_client_certificate};
