@@ -48,14 +48,19 @@ pub async fn check(
     namespace: &str,
     checks: &[Check],
 ) -> anyhow::Result<AccessReport> {
+    // Independent questions, asked at once: one round trip instead of three.
     // SelfSubjectAccessReview decides, and every server since v1.19 has it: its errors (401,
     // unreachable) are the check's. Who the server says we are only adds to the verdict, so a
     // server that cannot say does not fail the check.
-    let results = cluster::can_i(client, Some(namespace), checks).await?;
-    let identity = cluster::whoami(client).await.ok();
+    let (identity, results, rules) = futures::join!(
+        cluster::whoami(client),
+        cluster::can_i(client, Some(namespace), checks),
+        cluster::rules(client, namespace),
+    );
+    let (identity, results) = (identity.ok(), results?);
     let verdict = cluster::verdict(user, identity.as_ref(), namespace, &results);
     // A summary only: a server that refuses it does not fail the check.
-    let rules = cluster::rules(client, namespace).await.unwrap_or_default();
+    let rules = rules.unwrap_or_default();
     Ok(AccessReport {
         namespace: namespace.to_string(),
         identity,

@@ -78,13 +78,13 @@ pub fn collect(kcs: &Kubeconfigs, now: jiff::Timestamp) -> Vec<ListedUser> {
             }
         };
         let info = pki::parse_certificate_pem(&pem, &format!("user {name}'s certificate"))
-            .and_then(|c| pki::inspect_certificate(&c));
+            .and_then(|c| pki::summarize_certificate(&c));
         match info {
             Ok(info) => out.push(ListedUser {
                 name: name.clone(),
-                common_name: info.common_name.clone(),
-                groups: info.groups.clone(),
-                issuer: Some(info.issuer.clone()),
+                common_name: info.common_name,
+                groups: info.groups,
+                issuer: Some(info.issuer),
                 residual_seconds: Some(info.not_after.as_second() - now.as_second()),
                 not_after: Some(info.not_after),
                 storage,

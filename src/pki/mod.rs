@@ -23,7 +23,8 @@ pub use csr::{ParsedCsr, Subject, build_csr, parse_csr_pem};
 pub use error::PkiError;
 pub(crate) use inspect::one_line_name;
 pub use inspect::{
-    CertInfo, asn1_to_timestamp, inspect_certificate, parse_certificate_pem, read_certificates,
+    CertInfo, CertSummary, asn1_to_timestamp, inspect_certificate, parse_certificate_pem,
+    read_certificates, summarize_certificate,
 };
 pub use key::{
     KeyType, PrivateKey, SecretPem, describe_public_key, write_private_file, write_private_key,
