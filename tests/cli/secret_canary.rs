@@ -224,7 +224,8 @@ fn every_local_verb_with_every_output_keeps_the_secrets() {
         ("oidc-user", &["-vv"]),
         ("key-user", &[]),
     ] {
-        let mut args = vec!["remove", user];
+        // `--force`: these users were not made by this tool.
+        let mut args = vec!["remove", user, "--force"];
         args.extend_from_slice(extra);
         canaries.run(&sb, &args).ok();
     }
