@@ -167,6 +167,11 @@ pub fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
     out
 }
 
+/// Colour on stderr only for a terminal, and never with `NO_COLOR` (no-color.org).
+fn stderr_colour() -> bool {
+    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -182,9 +187,4 @@ mod tests {
             "NAME        GROUPS\njohn        dev1\nalexandra\n"
         );
     }
-}
-
-/// Colour on stderr only for a terminal, and never with `NO_COLOR` (no-color.org).
-fn stderr_colour() -> bool {
-    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
 }

@@ -4,7 +4,8 @@
 //!
 //! In a user entry only fields known to hold no credential are shown as they are (paths, names,
 //! the exec command); credentials (`client-key-data`, `token`, `password`, every
-//! `auth-provider` config value, exec `env` values) and any field we do not know become
+//! `auth-provider` config value, exec `env` values, the value of an exec argument flag that
+//! names a credential such as `--token=`) and any field we do not know become
 //! `<redacted>`. Certificate data is public, but a 1.5 kB base64 line makes a diff unreadable:
 //! it is shortened to a fingerprint, so a changed certificate still shows as a changed line.
 
@@ -30,10 +31,9 @@ const PLAIN_USER_FIELDS: [&str; 8] = [
 /// User fields whose value is a credential, whatever its shape.
 const SECRET_USER_FIELDS: [&str; 3] = ["client-key-data", "token", "password"];
 /// Exec plugin fields that hold no secret (`env` values may: they are redacted one by one).
-const PLAIN_EXEC_FIELDS: [&str; 6] = [
+const PLAIN_EXEC_FIELDS: [&str; 5] = [
     "apiVersion",
     "command",
-    "args",
     "installHint",
     "provideClusterInfo",
     "interactiveMode",
@@ -109,6 +109,35 @@ fn redact_cluster(body: &Map<String, Value>) -> Map<String, Value> {
         .collect()
 }
 
+/// Exec arguments are shown, except the value of a flag that names a credential
+/// (`--token=X`, `--client-secret X`, `--password=X`...), which is a secret on a command line.
+fn redact_args(args: &[Value]) -> Vec<Value> {
+    let sensitive = |flag: &str| {
+        let flag = flag.to_ascii_lowercase();
+        ["token", "secret", "password", "passwd", "key", "credential"]
+            .iter()
+            .any(|word| flag.contains(word))
+    };
+    let mut after_sensitive_flag = false;
+    args.iter()
+        .map(|arg| {
+            let Value::String(text) = arg else {
+                return secret(arg);
+            };
+            let is_flag = text.starts_with('-');
+            let shown = match text.split_once('=') {
+                _ if after_sensitive_flag && !is_flag => secret(arg),
+                Some((flag, _)) if is_flag && sensitive(flag) => {
+                    Value::String(format!("{flag}=<redacted>"))
+                }
+                _ => arg.clone(),
+            };
+            after_sensitive_flag = is_flag && !text.contains('=') && sensitive(text);
+            shown
+        })
+        .collect()
+}
+
 fn redact_exec(exec: &Value) -> Value {
     let Value::Object(exec) = exec else {
         return secret(exec);
@@ -117,6 +146,7 @@ fn redact_exec(exec: &Value) -> Value {
         .map(|(key, value)| {
             let shown = match (key.as_str(), value) {
                 (k, _) if PLAIN_EXEC_FIELDS.contains(&k) => value.clone(),
+                ("args", Value::Array(args)) => Value::Array(redact_args(args)),
                 ("env", Value::Array(vars)) => Value::Array(
                     vars.iter()
                         .map(|var| match var {
@@ -228,7 +258,7 @@ mod tests {
       config: {{id-token: {CANARY}-i, refresh-token: {CANARY}-r, client-secret: {CANARY}-s, client-id: kube}}
 - name: exec
   user:
-    exec: {{command: aws, args: [eks, get-token], env: [{{name: AWS_SECRET, value: {CANARY}-e}}], x-new: {CANARY}-x}}
+    exec: {{command: aws, args: [eks, get-token, '--token={CANARY}-a1', --client-secret, '{CANARY}-a2', --region, eu-1], env: [{{name: AWS_SECRET, value: {CANARY}-e}}], x-new: {CANARY}-x}}
 - name: odd
   user: {{x-unknown: {CANARY}-u, client-key: /keys/odd.key}}
   x-beside: {CANARY}-b
@@ -244,6 +274,10 @@ clusters:
             "oidc",
             "client-id",
             "aws",
+            "get-token",
+            "--token=<redacted>",
+            "--client-secret",
+            "eu-1",
             "AWS_SECRET",
             "/keys/odd.key",
             "h:6443",
