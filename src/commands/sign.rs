@@ -4,7 +4,6 @@
 
 use std::io::{Read as _, Write as _};
 use std::path::PathBuf;
-use std::time::Duration;
 
 use serde::Serialize;
 use serde_json::json;
@@ -14,7 +13,7 @@ use crate::error::{Outcome, hinted};
 use crate::kubeconfig::{self, Kubeconfigs, Section};
 use crate::pki::{self, CertInfo};
 
-use super::add::signer::Signer;
+use super::add::signer::{self, Signer};
 use super::{Ctx, bindings, credentials, export, names, target};
 
 /// Field names are a stable contract (`-o json|yaml`).
@@ -35,16 +34,7 @@ struct Signed {
 }
 
 pub fn run(ctx: &Ctx, args: &SignArgs) -> anyhow::Result<Outcome> {
-    let validity = match args.duration {
-        Some(d) => d.0,
-        None if args.days == 0 => {
-            return Err(hinted(
-                "--days 0 makes a certificate that is never valid",
-                "use --days 1 or more, or --duration 12h",
-            ));
-        }
-        None => Duration::from_secs(u64::from(args.days) * 86_400),
-    };
+    let validity = signer::lifetime(args.days, args.duration)?;
     let csr_pem = read_csr(args)?;
     let csr = pki::parse_csr_pem(&csr_pem).map_err(|e| {
         hinted(

@@ -57,16 +57,7 @@ pub(super) struct Issued {
 
 pub fn run(ctx: &Ctx, args: &AddArgs) -> anyhow::Result<Outcome> {
     let groups = check_input(ctx, args)?;
-    let validity = match args.duration {
-        Some(d) => d.0,
-        None if args.days == 0 => {
-            return Err(hinted(
-                "--days 0 makes a certificate that is never valid",
-                "use --days 1 or more, or --duration 12h",
-            ));
-        }
-        None => Duration::from_secs(u64::from(args.days) * 86_400),
-    };
+    let validity = signer::lifetime(args.days, args.duration)?;
     // The CSR API has its own minimum (600 s) that no flag lifts; a local CA follows our policy.
     let local_ca = args.ca.ca_cert.is_some() || args.ca.kubeadm;
     if local_ca && let Some(warning) = pki::check_lifetime(validity, args.allow_short_lifetime)? {

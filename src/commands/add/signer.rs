@@ -245,3 +245,15 @@ pub async fn admin_client(ctx: &Ctx) -> anyhow::Result<cluster::ApiClient> {
     }
     target::cluster_client(ctx, Credentials::Kubeconfig).await
 }
+
+/// The lifetime `--days N` or `--duration D` asks for (`add`, `sign`).
+pub fn lifetime(days: u32, duration: Option<crate::units::Validity>) -> anyhow::Result<Duration> {
+    match duration {
+        Some(d) => Ok(d.0),
+        None if days == 0 => Err(hinted(
+            "--days 0 makes a certificate that is never valid",
+            "use --days 1 or more, or --duration 12h",
+        )),
+        None => Ok(Duration::from_secs(u64::from(days) * 86_400)),
+    }
+}
