@@ -133,11 +133,8 @@ corpus! {
     name_system_user: Case { kubeconfig: GOOD, files: CA, args: &["add", "system:admin", "--no-check", "--ca-cert", "good-ca.crt", "--ca-key", "good-ca.key"], names: &["\"system:admin\"", "--allow-system-user"] };
     group_system_masters: Case { kubeconfig: GOOD, files: CA, args: add!("-g", "system:masters"), names: &["system:masters"] };
     group_empty: Case { kubeconfig: GOOD, files: CA, args: add!("-g", ""), names: &["invalid group \"\""] };
-    #[ignore = "issue 7 item: names with direction-changing characters pass (fixed on the leaks branch)"]
     name_right_to_left_override: Case { kubeconfig: GOOD, files: CA, args: &["add", "jo\u{202e}nhoj", "--no-check", "--ca-cert", "good-ca.crt", "--ca-key", "good-ca.key"], names: &["\\u{202e}"] };
-    #[ignore = "issue 7 item: only system:masters is refused, not kubeadm:cluster-admins (fixed on the leaks branch)"]
     group_kubeadm_cluster_admins: Case { kubeconfig: GOOD, files: CA, args: add!("-g", "kubeadm:cluster-admins"), names: &["kubeadm:cluster-admins"] };
-    #[ignore = "issue 7 item: a local CA issues lifetimes under 10 minutes (fixed on the leaks branch)"]
     flag_duration_one_minute: Case { kubeconfig: GOOD, files: CA, args: add!("--duration", "1m"), names: &["--duration"] };
     flag_days_zero: Case { kubeconfig: GOOD, files: CA, args: add!("--days", "0"), names: &["--days 0"] };
     flag_cert_dir_is_a_file: Case { kubeconfig: GOOD, files: CA, args: add!("--cert-dir", "good-ca.crt"), names: &["good-ca.crt"] };
