@@ -1,0 +1,80 @@
+//! The small manners a user notices: hints that paste, arguments read one way only, a missing
+//! kubeconfig that says how to make one, a manual with every verb, results before warnings.
+
+use crate::harness::Sandbox;
+
+/// A name a shell splits (space) and whose quoting needs care (`'`).
+const AWKWARD: &str = "John O'Brien";
+
+fn add_local(sb: &Sandbox, user: &str, extra: &[&str]) -> crate::harness::Run {
+    let (crt, key) = (sb.path("ca.crt"), sb.path("ca.key"));
+    let mut args = vec![
+        "add",
+        user,
+        "--ca-cert",
+        crt.to_str().unwrap(),
+        "--ca-key",
+        key.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    sb.run(&args)
+}
+
+/// The text between the backticks of the first stderr line containing `marker`.
+fn quoted_command<'a>(stderr: &'a str, marker: &str) -> &'a str {
+    let line = stderr
+        .lines()
+        .find(|l| l.contains(marker))
+        .unwrap_or_else(|| panic!("no line with {marker:?}:\n{stderr}"));
+    let start = line.find('`').expect("a command in backticks") + 1;
+    let end = start + line[start..].find('`').expect("closing backtick");
+    &line[start..end]
+}
+
+/// Run a hint as a person would paste it: through `sh`, with the sandbox's kubeconfig.
+fn paste(sb: &Sandbox, command: &str) -> std::process::Output {
+    std::process::Command::new("sh")
+        .args(["-c", command])
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", &sb.home)
+        .env("KUBECONFIG", &sb.kubeconfig)
+        .current_dir(sb.dir.path())
+        .output()
+        .expect("sh")
+}
+
+#[test]
+fn hints_with_a_name_paste_into_a_shell_as_one_word() {
+    let sb = Sandbox::new();
+    sb.openssl_ca();
+    sb.seed_kubeconfig();
+    let run = add_local(&sb, AWKWARD, &["--no-check", "-n", "dev 1"]);
+    let stderr = &run.ok().stderr;
+    let quoted_user = r"'John O'\''Brien'";
+    let grant = quoted_command(stderr, "create rolebinding");
+    assert!(
+        grant.contains(&format!("--user {quoted_user}")) && grant.contains("-n 'dev 1'"),
+        "{grant}"
+    );
+    // kubectl itself reads the pasted grant as one binding for one user, in one namespace.
+    let out = paste(&sb, &format!("{grant} --dry-run=client -o json"));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let binding: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(binding["subjects"][0]["name"], AWKWARD);
+    assert_eq!(binding["metadata"]["namespace"], "dev 1");
+
+    let switch = quoted_command(stderr, "use-context");
+    let out = paste(&sb, switch);
+    assert!(
+        out.status.success(),
+        "{switch}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let current = sb.kubectl(&["config", "current-context"]);
+    assert_eq!(current.ok().stdout.trim(), format!("{AWKWARD}@kubernetes"));
+}
