@@ -407,7 +407,7 @@ pub struct AddArgs {
     #[arg(long = "check", value_name = "VERB:RESOURCE")]
     pub checks: Vec<String>,
     /// Do not check the new user's access afterwards.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "checks")]
     pub no_check: bool,
     /// Show the kubeconfig change and the API objects, change nothing.
     #[arg(long)]

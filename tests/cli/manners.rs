@@ -78,3 +78,48 @@ fn hints_with_a_name_paste_into_a_shell_as_one_word() {
     let current = sb.kubectl(&["config", "current-context"]);
     assert_eq!(current.ok().stdout.trim(), format!("{AWKWARD}@kubernetes"));
 }
+
+#[test]
+fn can_i_refuses_a_user_and_verb_without_a_resource() {
+    let sb = Sandbox::new();
+    sb.seed_kubeconfig();
+    let run = sb.run(&["can-i", "alice", "list"]);
+    run.fails_with("alice");
+    assert!(
+        run.stderr.contains("can-i alice list RESOURCE")
+            || run.stderr.contains("can-i alice list pods"),
+        "the hint shows both ways to ask:\n{}",
+        run.stderr
+    );
+    assert!(
+        !run.stderr.contains("verb alice"),
+        "not read as the verb alice: {}",
+        run.stderr
+    );
+}
+
+#[test]
+fn can_i_says_when_a_word_is_read_as_an_unusual_verb() {
+    let sb = Sandbox::new();
+    sb.seed_kubeconfig();
+    // No server answers: the reading is said before the cluster is asked.
+    let run = sb.run(&["can-i", "alice", "pods"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("verb \"alice\"") && run.stderr.contains("`can-i alice`"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn add_refuses_check_with_no_check() {
+    let sb = Sandbox::new();
+    sb.openssl_ca();
+    sb.seed_kubeconfig();
+    let before = sb.snapshot();
+    let run = add_local(&sb, "john", &["--check", "get:pods", "--no-check"]);
+    run.fails_with("--no-check");
+    assert!(run.stderr.contains("--check"), "{}", run.stderr);
+    assert_eq!(sb.snapshot(), before, "nothing was written");
+}
