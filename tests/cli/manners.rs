@@ -123,3 +123,31 @@ fn add_refuses_check_with_no_check() {
     assert!(run.stderr.contains("--check"), "{}", run.stderr);
     assert_eq!(sb.snapshot(), before, "nothing was written");
 }
+
+#[test]
+fn no_kubeconfig_at_all_says_what_is_missing_and_how_to_make_it() {
+    let sb = Sandbox::new();
+    sb.openssl_ca();
+    let run = add_local(&sb, "john", &[]);
+    run.fails_with("does not exist");
+    assert!(!run.stderr.contains("current-context"), "{}", run.stderr);
+    let make = quoted_command(&run.stderr, "set-cluster");
+    assert!(
+        make.contains("kubectl config set-cluster NAME --server URL --certificate-authority"),
+        "{make}"
+    );
+}
+
+#[test]
+fn a_missing_kubeconfig_flag_file_says_how_to_make_it() {
+    let sb = Sandbox::new();
+    sb.openssl_ca();
+    let run = sb.run(&["--kubeconfig", "new kc", "list"]);
+    run.fails_with("new kc does not exist");
+    assert!(!run.stderr.contains("stat:"), "{}", run.stderr);
+    let make = quoted_command(&run.stderr, "set-cluster");
+    assert!(
+        make.starts_with("kubectl --kubeconfig 'new kc' config set-cluster NAME --server URL"),
+        "{make}"
+    );
+}
