@@ -151,3 +151,33 @@ fn a_missing_kubeconfig_flag_file_says_how_to_make_it() {
         "{make}"
     );
 }
+
+#[test]
+fn the_man_page_has_every_verb_and_its_flags() {
+    let sb = Sandbox::new();
+    let help = sb.run(&["--help"]);
+    assert!(
+        help.ok()
+            .stdout
+            .lines()
+            .any(|l| l.trim_start().starts_with("man ")),
+        "man is in the command list:\n{}",
+        help.stdout
+    );
+    let page = sb.run(&["man"]).ok().stdout.clone();
+    for flag in [
+        r"\-\-ca\-cert",
+        r"\-\-no\-check",
+        r"\-\-pki\-dir",
+        r"\-\-kubeconfig\-in",
+    ] {
+        assert!(page.contains(flag), "the page lists {flag}");
+    }
+    // clap_mangen's own page pointed to `kubectl-certuser-add(1)` and the like: pages nobody installs.
+    assert!(
+        !page.contains("kubectl-certuser-")
+            && !page.contains(r"kubectl\-certuser\-")
+            && !page.contains("(1)"),
+        "no reference to a page that does not exist"
+    );
+}
