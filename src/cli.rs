@@ -130,8 +130,10 @@ pub enum Command {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<String>,
     },
-    /// Print the manual page (roff), generated from this command line's definition.
-    #[command(hide = true)]
+    /// Print the manual page (roff) with every verb and its flags, generated from this definition.
+    #[command(
+        after_help = "Examples:\n  kubectl certuser man > kubectl-certuser.1\n  man ./kubectl-certuser.1"
+    )]
     Man,
     /// Print a shell completion script.
     #[command(
@@ -407,7 +409,7 @@ pub struct AddArgs {
     #[arg(long = "check", value_name = "VERB:RESOURCE")]
     pub checks: Vec<String>,
     /// Do not check the new user's access afterwards.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "checks")]
     pub no_check: bool,
     /// Show the kubeconfig change and the API objects, change nothing.
     #[arg(long)]

@@ -14,4 +14,5 @@ pub mod error;
 pub mod kubeconfig;
 pub mod output;
 pub mod pki;
+pub mod shell;
 pub mod units;

@@ -3,6 +3,8 @@
 
 use serde::Serialize;
 
+use crate::shell::quote;
+
 use super::Identity;
 
 /// One question: may I VERB RESOURCE[.GROUP][/SUBRESOURCE] [NAME]?
@@ -162,8 +164,10 @@ pub fn verdict(
         None
     };
     if let Some(role) = role {
+        let binding = format!("{user}-{role}");
+        let (binding, who, ns) = (quote(&binding), quote(user), quote(namespace));
         lines.push(format!(
-            "grant with `kubectl create rolebinding {user}-{role} --clusterrole {role} --user {user} -n {namespace}` (or `--clusterrole {role}` on the next `kubectl certuser add`)"
+            "grant with `kubectl create rolebinding {binding} --clusterrole {role} --user {who} -n {ns}` (or `--clusterrole {role}` on the next `kubectl certuser add`)"
         ));
     }
     Verdict {
@@ -284,6 +288,17 @@ mod tests {
         assert_eq!(
             v.lines[0],
             "john (groups dev1, system:authenticated, as the certificate says) in dev1: can list pods"
+        );
+    }
+    #[test]
+    fn the_grant_hint_quotes_names_for_the_shell() {
+        let v = verdict("John Smith", None, "dev 1", &[result("list:pods", false)]);
+        let grant = v.lines.iter().find(|l| l.contains("rolebinding")).unwrap();
+        assert!(
+            grant.contains(
+                "rolebinding 'John Smith-view' --clusterrole view --user 'John Smith' -n 'dev 1'"
+            ),
+            "{grant}"
         );
     }
 }

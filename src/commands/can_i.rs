@@ -5,11 +5,19 @@ use crate::cli::CanIArgs;
 use crate::cluster::Check;
 use crate::error::{Outcome, hinted};
 use crate::output::table;
+use crate::shell::quote;
 
 use super::{Ctx, access, whoami};
 
 pub fn run(ctx: &Ctx, args: &CanIArgs) -> anyhow::Result<Outcome> {
-    let (user, checks) = parse(&args.args)?;
+    let Question {
+        user,
+        checks,
+        reading,
+    } = parse(&args.args)?;
+    if let Some(reading) = reading {
+        ctx.out.warn(reading);
+    }
     let namespace = ctx
         .global
         .namespace
@@ -75,8 +83,43 @@ fn resource_label(check: &Check) -> String {
     s
 }
 
+/// The verbs of Kubernetes' own APIs and of RBAC. Two words starting with one of these are a
+/// question for the current user; any other first word might be a user's name.
+const STANDARD_VERBS: &[&str] = &[
+    "get",
+    "list",
+    "watch",
+    "create",
+    "update",
+    "patch",
+    "delete",
+    "deletecollection",
+    "impersonate",
+    "bind",
+    "escalate",
+    "approve",
+    "sign",
+    "use",
+    "proxy",
+    "*",
+];
+
+fn is_standard_verb(word: &str) -> bool {
+    STANDARD_VERBS.contains(&word.to_lowercase().as_str())
+}
+
+/// What the arguments ask, and how two words were read when the reading is not the usual one.
+#[derive(Debug)]
+struct Question {
+    user: Option<String>,
+    checks: Vec<Check>,
+    /// Said on stderr: two words read as an unusual verb and a resource.
+    reading: Option<String>,
+}
+
 /// `USER VERB RESOURCE`, `VERB RESOURCE` (current user), `USER` or nothing (the matrix).
-fn parse(args: &[String]) -> anyhow::Result<(Option<String>, Vec<Check>)> {
+/// `USER VERB` (a resource forgotten) is refused rather than read as the verb USER.
+fn parse(args: &[String]) -> anyhow::Result<Question> {
     let one = |verb: &str, resource: &str| -> anyhow::Result<Vec<Check>> {
         let check = format!("{verb}:{resource}").parse::<Check>().map_err(|e| {
             hinted(
@@ -86,11 +129,36 @@ fn parse(args: &[String]) -> anyhow::Result<(Option<String>, Vec<Check>)> {
         })?;
         Ok(vec![check])
     };
+    let question = |user: Option<&String>, checks| Question {
+        user: user.cloned(),
+        checks,
+        reading: None,
+    };
     Ok(match args {
-        [] => (None, crate::cluster::default_checks()),
-        [user] => (Some(user.clone()), crate::cluster::default_checks()),
-        [verb, resource] => (None, one(verb, resource)?),
-        [user, verb, resource] => (Some(user.clone()), one(verb, resource)?),
+        [] => question(None, crate::cluster::default_checks()),
+        [user] => question(Some(user), crate::cluster::default_checks()),
+        [verb, resource] if is_standard_verb(verb) => question(None, one(verb, resource)?),
+        [user, verb] if is_standard_verb(verb) => {
+            let user = quote(user);
+            return Err(hinted(
+                format!(
+                    "`can-i {user} {verb}` names a user and a verb but no resource ({user} is no Kubernetes verb)"
+                ),
+                format!(
+                    "ask `kubectl certuser can-i {user} {verb} RESOURCE` (e.g. pods), or `kubectl certuser can-i {user}` for the usual checks"
+                ),
+            ));
+        }
+        [verb, resource] => Question {
+            reading: Some(format!(
+                "reading `can-i {} {}` as the verb {verb:?} on {resource:?} for the current user, though {verb:?} is no standard Kubernetes verb; for a user's usual checks run `can-i {}`",
+                quote(verb),
+                quote(resource),
+                quote(verb)
+            )),
+            ..question(None, one(verb, resource)?)
+        },
+        [user, verb, resource] => question(Some(user), one(verb, resource)?),
         _ => {
             return Err(hinted(
                 "too many arguments",
@@ -107,15 +175,27 @@ mod tests {
     #[test]
     fn argument_shapes() {
         let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
-        assert_eq!(parse(&s(&[])).unwrap().0, None);
-        assert_eq!(parse(&s(&["john"])).unwrap().0.as_deref(), Some("john"));
-        let (user, checks) = parse(&s(&["list", "pods"])).unwrap();
-        assert_eq!((user, checks.len()), (None, 1));
-        let (user, checks) = parse(&s(&["john", "create", "deployments.apps"])).unwrap();
+        assert_eq!(parse(&s(&[])).unwrap().user, None);
+        assert_eq!(parse(&s(&["john"])).unwrap().user.as_deref(), Some("john"));
+        let q = parse(&s(&["list", "pods"])).unwrap();
+        assert_eq!((q.user, q.checks.len(), q.reading), (None, 1, None));
+        let Question { user, checks, .. } =
+            parse(&s(&["john", "create", "deployments.apps"])).unwrap();
         assert_eq!(user.as_deref(), Some("john"));
         assert_eq!(
             (checks[0].verb.as_str(), checks[0].group.as_str()),
             ("create", "apps")
         );
+    }
+    #[test]
+    fn two_words_are_read_one_way_or_refused() {
+        let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        let err = parse(&s(&["alice", "list"])).unwrap_err();
+        assert!(err.to_string().contains("no resource"), "{err}");
+        let q = parse(&s(&["escalate", "roles"])).unwrap();
+        assert!(q.reading.is_none() && q.user.is_none());
+        let q = parse(&s(&["alice", "pods"])).unwrap();
+        assert_eq!(q.checks[0].verb, "alice");
+        assert!(q.reading.unwrap().contains("`can-i alice`"));
     }
 }

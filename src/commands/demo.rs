@@ -9,6 +9,7 @@ use crate::cli::{Cli, Command, DemoArgs};
 use crate::error::{Outcome, hinted};
 use crate::kubeconfig;
 use crate::pki::{self, CertificateAuthority, KeyType};
+use crate::shell::quote;
 
 use super::{Ctx, credentials};
 
@@ -76,8 +77,14 @@ pub fn run(ctx: &Ctx, args: &DemoArgs) -> anyhow::Result<Outcome> {
         "--use",
         "--no-check",
     ];
-    ctx.out
-        .progress(format!("running: kubectl certuser {}", argv[1..].join(" ")));
+    ctx.out.progress(format!(
+        "running: kubectl certuser {}",
+        argv[1..]
+            .iter()
+            .map(|a| quote(a))
+            .collect::<Vec<_>>()
+            .join(" ")
+    ));
     let mut cli = Cli::try_parse_from(argv)?;
     cli.global.output = ctx.global.output;
     cli.global.quiet = ctx.global.quiet;
@@ -90,6 +97,7 @@ pub fn run(ctx: &Ctx, args: &DemoArgs) -> anyhow::Result<Outcome> {
         global: cli.global.clone(),
     };
     super::add::run(&inner, add)?;
+    let k = quote(&k);
     ctx.out.hint(format!(
         "see the result with: kubectl --kubeconfig {k} config view   (and `kubectl certuser --kubeconfig {k} list`)"
     ));

@@ -8,6 +8,7 @@ use serde_json::{Map, Value, json};
 use crate::cli::ExportArgs;
 use crate::error::{Outcome, hinted};
 use crate::kubeconfig::{self, Kubeconfigs, Section};
+use crate::shell::quote;
 
 use super::{Ctx, credentials, target};
 
@@ -31,7 +32,16 @@ pub fn run(ctx: &Ctx, args: &ExportArgs) -> anyhow::Result<Outcome> {
         ));
     };
     let context_name = target::context_for_user(&kcs, user, ctx.global.cluster.as_deref())
-        .ok_or_else(|| hinted(format!("no context uses user {user:?}"), format!("add one: kubectl config set-context {user}@CLUSTER --cluster CLUSTER --user {user}")))?;
+        .ok_or_else(|| {
+            hinted(
+                format!("no context uses user {user:?}"),
+                format!(
+                    "add one: kubectl config set-context {} --cluster CLUSTER --user {}",
+                    quote(&format!("{user}@CLUSTER")),
+                    quote(user)
+                ),
+            )
+        })?;
     let context = kcs
         .get(Section::Contexts, &context_name)
         .map(|e| e.value.clone())

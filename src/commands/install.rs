@@ -11,6 +11,7 @@ use crate::cli::InstallArgs;
 use crate::error::{Outcome, hinted};
 use crate::kubeconfig::{Kubeconfigs, Section, Sources};
 use crate::pki::{self, CertInfo, PrivateKey};
+use crate::shell::quote;
 
 use super::add::entries;
 use super::pending;
@@ -142,7 +143,8 @@ pub fn run(ctx: &Ctx, args: &InstallArgs) -> anyhow::Result<Outcome> {
     ));
     if !args.use_context && !ctx.out.machine() {
         ctx.out.hint(format!(
-            "switch with `kubectl config use-context {context}`, or pass --use"
+            "switch with `kubectl config use-context {}`, or pass --use",
+            quote(&context)
         ));
     }
     let report = Installed {

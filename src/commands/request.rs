@@ -9,6 +9,7 @@ use serde_json::json;
 use crate::cli::RequestArgs;
 use crate::error::{Outcome, hinted};
 use crate::pki::{self, PrivateKey, Subject};
+use crate::shell::quote;
 
 use super::pending::{self, Pending};
 use super::{Ctx, names};
@@ -110,8 +111,8 @@ pub fn run(ctx: &Ctx, args: &RequestArgs) -> anyhow::Result<Outcome> {
         }
     }
     ctx.out.hint(format!(
-        "send the CSR to an administrator (`kubectl certuser sign FILE`), then run `kubectl certuser install --cert {}.crt` with what comes back",
-        args.user
+        "send the CSR to an administrator (`kubectl certuser sign FILE`), then run `kubectl certuser install --cert {}` with what comes back",
+        quote(&format!("{}.crt", args.user))
     ));
     Ok(Outcome::Ok)
 }

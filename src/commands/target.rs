@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use crate::cluster::{self, ApiClient};
 use crate::error::hinted;
 use crate::kubeconfig::{ClientView, Kubeconfigs, Section, SelectError, Selected, Selection};
+use crate::shell::quote;
 
 use super::Ctx;
 
@@ -42,7 +43,11 @@ pub fn client_view(
             Some(context_for_user(kcs, user, cluster.as_deref()).ok_or_else(|| {
                 hinted(
                     format!("no context in {} uses user {user:?}", kcs.file_list()),
-                    format!("add one with `kubectl config set-context {user}@CLUSTER --cluster CLUSTER --user {user}`"),
+                    format!(
+                        "add one with `kubectl config set-context {} --cluster CLUSTER --user {}`",
+                        quote(&user_context(user, "CLUSTER")),
+                        quote(user)
+                    ),
                 )
             })?)
         }

@@ -32,6 +32,9 @@ pub struct Selected {
 /// Why no cluster could be chosen. The messages name the files; [`SelectError::hint`] the fix.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum SelectError {
+    /// Not one of the files exists: a first cluster entry creates the file.
+    #[error("there is no kubeconfig: {files} does not exist")]
+    NoKubeconfig { files: String },
     #[error("{files} has no current-context and no clusters")]
     NoClusters { files: String },
     #[error(
@@ -54,8 +57,11 @@ pub enum SelectError {
 impl SelectError {
     pub fn hint(&self) -> &'static str {
         match self {
+            SelectError::NoKubeconfig { .. } => {
+                "create it with the cluster's entry: `kubectl config set-cluster NAME --server URL --certificate-authority ca.crt`, or point --kubeconfig/KUBECONFIG at the right file"
+            }
             SelectError::NoClusters { .. } => {
-                "add one with `kubectl config set-cluster NAME --server URL`, or point --kubeconfig/KUBECONFIG at the right file"
+                "add one with `kubectl config set-cluster NAME --server URL --certificate-authority ca.crt`, or point --kubeconfig/KUBECONFIG at the right file"
             }
             SelectError::SeveralClusters { .. } => {
                 "pass --cluster NAME or --context NAME, or set one with `kubectl config use-context NAME`"
@@ -127,6 +133,9 @@ impl Kubeconfigs {
                 let only_user = (users.len() == 1).then(|| users[0].clone());
                 match (&selection.cluster, self.names(Section::Clusters).as_slice()) {
                     (Some(cluster), _) => (None, cluster.clone(), only_user, false),
+                    (None, []) if !self.files().any(|f| f.exists()) => {
+                        return Err(SelectError::NoKubeconfig { files });
+                    }
                     (None, []) => return Err(SelectError::NoClusters { files }),
                     (None, [one]) => (None, one.clone(), only_user, true),
                     (None, several) => {

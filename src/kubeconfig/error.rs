@@ -8,7 +8,11 @@ pub enum KubeconfigError {
     Parse { path: PathBuf, detail: String },
     #[error("{path}: {what}; nothing was changed")]
     Invalid { path: PathBuf, what: String },
-    #[error("kubeconfig {path} does not exist (stat: no such file)")]
+    /// `--kubeconfig` names one file, and only that one: kubectl creates it with a first entry.
+    #[error(
+        "kubeconfig {path} does not exist: create it with `kubectl --kubeconfig {} config set-cluster NAME --server URL --certificate-authority ca.crt`, or check the path",
+        crate::shell::quote(&path.display().to_string())
+    )]
     NotFound { path: PathBuf },
     #[error("cannot read {path}")]
     Read {

@@ -103,7 +103,7 @@ fn missing_cluster() {
     run_refused(
         &sb,
         with_ca(crt.to_str().unwrap(), key.to_str().unwrap(), &[]),
-        "current-context",
+        "there is no kubeconfig",
     );
 }
 

@@ -30,6 +30,7 @@ mod kubectl_race;
 mod list_inspect;
 mod lock_wait;
 mod lossless;
+mod manners;
 mod one_reader;
 mod remove_rbac;
 mod renew;

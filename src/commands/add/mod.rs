@@ -16,6 +16,7 @@ use crate::cluster::{self, RoleRef};
 use crate::error::{Outcome, hinted};
 use crate::kubeconfig::Kubeconfigs;
 use crate::pki::{self, CertInfo, KeyType, PrivateKey, SecretPem, Subject};
+use crate::shell::quote;
 
 mod dry_run;
 pub(super) mod entries;
@@ -277,10 +278,12 @@ fn print_report(ctx: &Ctx, args: &AddArgs, report: &[AddedUser]) -> anyhow::Resu
         .iter()
         .filter(|u| u.access.is_none() && u.binding.is_none())
     {
-        let ns = user.namespace.as_deref().unwrap_or("default");
+        let ns = quote(user.namespace.as_deref().unwrap_or("default"));
         ctx.out.hint(format!(
-            "{} has no role from this command; grant one with `kubectl create rolebinding {}-edit --clusterrole edit --user {} -n {ns}` (or --role/--clusterrole on add)",
-            user.name, user.name, user.name
+            "{} has no role from this command; grant one with `kubectl create rolebinding {} --clusterrole edit --user {} -n {ns}` (or --role/--clusterrole on add)",
+            user.name,
+            quote(&format!("{}-edit", user.name)),
+            quote(&user.name)
         ));
     }
     if let Some(first) = report.first()
@@ -289,7 +292,7 @@ fn print_report(ctx: &Ctx, args: &AddArgs, report: &[AddedUser]) -> anyhow::Resu
     {
         ctx.out.hint(format!(
             "switch with `kubectl config use-context {}`, or pass --use",
-            first.context
+            quote(&first.context)
         ));
     }
     Ok(())

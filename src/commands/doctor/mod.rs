@@ -16,6 +16,7 @@ use crate::cluster::{self, ClusterError};
 use crate::error::{Outcome, hinted};
 use crate::kubeconfig::{Kubeconfigs, Section};
 use crate::pki::{self, CertInfo, PrivateKey};
+use crate::shell::quote;
 use crate::units::human;
 
 use super::{Ctx, access, credentials, target};
@@ -156,7 +157,8 @@ pub fn run(ctx: &Ctx, args: &DoctorArgs) -> anyhow::Result<Outcome> {
                     Verdict::Fail,
                     e.to_string(),
                     Some(format!(
-                        "add the user again: kubectl certuser add {user} --force"
+                        "add the user again: kubectl certuser add {} --force",
+                        quote(&user)
                     )),
                 );
                 None
@@ -250,7 +252,8 @@ fn check_key(
     user: &str,
 ) -> Option<Vec<u8>> {
     let fix = Some(format!(
-        "the kubeconfig holds another key than the certificate's: restore the right key, or re-issue: kubectl certuser renew {user}"
+        "the kubeconfig holds another key than the certificate's: restore the right key, or re-issue: kubectl certuser renew {}",
+        quote(user)
     ));
     let (pem, _) = match credentials::private_key(entry) {
         Ok(Some(found)) => found,
@@ -302,7 +305,7 @@ fn check_validity(report: &mut Report, info: &CertInfo, now: jiff::Timestamp, us
                 at(info.not_after),
                 human(now.as_second() - info.not_after.as_second())
             ),
-            Some(format!("kubectl certuser renew {user}")),
+            Some(format!("kubectl certuser renew {}", quote(user))),
         );
     } else {
         report.add(
@@ -506,7 +509,7 @@ fn check_server(
             false
         }
         probe::Probe::Untrusted(e) => {
-            report.add("server", Verdict::Fail, format!("{server} presents a certificate the kubeconfig's CA does not accept: {e}"), Some(format!("update the cluster's CA: kubectl config set-cluster {} --certificate-authority CA.crt --embed-certs", cluster.name)));
+            report.add("server", Verdict::Fail, format!("{server} presents a certificate the kubeconfig's CA does not accept: {e}"), Some(format!("update the cluster's CA: kubectl config set-cluster {} --certificate-authority CA.crt --embed-certs", quote(cluster.name))));
             false
         }
         probe::Probe::Trusted(subject) => {
@@ -578,7 +581,7 @@ fn check_identity_and_access(
             match access {
                 // "No rights" is the failure; a partial set of rights is what RBAC is for.
                 Some(Ok(a)) if a.checks.iter().any(|c| c.allowed) => report.add("access", Verdict::Ok, a.verdict.lines.join(" "), None),
-                Some(Ok(a)) => report.add("access", Verdict::Fail, a.verdict.lines.join(" "), Some(format!("grant a role: kubectl create rolebinding {user}-edit --clusterrole edit --user {user} -n {namespace}"))),
+                Some(Ok(a)) => report.add("access", Verdict::Fail, a.verdict.lines.join(" "), Some(format!("grant a role: kubectl create rolebinding {} --clusterrole edit --user {} -n {}", quote(&format!("{user}-edit")), quote(user), quote(namespace)))),
                 Some(Err(e)) => report.add("access", Verdict::Fail, format!("{e:#}"), None),
                 None => skip(report),
             }
