@@ -5,7 +5,9 @@
 //! - [`kubeconfig`]: kubectl's file rules and lossless, locked, atomic edits.
 //! - [`cluster`]: the Kubernetes API: CSR signing, access reviews, role bindings.
 //! - [`commands`]: one file per verb, wiring the three together.
+//! - `atomic_file`: the one crash-safe file replacement under `pki` and `kubeconfig`.
 
+mod atomic_file;
 pub mod cli;
 pub mod cluster;
 pub mod commands;

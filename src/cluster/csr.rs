@@ -70,11 +70,7 @@ pub async fn sign_via_api(
     req: &CsrRequest<'_>,
     on_event: &mut dyn FnMut(CsrEvent<'_>),
 ) -> Result<CsrOutcome, ClusterError> {
-    let seconds = req.expiration.as_secs();
-    if seconds < MIN_EXPIRATION {
-        return Err(ClusterError::ExpirationTooShort { seconds });
-    }
-    let expiration = i32::try_from(seconds).unwrap_or(i32::MAX);
+    let expiration = expiration_seconds(req.expiration)?;
     let requested_not_after =
         jiff::Timestamp::now() + jiff::SignedDuration::from_secs(i64::from(expiration));
     let csrs: Api<CertificateSigningRequest> = Api::all(api.client.clone());
@@ -85,7 +81,7 @@ pub async fn sign_via_api(
     let created = csrs
         .create(
             &PostParams::default(),
-            &request_object(&name, req, expiration),
+            &request_object(&name, req.csr_pem, req.rsa, expiration),
         )
         .await
         .map_err(|e| match e {
@@ -168,8 +164,27 @@ fn delete_params(uid: Option<&str>) -> DeleteParams {
     }
 }
 
+/// `spec.expirationSeconds` as the API takes it; less than the API's minimum is refused here,
+/// before any object exists.
+pub fn expiration_seconds(expiration: Duration) -> Result<i32, ClusterError> {
+    let seconds = expiration.as_secs();
+    if seconds < MIN_EXPIRATION {
+        return Err(ClusterError::ExpirationTooShort { seconds });
+    }
+    Ok(i32::try_from(seconds).unwrap_or(i32::MAX))
+}
+
 /// `certuser-<user>-<16 random hex>`: a valid object name nobody can guess in advance.
 fn unique_name(user: &str) -> String {
+    let mut random = [0u8; 8];
+    openssl::rand::rand_bytes(&mut random).expect("the system random source works");
+    let suffix: String = random.iter().map(|b| format!("{b:02x}")).collect();
+    csr_name(user, &suffix)
+}
+
+/// `certuser-<user>-<suffix>`, the user lower-cased and cut to what an object name may hold.
+/// The dry run passes a placeholder suffix; the real run a random one.
+pub fn csr_name(user: &str, suffix: &str) -> String {
     let mut clean: String = user
         .to_lowercase()
         .chars()
@@ -183,9 +198,6 @@ fn unique_name(user: &str) -> String {
         .collect();
     clean.truncate(40);
     let clean = clean.trim_matches(|c| c == '-' || c == '.');
-    let mut random = [0u8; 8];
-    openssl::rand::rand_bytes(&mut random).expect("the system random source works");
-    let suffix: String = random.iter().map(|b| format!("{b:02x}")).collect();
     if clean.is_empty() {
         format!("certuser-{suffix}")
     } else {
@@ -193,9 +205,15 @@ fn unique_name(user: &str) -> String {
     }
 }
 
-fn request_object(name: &str, req: &CsrRequest<'_>, expiration: i32) -> CertificateSigningRequest {
+/// The CertificateSigningRequest object we create: the dry run serialises this same object.
+pub fn request_object(
+    name: &str,
+    csr_pem: &[u8],
+    rsa: bool,
+    expiration_seconds: i32,
+) -> CertificateSigningRequest {
     let mut usages = vec!["client auth".to_string(), "digital signature".to_string()];
-    if req.rsa {
+    if rsa {
         usages.push("key encipherment".to_string());
     }
     CertificateSigningRequest {
@@ -205,9 +223,9 @@ fn request_object(name: &str, req: &CsrRequest<'_>, expiration: i32) -> Certific
             ..Default::default()
         },
         spec: CertificateSigningRequestSpec {
-            request: ByteString(req.csr_pem.to_vec()),
+            request: ByteString(csr_pem.to_vec()),
             signer_name: SIGNER.to_string(),
-            expiration_seconds: Some(expiration),
+            expiration_seconds: Some(expiration_seconds),
             usages: Some(usages),
             ..Default::default()
         },
@@ -531,7 +549,7 @@ mod tests {
     fn only_our_own_object_is_approved() {
         let groups = vec!["dev1".to_string()];
         let req = request(b"OUR CSR", b"", &groups);
-        let ours = request_object("n", &req, 3600);
+        let ours = request_object("n", req.csr_pem, req.rsa, 3600);
         assert!(verify_ours("n", &ours, &req).is_ok());
         let mut swapped = ours.clone();
         swapped.spec.request = ByteString(b"THEIR CSR".to_vec());

@@ -19,10 +19,13 @@ mod rbac;
 pub use access::{Identity, can_i, rules, whoami};
 pub use checks::{Check, CheckResult, Verdict, default_checks, verdict};
 pub use client::{ApiClient, connect, connect_as};
-pub use csr::{CsrEvent, CsrOutcome, CsrRequest, sign_via_api};
+pub use csr::{
+    CsrEvent, CsrOutcome, CsrRequest, csr_name, expiration_seconds, request_object, sign_via_api,
+};
 pub use error::ClusterError;
 pub use rbac::{
-    BindingOutcome, RoleRef, UserBinding, bind, bindings_naming, check_bind, delete_binding,
+    BindingOutcome, RoleRef, UserBinding, bind, binding_object, bindings_naming, check_bind,
+    delete_binding,
 };
 
 /// The label on every object we create, so they can be found and cleaned up.

@@ -121,11 +121,8 @@ async fn ensure<K: Binding>(
 ) -> Result<BindingOutcome, ClusterError> {
     let (role_kind, role_name) = role.parts();
     let name = binding_name(user, role_name);
-    let role_ref = K8sRoleRef {
-        api_group: "rbac.authorization.k8s.io".into(),
-        kind: role_kind.into(),
-        name: role_name.into(),
-    };
+    let wanted: K = new_binding(user, role, namespace);
+    let (role_ref, _) = wanted.parts();
     let err = |e| {
         let action = match namespace {
             Some(ns) => format!("create {}s in {ns}", K::KIND),
@@ -146,7 +143,7 @@ async fn ensure<K: Binding>(
 
     if let Some(existing) = bindings.get_opt(&name).await.map_err(err)? {
         let (existing_ref, subjects) = existing.parts();
-        let ours = existing_ref == &role_ref
+        let ours = existing_ref == role_ref
             && subjects.is_some_and(|s| s.iter().any(|s| s.kind == "User" && s.name == user));
         return if ours {
             Ok(outcome(false))
@@ -160,11 +157,38 @@ async fn ensure<K: Binding>(
     if !create {
         return Ok(outcome(true));
     }
+    bindings
+        .create(&PostParams::default(), &wanted)
+        .await
+        .map_err(err)?;
+    Ok(outcome(true))
+}
+
+/// The binding `bind` creates: a RoleBinding in `namespace`, or a ClusterRoleBinding for None.
+/// The dry run serialises this same object.
+pub fn binding_object(
+    user: &str,
+    role: &RoleRef,
+    namespace: Option<&str>,
+) -> Result<serde_json::Value, serde_json::Error> {
+    match namespace {
+        Some(_) => serde_json::to_value(new_binding::<RoleBinding>(user, role, namespace)),
+        None => serde_json::to_value(new_binding::<ClusterRoleBinding>(user, role, None)),
+    }
+}
+
+fn new_binding<K: Binding>(user: &str, role: &RoleRef, namespace: Option<&str>) -> K {
+    let (role_kind, role_name) = role.parts();
     let metadata = ObjectMeta {
-        name: Some(name.clone()),
+        name: Some(binding_name(user, role_name)),
         namespace: namespace.map(String::from),
         labels: Some([(MANAGED_BY.0.to_string(), MANAGED_BY.1.to_string())].into()),
         ..Default::default()
+    };
+    let role_ref = K8sRoleRef {
+        api_group: "rbac.authorization.k8s.io".into(),
+        kind: role_kind.into(),
+        name: role_name.into(),
     };
     let subject = Subject {
         api_group: Some("rbac.authorization.k8s.io".into()),
@@ -172,14 +196,7 @@ async fn ensure<K: Binding>(
         name: user.into(),
         namespace: None,
     };
-    bindings
-        .create(
-            &PostParams::default(),
-            &K::new(metadata, role_ref.clone(), vec![subject]),
-        )
-        .await
-        .map_err(err)?;
-    Ok(outcome(true))
+    K::new(metadata, role_ref, vec![subject])
 }
 
 /// A binding that names a user, as `remove --rbac` sees it.

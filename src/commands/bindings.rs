@@ -29,7 +29,7 @@ pub fn role_ref(rbac: &RbacArgs) -> Option<RoleRef> {
 }
 
 /// The role to bind and where: a namespace, or None for cluster-wide.
-fn plan(ctx: &Ctx, rbac: &RbacArgs) -> Option<(RoleRef, Option<String>)> {
+pub fn plan(ctx: &Ctx, rbac: &RbacArgs) -> Option<(RoleRef, Option<String>)> {
     let role = role_ref(rbac)?;
     let namespace = (!rbac.cluster_wide).then(|| {
         ctx.global

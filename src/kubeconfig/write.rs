@@ -6,13 +6,14 @@
 //! atomically (temp file in the same folder, fsync, rename, fsync the folder), keeping its mode
 //! and owner; a new file is 0600 in a 0700 folder.
 
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self, OpenOptions};
 use std::io::Write;
-use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, PermissionsExt};
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use super::KubeconfigError;
+use crate::atomic_file;
 
 /// How long we wait for another writer's lock before giving up.
 pub(crate) const LOCK_TIMEOUT: Duration = Duration::from_secs(30);
@@ -126,17 +127,9 @@ fn jitter(pause: Duration) -> Duration {
 
 /// A missing parent folder is created 0700: it will hold credentials.
 fn ensure_dir(path: &Path) -> Result<(), KubeconfigError> {
-    match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() && !dir.exists() => fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(dir)
-            .map_err(|source| KubeconfigError::Write {
-                path: dir.to_path_buf(),
-                source,
-            }),
-        _ => Ok(()),
-    }
+    let dir = atomic_file::folder_of(path);
+    atomic_file::create_private_dir(&dir)
+        .map_err(|source| KubeconfigError::Write { path: dir, source })
 }
 
 /// What mode the written file gets.
@@ -174,49 +167,22 @@ pub(crate) fn replace(path: &Path, text: &str, policy: Mode) -> Result<(), Kubec
             old & 0o7700 | 0o600
         }
     };
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    remove_stale_temp_files(&dir, &name);
-    let mut suffix = [0u8; 6];
-    let _ = openssl::rand::rand_bytes(&mut suffix);
-    let tmp = dir.join(format!(
-        ".{name}.{}.{}.tmp",
-        std::process::id(),
-        suffix
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect::<String>()
-    ));
-    let result = (|| {
-        let mut file = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(&tmp)?;
-        // The umask may have narrowed the mode; restore the original one exactly.
+    let dir = atomic_file::folder_of(&path);
+    remove_stale_temp_files(&dir, &atomic_file::file_name(&path));
+    // Created 0600, then given its exact mode (the umask may have narrowed it) and its owner
+    // before a byte of the kubeconfig is in it.
+    atomic_file::replace(&path, text.as_bytes(), 0o600, |file| {
         file.set_permissions(fs::Permissions::from_mode(mode))?;
         if let Some(meta) = &existing {
             let ours = file.metadata()?;
             if (ours.uid(), ours.gid()) != (meta.uid(), meta.gid()) {
                 // Keep the owner when root edits someone's file (sudo); fails harmlessly otherwise.
-                let _ = std::os::unix::fs::fchown(&file, Some(meta.uid()), Some(meta.gid()));
+                let _ = std::os::unix::fs::fchown(file, Some(meta.uid()), Some(meta.gid()));
             }
         }
-        file.write_all(text.as_bytes())?;
-        file.sync_all()?;
-        fs::rename(&tmp, &path)?;
-        File::open(&dir)?.sync_all()
-    })();
-    if result.is_err() {
-        let _ = fs::remove_file(&tmp);
-    }
-    result.map_err(err)
+        Ok(())
+    })
+    .map_err(err)
 }
 
 /// A writer killed between creating its temp file and renaming it leaves `.NAME.PID.HEX.tmp`
@@ -227,23 +193,12 @@ fn remove_stale_temp_files(dir: &Path, name: &str) {
     let Ok(entries) = fs::read_dir(dir) else {
         return;
     };
-    let prefix = format!(".{name}.");
     for entry in entries.flatten() {
-        let file_name = entry.file_name();
-        let Some(rest) = file_name
+        if entry
+            .file_name()
             .to_str()
-            .and_then(|f| f.strip_prefix(&prefix))
-            .and_then(|f| f.strip_suffix(".tmp"))
-        else {
-            continue;
-        };
-        let ours = rest.split_once('.').is_some_and(|(pid, hex)| {
-            !pid.is_empty()
-                && pid.bytes().all(|b| b.is_ascii_digit())
-                && hex.len() == 12
-                && hex.bytes().all(|b| b.is_ascii_hexdigit())
-        });
-        if ours {
+            .is_some_and(|f| atomic_file::is_temp_of(name, f))
+        {
             let _ = fs::remove_file(entry.path());
         }
     }
@@ -278,6 +233,8 @@ pub fn write_standalone(
 
 #[cfg(test)]
 mod tests {
+    use std::fs::File;
+
     use super::*;
 
     #[test]

@@ -5,13 +5,14 @@ use std::fmt;
 use std::path::Path;
 
 use openssl::asn1::Asn1Time;
-use openssl::bn::{BigNum, MsbOption};
 use openssl::pkey::{PKey, Private};
 use openssl::x509::extension::{BasicConstraints, KeyUsage, SubjectKeyIdentifier};
 use openssl::x509::{X509, X509Builder, X509KeyUsage, X509Ref};
 
+use super::basic_constraints::is_ca;
 use super::csr::digest_for;
 use super::inspect::{asn1_to_timestamp, one_line_name};
+use super::serial::random_serial;
 use super::{KeyType, PkiError, PrivateKey, SecretPem, Subject};
 
 pub struct CertificateAuthority {
@@ -126,11 +127,7 @@ impl CertificateAuthority {
         let mut b = X509Builder::new().map_err(ssl)?;
         let ssl = || PkiError::ssl("creating a CA");
         b.set_version(2).map_err(ssl())?;
-        let mut serial = BigNum::new().map_err(ssl())?;
-        serial
-            .rand(127, MsbOption::MAYBE_ZERO, false)
-            .map_err(ssl())?;
-        let serial = serial.to_asn1_integer().map_err(ssl())?;
+        let serial = random_serial()?;
         b.set_serial_number(&serial).map_err(ssl())?;
         b.set_subject_name(&name).map_err(ssl())?;
         b.set_issuer_name(&name).map_err(ssl())?;
@@ -196,24 +193,6 @@ impl CertificateAuthority {
     pub(crate) fn key(&self) -> &PKey<Private> {
         &self.key
     }
-}
-
-/// basicConstraints CA:TRUE. The openssl crate has no getter for it, so read OpenSSL's own
-/// rendering of the extension, which is stable across OpenSSL versions.
-pub(crate) fn is_ca(cert: &X509Ref) -> bool {
-    let Ok(text) = cert.to_text() else {
-        return false;
-    };
-    let text = String::from_utf8_lossy(&text);
-    let mut lines = text.lines();
-    while let Some(line) = lines.next() {
-        if line.trim_start().starts_with("X509v3 Basic Constraints") {
-            return lines
-                .next()
-                .is_some_and(|l| l.trim().starts_with("CA:TRUE"));
-        }
-    }
-    false
 }
 
 #[cfg(test)]

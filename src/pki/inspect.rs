@@ -91,7 +91,7 @@ pub fn inspect_certificate(cert: &X509Ref) -> Result<CertInfo, PkiError> {
             .join(":"),
         key_usage: key_usage_names(cert.key_usage()),
         extended_key_usage: extended_key_usage_names(cert.extended_key_usage()),
-        is_ca: super::ca::is_ca(cert),
+        is_ca: super::basic_constraints::is_ca(cert),
         public_key_der_sha256: openssl::sha::sha256(&spki)
             .iter()
             .map(|b| format!("{b:02x}"))

@@ -1,9 +1,6 @@
 //! Private keys: generated here, written 0600 into 0700 folders, never printed.
 
 use std::fmt;
-use std::fs::{self, OpenOptions};
-use std::io::Write;
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::Path;
 
 use openssl::ec::{EcGroup, EcKey};
@@ -244,46 +241,20 @@ pub fn write_public_file(path: &Path, bytes: &[u8]) -> Result<(), PkiError> {
     write_atomic(path, bytes, 0o644)
 }
 
+/// Our files through the crate's one atomic writer; only the key-bearing folders it creates
+/// are ours to make 0700.
 fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> Result<(), PkiError> {
     let err = |source| PkiError::Write {
         path: path.to_path_buf(),
         source,
     };
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => std::path::PathBuf::from("."),
-    };
-    if !dir.exists() {
-        fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(&dir)
-            .map_err(err)?;
-    }
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
-    let result = (|| {
-        let mut file = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(mode)
-            .open(&tmp)?;
-        file.write_all(bytes)?;
-        file.sync_all()?;
-        fs::rename(&tmp, path)?;
-        fs::File::open(&dir)?.sync_all()
-    })();
-    if result.is_err() {
-        let _ = fs::remove_file(&tmp);
-    }
-    result.map_err(err)
+    crate::atomic_file::create_private_dir(&crate::atomic_file::folder_of(path)).map_err(err)?;
+    crate::atomic_file::replace(path, bytes, mode, |_| Ok(())).map_err(err)
 }
 
 #[cfg(test)]
 mod tests {
+    use std::fs;
     use std::os::unix::fs::PermissionsExt;
     use std::process::Command;
 

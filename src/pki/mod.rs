@@ -3,11 +3,14 @@
 //! - [`key`]: generate and read private keys; write them 0600.
 //! - [`csr`]: build and parse certificate signing requests.
 //! - [`ca`]: load and validate an issuer before it signs anything.
+//! - [`basic_constraints`]: whether a certificate is a CA, read from its extension.
 //! - [`sign`]: the certificate we issue, from our policy, never from the CSR's wishes.
+//! - [`serial`]: random serial numbers, one rule for the CA and what it signs.
 //! - [`inspect`]: what a certificate says, for `list` and `inspect`; every certificate of a file.
 //! - [`pem`]: what a file that should be PEM holds instead, for errors that say so.
 //! - [`chain`]: whether a certificate chains to a CA.
 
+mod basic_constraints;
 mod ca;
 mod chain;
 mod csr;
@@ -15,6 +18,7 @@ mod error;
 mod inspect;
 mod key;
 mod pem;
+mod serial;
 mod sign;
 
 pub use ca::CertificateAuthority;

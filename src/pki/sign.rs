@@ -5,7 +5,6 @@
 use std::time::Duration;
 
 use openssl::asn1::Asn1Time;
-use openssl::bn::{BigNum, MsbOption};
 use openssl::pkey::PKey;
 use openssl::x509::X509Builder;
 use openssl::x509::extension::{
@@ -13,6 +12,7 @@ use openssl::x509::extension::{
 };
 
 use super::csr::digest_for;
+use super::serial::random_serial;
 use super::{CertificateAuthority, PkiError, Subject};
 
 /// Clocks drift: a certificate valid from five minutes ago works on a server slightly behind.
@@ -72,7 +72,7 @@ pub fn sign_client_certificate(
 
     let mut b = X509Builder::new().map_err(ssl())?;
     b.set_version(2).map_err(ssl())?;
-    let serial = random_serial()?.to_asn1_integer().map_err(ssl())?;
+    let serial = random_serial()?;
     b.set_serial_number(&serial).map_err(ssl())?;
     let name = subject.to_x509_name()?;
     b.set_subject_name(&name).map_err(ssl())?;
@@ -117,20 +117,6 @@ pub fn sign_client_certificate(
         not_after: jiff::Timestamp::from_second(end).map_err(|_| PkiError::Validity)?,
         clamped,
     })
-}
-
-/// 128 random bits (RFC 5280 allows up to 20 octets; CA/B asks for at least 64 random bits).
-fn random_serial() -> Result<BigNum, PkiError> {
-    let ssl = || PkiError::ssl("making a serial number");
-    let mut serial = BigNum::new().map_err(ssl())?;
-    loop {
-        serial
-            .rand(128, MsbOption::MAYBE_ZERO, false)
-            .map_err(ssl())?;
-        if serial.num_bits() > 0 {
-            return Ok(serial);
-        }
-    }
 }
 
 #[cfg(test)]

@@ -512,6 +512,75 @@ fn binding_without_permission_is_refused_before_anything_is_signed() {
     sb.run(&["add", "john", "-n", "dev1", "--no-check"]).ok();
 }
 
+/// The dry run prints the objects the real run sends (STYLE habit 14): for a name with capitals
+/// and characters an object name may not hold, the CSR's name pattern and labels, and the whole
+/// RoleBinding, equal what the real run then creates on the server.
+#[test]
+fn dry_run_objects_are_the_ones_the_real_run_creates() {
+    let (server, sb) = cluster();
+    let args = [
+        "add",
+        "John_Smith",
+        "-g",
+        "dev1",
+        "-n",
+        "dev1",
+        "--clusterrole",
+        "view",
+        "--keep-csr",
+        "--no-check",
+    ];
+    let mut dry_args = args.to_vec();
+    dry_args.extend(["--dry-run", "-o", "json"]);
+    let dry = sb.run(&dry_args).ok().json();
+    let objects = dry["objects"].as_array().unwrap();
+    let of_kind = |kind: &str| {
+        objects
+            .iter()
+            .find(|o| o["kind"] == kind)
+            .unwrap_or_else(|| panic!("no {kind} in {dry}"))
+            .clone()
+    };
+    let (dry_csr, dry_binding) = (of_kind("CertificateSigningRequest"), of_kind("RoleBinding"));
+
+    sb.run(&args).ok();
+    let csrs = server.list("certificatesigningrequests");
+    let [real_csr] = csrs.as_slice() else {
+        panic!("one CSR kept: {csrs:?}")
+    };
+    let real_name = real_csr["metadata"]["name"].as_str().unwrap();
+    let (real_prefix, random) = real_name.rsplit_once('-').unwrap();
+    assert!(random.chars().all(|c| c.is_ascii_hexdigit()), "{real_name}");
+    assert_eq!(
+        dry_csr["metadata"]["name"],
+        format!("{real_prefix}-<random>"),
+        "dry-run CSR name vs the real {real_name}"
+    );
+    for field in [
+        &["metadata", "labels"][..],
+        &["spec", "signerName"],
+        &["spec", "usages"],
+        &["spec", "expirationSeconds"],
+    ] {
+        let pick = |o: &serde_json::Value| field.iter().fold(o.clone(), |v, k| v[k].clone());
+        assert_eq!(pick(&dry_csr), pick(real_csr), "{field:?}");
+    }
+    let bindings = server.list("rolebindings");
+    let real_binding = bindings
+        .iter()
+        .find(|b| b["metadata"]["name"] == dry_binding["metadata"]["name"])
+        .unwrap_or_else(|| panic!("dry run named {dry_binding}, the server has {bindings:?}"));
+    for field in ["apiVersion", "kind", "roleRef", "subjects"] {
+        assert_eq!(dry_binding[field], real_binding[field], "{field}");
+    }
+    for field in ["name", "namespace", "labels"] {
+        assert_eq!(
+            dry_binding["metadata"][field], real_binding["metadata"][field],
+            "{field}"
+        );
+    }
+}
+
 #[test]
 fn dry_run_shows_the_api_objects_and_creates_none() {
     let (server, sb) = cluster();

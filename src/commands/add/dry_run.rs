@@ -7,15 +7,14 @@ use std::time::Duration;
 use serde_json::json;
 
 use crate::cli::AddArgs;
-use crate::cluster::RoleRef;
+use crate::cluster;
 use crate::error::Outcome;
 use crate::kubeconfig::{Kubeconfigs, Section, redact};
 
 use super::entries::cert_files;
 use super::replace::{merged_context, merged_user};
-use super::role_ref;
 use super::signer::Signer;
-use crate::commands::{Ctx, credentials, target};
+use crate::commands::{Ctx, bindings, credentials, target};
 
 pub fn run(
     ctx: &Ctx,
@@ -57,45 +56,7 @@ pub fn run(
         }
         Ok(())
     })?;
-    let mut objects = Vec::new();
-    for (user, groups) in args.users.iter().zip(groups) {
-        if let Signer::Cluster { .. } = signer {
-            objects.push(json!({
-                "apiVersion": "certificates.k8s.io/v1",
-                "kind": "CertificateSigningRequest",
-                "metadata": { "name": format!("certuser-{user}-<random>"), "labels": { "app.kubernetes.io/managed-by": "kubectl-certuser" } },
-                "spec": {
-                    "request": "<CSR: CN=".to_string() + user + &groups.iter().map(|g| format!(", O={g}")).collect::<String>() + ">",
-                    "signerName": "kubernetes.io/kube-apiserver-client",
-                    "expirationSeconds": validity.as_secs(),
-                    "usages": if args.key_type.is_rsa() { json!(["client auth", "digital signature", "key encipherment"]) } else { json!(["client auth", "digital signature"]) },
-                },
-            }));
-        }
-        if let Some(role) = role_ref(args) {
-            let (kind, name) = match &role {
-                RoleRef::Role(n) => ("Role", n.clone()),
-                RoleRef::ClusterRole(n) => ("ClusterRole", n.clone()),
-            };
-            let wide = args.rbac.cluster_wide;
-            let mut metadata = json!({ "name": format!("certuser:{user}:{name}"), "labels": { "app.kubernetes.io/managed-by": "kubectl-certuser" } });
-            if !wide {
-                metadata["namespace"] = ctx
-                    .global
-                    .namespace
-                    .clone()
-                    .unwrap_or_else(|| "default".into())
-                    .into();
-            }
-            objects.push(json!({
-                "apiVersion": "rbac.authorization.k8s.io/v1",
-                "kind": if wide { "ClusterRoleBinding" } else { "RoleBinding" },
-                "metadata": metadata,
-                "roleRef": { "apiGroup": "rbac.authorization.k8s.io", "kind": kind, "name": name },
-                "subjects": [{ "apiGroup": "rbac.authorization.k8s.io", "kind": "User", "name": user }],
-            }));
-        }
-    }
+    let objects = api_objects(ctx, args, groups, signer, validity)?;
     let report = json!({ "dryRun": true, "signedBy": signer.label(), "objects": objects,
         "kubeconfigChanges": changes.iter().map(|c| json!({ "file": c.path, "before": c.before, "after": c.after })).collect::<Vec<_>>() });
     ctx.out.result(
@@ -111,4 +72,32 @@ pub fn run(
         },
     )?;
     Ok(Outcome::Ok)
+}
+
+/// The objects the real run sends, built by the same functions in `cluster/`; only the CSR's
+/// random name suffix and its request (no key exists yet) are placeholders.
+fn api_objects(
+    ctx: &Ctx,
+    args: &AddArgs,
+    groups: &[Vec<String>],
+    signer: &Signer,
+    validity: Duration,
+) -> anyhow::Result<Vec<serde_json::Value>> {
+    let binding = bindings::plan(ctx, &args.rbac);
+    let mut objects = Vec::new();
+    for (user, groups) in args.users.iter().zip(groups) {
+        if let Signer::Cluster { .. } = signer {
+            let name = cluster::csr_name(user, "<random>");
+            let expiration = cluster::expiration_seconds(validity)?;
+            let csr = cluster::request_object(&name, b"", args.key_type.is_rsa(), expiration);
+            let mut csr = serde_json::to_value(csr)?;
+            let subject: String = groups.iter().map(|g| format!(", O={g}")).collect();
+            csr["spec"]["request"] = format!("<CSR: CN={user}{subject}>").into();
+            objects.push(csr);
+        }
+        if let Some((role, namespace)) = &binding {
+            objects.push(cluster::binding_object(user, role, namespace.as_deref())?);
+        }
+    }
+    Ok(objects)
 }

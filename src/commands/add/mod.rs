@@ -12,7 +12,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 use crate::cli::AddArgs;
-use crate::cluster::{self, RoleRef};
+use crate::cluster;
 use crate::error::{Outcome, hinted};
 use crate::kubeconfig::Kubeconfigs;
 use crate::pki::{self, CertInfo, KeyType, PrivateKey, SecretPem, Subject};
@@ -249,10 +249,6 @@ fn issue(
         signed,
         info,
     })
-}
-
-fn role_ref(args: &AddArgs) -> Option<RoleRef> {
-    bindings::role_ref(&args.rbac)
 }
 
 fn print_report(ctx: &Ctx, args: &AddArgs, report: &[AddedUser]) -> anyhow::Result<()> {

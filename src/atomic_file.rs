@@ -1,0 +1,142 @@
+//! Replacing a file so that a crash leaves the old one or the new one, never half of one: a temp
+//! file in the same folder, fsync it, rename it over the target, fsync the folder (the rename is
+//! only durable once the folder is). The one writer under both keys and certificates (`pki`) and
+//! kubeconfigs (`kubeconfig/write.rs`, which adds kubectl's lock and its mode rules).
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Write};
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+
+/// Replace `path` with `bytes`. The temp file is created with `create_mode` (the umask applies),
+/// so it is never more open than asked, even for a moment; `prepare` may then adjust it (exact
+/// mode, owner) before anything is written. On error the temp file is removed.
+pub(crate) fn replace(
+    path: &Path,
+    bytes: &[u8],
+    create_mode: u32,
+    prepare: impl FnOnce(&File) -> io::Result<()>,
+) -> io::Result<()> {
+    let dir = folder_of(path);
+    let tmp = temp_path(&dir, &file_name(path));
+    let result = (|| {
+        let mut file = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(create_mode)
+            .open(&tmp)?;
+        prepare(&file)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        fs::rename(&tmp, path)?;
+        File::open(&dir)?.sync_all()
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// Create `dir` and its missing parents 0700: they will hold credentials. An existing folder is
+/// left as it is.
+pub(crate) fn create_private_dir(dir: &Path) -> io::Result<()> {
+    if dir.as_os_str().is_empty() || dir.exists() {
+        return Ok(());
+    }
+    fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+}
+
+/// The folder `path` is in (`.` for a bare name).
+pub(crate) fn folder_of(path: &Path) -> PathBuf {
+    match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+pub(crate) fn file_name(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+/// `.NAME.PID.HEX.tmp`, with 12 random hex digits: unique even for two writers in one process.
+fn temp_path(dir: &Path, name: &str) -> PathBuf {
+    let mut suffix = [0u8; 6];
+    let _ = openssl::rand::rand_bytes(&mut suffix);
+    let hex: String = suffix.iter().map(|b| format!("{b:02x}")).collect();
+    dir.join(format!(".{name}.{}.{hex}.tmp", std::process::id()))
+}
+
+/// Whether `file_name` is one of our temp files for a file called `name` (exactly the pattern of
+/// [`temp_path`], nothing that merely looks like it).
+pub(crate) fn is_temp_of(name: &str, file_name: &str) -> bool {
+    let Some(rest) = file_name
+        .strip_prefix(&format!(".{name}."))
+        .and_then(|f| f.strip_suffix(".tmp"))
+    else {
+        return false;
+    };
+    rest.split_once('.').is_some_and(|(pid, hex)| {
+        !pid.is_empty()
+            && pid.bytes().all(|b| b.is_ascii_digit())
+            && hex.len() == 12
+            && hex.bytes().all(|b| b.is_ascii_hexdigit())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::os::unix::fs::PermissionsExt;
+
+    use super::*;
+
+    #[test]
+    fn replaces_whole_files_and_leaves_no_temp_behind() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("key.pem");
+        fs::write(&path, "old").unwrap();
+        replace(&path, b"new", 0o600, |_| Ok(())).unwrap();
+        assert_eq!(fs::read_to_string(&path).unwrap(), "new");
+        assert_eq!(
+            fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+        let names: Vec<String> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names, ["key.pem"]);
+    }
+
+    #[test]
+    fn a_failed_preparation_leaves_the_old_file_and_no_temp() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config");
+        fs::write(&path, "old").unwrap();
+        let err = replace(&path, b"new", 0o600, |_| Err(io::Error::other("no"))).unwrap_err();
+        assert_eq!(err.to_string(), "no");
+        assert_eq!(fs::read_to_string(&path).unwrap(), "old");
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn temp_names_match_their_own_pattern_only() {
+        let dir = Path::new("/x");
+        let tmp = temp_path(dir, "config");
+        let name = tmp.file_name().unwrap().to_str().unwrap();
+        assert!(is_temp_of("config", name), "{name}");
+        assert!(!is_temp_of("config2", name));
+        for other in [
+            ".config.tmp",
+            ".config.1.short.tmp",
+            ".config.x.0123456789ab.tmp",
+            "config",
+        ] {
+            assert!(!is_temp_of("config", other), "{other}");
+        }
+    }
+}
