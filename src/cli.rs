@@ -58,6 +58,13 @@ pub struct GlobalArgs {
     /// Log API calls to stderr (-v requests, -vv details). Key material is never logged.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
+    /// The issuance ledger (JSON Lines) that add, renew, sign and export append to and `issued`
+    /// reads. Default: the data folder's kubectl-certuser/ledger.jsonl (~/.local/share on Linux).
+    #[arg(long, global = true, value_name = "FILE", env = "CERTUSER_LEDGER")]
+    pub ledger: Option<PathBuf>,
+    /// Record nothing in the issuance ledger.
+    #[arg(long, global = true)]
+    pub no_ledger: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -124,6 +131,10 @@ pub enum Command {
     /// PKI, in kubeadm's tables. Exit 1 when something expires within --warn.
     #[command(name = "check-expiration", after_help = CHECK_EXPIRATION_EXAMPLES)]
     CheckExpiration(CheckExpirationArgs),
+    /// What this tool issued, from the ledger: still valid, renewed, handed over. Exit 1 with
+    /// --expiring when something is due.
+    #[command(after_help = ISSUED_EXAMPLES)]
+    Issued(IssuedArgs),
     /// kubectl's plugin completion protocol (called by the kubectl_complete-certuser script).
     #[command(name = "__complete", hide = true)]
     Complete {
@@ -226,6 +237,33 @@ const INSTALL_EXAMPLES: &str = "Examples:
 
   # A bare certificate, for the cluster of the current context
   kubectl certuser install --cert john.crt";
+
+const ISSUED_EXAMPLES: &str = "Examples:
+  # Every certificate issued, and where it is now
+  kubectl certuser issued
+
+  # John's certificates that are still valid (a certificate cannot be revoked)
+  kubectl certuser issued john --valid
+
+  # From cron: exit 1 when a certificate still in use expires within 30 days
+  kubectl certuser issued --expiring 30d -q -o json
+
+  # A team's ledger on shared storage
+  kubectl certuser issued --ledger /srv/team/certuser-ledger.jsonl";
+
+#[derive(Debug, Args)]
+pub struct IssuedArgs {
+    /// Only certificates issued to this user (the CN or the kubeconfig user name).
+    #[arg(value_name = "USER")]
+    pub user: Option<String>,
+    /// Only certificates not renewed since that expire within this window (or have expired),
+    /// e.g. 30d, 12h; exit 1 when there is any.
+    #[arg(long, value_name = "DURATION")]
+    pub expiring: Option<Validity>,
+    /// Only certificates that are valid now (renewed or handed over ones included: they still work).
+    #[arg(long)]
+    pub valid: bool,
+}
 
 #[derive(Debug, Args)]
 pub struct RequestArgs {

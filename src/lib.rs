@@ -4,6 +4,7 @@
 //! - [`pki`]: keys, CSRs, CA validation, our signing policy, reading certificates.
 //! - [`kubeconfig`]: kubectl's file rules and lossless, locked, atomic edits.
 //! - [`cluster`]: the Kubernetes API: CSR signing, access reviews, role bindings.
+//! - [`ledger`]: the record of every certificate issued, one JSON line each.
 //! - [`commands`]: one file per verb, wiring the three together.
 //! - `atomic_file`: the one crash-safe file replacement under `pki` and `kubeconfig`.
 
@@ -14,6 +15,7 @@ pub mod commands;
 pub mod diff;
 pub mod error;
 pub mod kubeconfig;
+pub mod ledger;
 pub mod output;
 pub mod pki;
 pub mod shell;

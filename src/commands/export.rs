@@ -97,7 +97,15 @@ pub fn run(ctx: &Ctx, args: &ExportArgs) -> anyhow::Result<Outcome> {
         );
         return Ok(Outcome::Ok);
     }
+    let ledger = super::record::open(ctx)?;
     kubeconfig::write_standalone(&path, &doc, args.force)?;
+    super::record::save(
+        ctx,
+        ledger.as_ref(),
+        super::record::exported(&cert, &cluster_name, &path)
+            .into_iter()
+            .collect(),
+    );
     ctx.out.done(format!("wrote {} (mode 0600): hand it to {user} over a private channel; it holds their private key", path.display()));
     ctx.out.result(
         &json!({ "user": user, "context": context_name, "cluster": cluster_name, "file": path }),

@@ -14,9 +14,11 @@ mod doctor;
 mod export;
 mod inspect;
 mod install;
+mod issued;
 mod list;
 mod names;
 mod pending;
+mod record;
 mod remove;
 mod remove_rbac;
 mod renew;
@@ -59,6 +61,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Sign(args) => sign::run(&ctx, args),
         Command::Install(args) => install::run(&ctx, args),
         Command::CheckExpiration(args) => check_expiration::run(&ctx, args),
+        Command::Issued(args) => issued::run(&ctx, args),
         Command::Completion(args) => completion::run(args),
         Command::Man => completion::man(),
         Command::Complete { args } => complete::run(args),

@@ -110,6 +110,7 @@ pub fn run(ctx: &Ctx, args: &SignArgs) -> anyhow::Result<Outcome> {
     let rt = super::runtime()?;
     let signer = Signer::choose(ctx, &args.ca, &args.csr, &rt)?;
     let binder = bindings::preflight(ctx, &args.rbac, std::slice::from_ref(&user), &rt)?;
+    let ledger = super::record::open(ctx)?;
     let signed = signer.sign(ctx, &rt, &csr_pem, validity)?;
     let cert = pki::parse_certificate_pem(&signed.certificate_pem, "the issued certificate")?;
     let info = pki::inspect_certificate(&cert)?;
@@ -148,6 +149,11 @@ pub fn run(ctx: &Ctx, args: &SignArgs) -> anyhow::Result<Outcome> {
         ));
     }
     let to_stdout = args.file.is_none() && args.kubeconfig_out.is_none();
+    super::record::save(
+        ctx,
+        ledger.as_ref(),
+        vec![sign_record(ctx, &kcs, &signer, &signed, &info, args, &user)],
+    );
     let report = Signed {
         name: user.clone(),
         groups,
@@ -170,6 +176,43 @@ pub fn run(ctx: &Ctx, args: &SignArgs) -> anyhow::Result<Outcome> {
             .result(&report, || vec![format!("user/{user}")], String::new)?;
     }
     Ok(Outcome::Ok)
+}
+
+/// The ledger line: where the certificate went, and for which cluster when that is known (the
+/// CSR API's cluster, or the one --kubeconfig-out names; a local CA's certificate may be for any).
+fn sign_record(
+    ctx: &Ctx,
+    kcs: &Kubeconfigs,
+    signer: &Signer,
+    signed: &super::add::signer::Signed,
+    info: &CertInfo,
+    args: &SignArgs,
+    user: &str,
+) -> crate::ledger::Record {
+    let cluster = match (&args.kubeconfig_out, signer) {
+        (Some(_), _) | (None, Signer::Cluster { .. }) => target::cluster_name(ctx, kcs).ok(),
+        (None, Signer::Local(_)) => None,
+    };
+    let absolute = |p: &PathBuf| std::path::absolute(p).unwrap_or_else(|_| p.clone());
+    let mut record = super::record::issued(
+        "sign",
+        info,
+        cluster,
+        signer.label(),
+        signed.csr_name.clone(),
+    );
+    if let Some(file) = &args.file {
+        record = record.to(crate::ledger::Destination::CertificateFile {
+            file: absolute(file),
+        });
+    }
+    if let Some(out) = &args.kubeconfig_out {
+        record = record.to(super::record::in_kubeconfig(&absolute(out), user));
+    }
+    if record.destinations.is_empty() {
+        record = record.to(crate::ledger::Destination::Stdout);
+    }
+    record
 }
 
 fn read_csr(args: &SignArgs) -> anyhow::Result<Vec<u8>> {

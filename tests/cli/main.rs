@@ -27,6 +27,7 @@ mod hostile_cluster;
 mod inspect_files;
 mod krew;
 mod kubectl_race;
+mod ledger;
 mod list_inspect;
 mod lock_wait;
 mod lossless;

@@ -96,6 +96,7 @@ pub fn run(ctx: &Ctx, args: &AddArgs) -> anyhow::Result<Outcome> {
         );
     }
 
+    let ledger = super::record::open(ctx)?;
     let requests = make_keys(ctx, &args.users, &groups_of, args.key_type)?;
     let mut issued = Vec::new();
     for (i, (user, (key, csr_pem))) in args.users.iter().zip(requests).enumerate() {
@@ -139,6 +140,7 @@ pub fn run(ctx: &Ctx, args: &AddArgs) -> anyhow::Result<Outcome> {
         ));
     }
 
+    super::record::save(ctx, ledger.as_ref(), super::record::added(&report));
     let users: Vec<String> = report.iter().map(|u| u.name.clone()).collect();
     let made = bindings::bind(ctx, &args.rbac, &rt, binder.as_ref(), &users)?;
     for (entry, binding) in report.iter_mut().zip(made) {

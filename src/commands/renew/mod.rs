@@ -49,6 +49,7 @@ pub fn run(ctx: &Ctx, args: &RenewArgs) -> anyhow::Result<Outcome> {
         return print_plan(ctx, &plan, &signer);
     }
 
+    let ledger = super::record::open(ctx)?;
     let mut renewals = Vec::new();
     let mut report = Vec::new();
     for (i, c) in plan.candidates.iter().enumerate() {
@@ -89,6 +90,23 @@ pub fn run(ctx: &Ctx, args: &RenewArgs) -> anyhow::Result<Outcome> {
         });
     }
     write::write(&ctx.sources, &renewals)?;
+    super::record::save(
+        ctx,
+        ledger.as_ref(),
+        report
+            .iter()
+            .map(|r| {
+                super::record::issued(
+                    "renew",
+                    &r.certificate,
+                    super::record::cluster_of(ctx, &kcs, &r.name),
+                    r.signed_by,
+                    r.csr_name.clone(),
+                )
+                .to(super::record::in_kubeconfig(&r.kubeconfig, &r.name))
+            })
+            .collect(),
+    );
     for r in &report {
         ctx.out.done(format!(
             "{}: renewed by {}, valid until {} ({}; was {}), {} key",
