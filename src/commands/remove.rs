@@ -75,8 +75,17 @@ pub fn run(ctx: &Ctx, args: &RemoveArgs) -> anyhow::Result<Outcome> {
     if let Some(plan) = &rbac {
         plan.apply(ctx, &rt)?;
     }
+    // What was done first, then what it leaves behind: the ✓ lines must not hide under warnings.
     for user in &args.users {
         ctx.out.done(format!("removed user {user}"));
+    }
+    for context in &contexts {
+        ctx.out.done(format!("removed context {context}"));
+    }
+    if let Some(plan) = &rbac {
+        plan.report_left_alone(ctx);
+    }
+    for user in &args.users {
         if let Some(entry) = listed.iter().find(|l| &l.name == user) {
             if let Some(not_after) = entry.not_after {
                 let rest = if args.rbac {
@@ -103,11 +112,13 @@ pub fn run(ctx: &Ctx, args: &RemoveArgs) -> anyhow::Result<Outcome> {
             }
         }
     }
-    for context in &contexts {
-        ctx.out.done(format!("removed context {context}"));
-        if current.as_deref() == Some(context.as_str()) {
-            ctx.out.warn("this removed your current context; choose another with `kubectl config use-context`");
-        }
+    if contexts
+        .iter()
+        .any(|c| current.as_deref() == Some(c.as_str()))
+    {
+        ctx.out.warn(
+            "this removed your current context; choose another with `kubectl config use-context`",
+        );
     }
     let still_valid: Vec<_> = listed
         .iter()

@@ -93,10 +93,10 @@ impl Plan {
             rt.block_on(cluster::delete_binding(&self.client, binding))?;
             ctx.out.done(format!("deleted {}", describe(binding)));
         }
-        self.report_left_alone(ctx);
         Ok(())
     }
 
+    /// Warnings, printed after every ✓ of the command (`apply` does not print them).
     pub fn report_left_alone(&self, ctx: &Ctx) {
         for binding in self.left_alone() {
             ctx.out.warn(format!(

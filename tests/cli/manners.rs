@@ -181,3 +181,19 @@ fn the_man_page_has_every_verb_and_its_flags() {
         "no reference to a page that does not exist"
     );
 }
+
+#[test]
+fn remove_prints_what_it_did_before_warnings_and_hints() {
+    let sb = Sandbox::new();
+    sb.openssl_ca();
+    sb.seed_kubeconfig();
+    add_local(&sb, "john", &["--no-check", "--cert-dir", "certs"]).ok();
+    let run = sb.run(&["remove", "john"]);
+    let lines: Vec<&str> = run.ok().stderr.lines().collect();
+    let last_done = lines.iter().rposition(|l| l.starts_with('✓')).unwrap();
+    let first_note = lines
+        .iter()
+        .position(|l| l.starts_with("warning:") || l.starts_with("hint:"))
+        .expect("remove warns that the certificate stays valid");
+    assert!(last_done < first_note, "{}", run.stderr);
+}

@@ -95,6 +95,17 @@ fn remove_rbac_deletes_only_the_labelled_bindings_of_the_user() {
         "{}",
         run.stderr
     );
+    let lines: Vec<&str> = run.stderr.lines().collect();
+    let last_done = lines.iter().rposition(|l| l.starts_with('✓')).unwrap();
+    let first_warning = lines
+        .iter()
+        .position(|l| l.starts_with("warning:"))
+        .unwrap();
+    assert!(
+        last_done < first_warning,
+        "every ✓ before the warnings:\n{}",
+        run.stderr
+    );
     let after = binding_names(&server);
     assert!(
         !after.contains(&"certuser:john:view".to_string()),
