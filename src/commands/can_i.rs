@@ -44,7 +44,7 @@ pub fn run(ctx: &Ctx, args: &CanIArgs) -> anyhow::Result<Outcome> {
                 .map(|c| {
                     vec![
                         c.check.verb.clone(),
-                        resource_label(&c.check),
+                        c.check.resource_label(),
                         if c.allowed { "yes".into() } else { "no".into() },
                     ]
                 })
@@ -62,17 +62,6 @@ pub fn run(ctx: &Ctx, args: &CanIArgs) -> anyhow::Result<Outcome> {
     } else {
         Outcome::Problem
     })
-}
-
-fn resource_label(check: &Check) -> String {
-    let mut s = check.resource.clone();
-    if !check.group.is_empty() {
-        s = format!("{s}.{}", check.group);
-    }
-    if let Some(sub) = &check.subresource {
-        s = format!("{s}/{sub}");
-    }
-    s
 }
 
 /// `USER VERB RESOURCE`, `VERB RESOURCE` (current user), `USER` or nothing (the matrix).
