@@ -35,9 +35,54 @@ pub fn hinted(message: impl Into<String>, hint: impl Into<String>) -> anyhow::Er
     .into()
 }
 
-/// The hint of an error chain, if any link carries one.
-pub fn hint_of(err: &anyhow::Error) -> Option<&str> {
-    err.chain()
-        .find_map(|e| e.downcast_ref::<Hinted>())
-        .map(|h| h.hint.as_str())
+/// The hint of an error chain: the first link that carries one, a [`Hinted`] or a module error
+/// that knows its fix (`KubeconfigError::hint`, `PkiError::hint`).
+pub fn hint_of(err: &anyhow::Error) -> Option<String> {
+    err.chain().find_map(|e| {
+        if let Some(h) = e.downcast_ref::<Hinted>() {
+            Some(h.hint.clone())
+        } else if let Some(e) = e.downcast_ref::<crate::kubeconfig::KubeconfigError>() {
+            e.hint()
+        } else if let Some(e) = e.downcast_ref::<crate::pki::PkiError>() {
+            e.hint()
+        } else {
+            None
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use anyhow::Context as _;
+
+    use super::*;
+    use crate::kubeconfig::KubeconfigError;
+    use crate::pki::PkiError;
+
+    #[test]
+    fn module_errors_carry_their_fix_on_the_hint_line_not_in_the_message() {
+        let short: anyhow::Result<()> = Err(PkiError::LifetimeTooShort { seconds: 60 }.into());
+        let err = short.context("cannot add john").unwrap_err();
+        let hint = hint_of(&err).expect("the PkiError's hint is found behind the context");
+        assert!(hint.contains("--allow-short-lifetime"), "{hint}");
+        let message = format!("{err:#}");
+        assert!(message.contains("under 10 minutes"), "{message}");
+        assert!(!message.contains("--allow-short-lifetime"), "{message}");
+
+        let exists: anyhow::Error = KubeconfigError::Exists {
+            path: "john.kubeconfig".into(),
+        }
+        .into();
+        assert_eq!(
+            hint_of(&exists).as_deref(),
+            Some("pass --force to overwrite it")
+        );
+        assert_eq!(exists.to_string(), "john.kubeconfig already exists");
+
+        // A Hinted link nearer the top wins; an error without a known fix has none.
+        let both = hinted("outer", "the outer fix").context("x");
+        assert_eq!(hint_of(&both).as_deref(), Some("the outer fix"));
+        let plain: anyhow::Error = PkiError::Validity.into();
+        assert_eq!(hint_of(&plain), None);
+    }
 }

@@ -13,7 +13,7 @@ fn main() -> ExitCode {
         // `kubectl certuser list | head` closing the pipe is not an error worth a message.
         Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
-            Output::failure(&format!("{err:#}"), error::hint_of(&err));
+            Output::failure(&format!("{err:#}"), error::hint_of(&err).as_deref());
             ExitCode::from(2)
         }
     }

@@ -26,7 +26,12 @@ impl Check {
 
     /// `list pods`, `create deployments.apps`, `get pods/log`.
     pub fn label(&self) -> String {
-        let mut s = format!("{} {}", self.verb, self.resource);
+        format!("{} {}", self.verb, self.resource_label())
+    }
+
+    /// What the check is about, without the verb: `pods`, `deployments.apps`, `pods/log`.
+    pub fn resource_label(&self) -> String {
+        let mut s = self.resource.clone();
         if !self.group.is_empty() {
             s = format!("{s}.{}", self.group);
         }

@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use futures::StreamExt as _;
 
-use crate::cluster::{self, Check, CheckResult, ClusterError, Identity};
+use crate::cluster::{self, Check, CheckResult, ClusterError, Identity, Verdict};
 use crate::kubeconfig::{ClientView, Kubeconfigs, Selection};
 
 use super::Ctx;
@@ -19,13 +19,7 @@ pub struct AccessReport {
     pub checks: Vec<CheckResult>,
     /// SelfSubjectRulesReview, one line per rule: `get, list, watch: pods, services`.
     pub rules: Vec<String>,
-    pub verdict: VerdictReport,
-}
-
-#[derive(Debug, Serialize)]
-pub struct VerdictReport {
-    pub ok: bool,
-    pub lines: Vec<String>,
+    pub verdict: Verdict,
 }
 
 /// The checks to run: the default set plus `--check` ones (already validated).
@@ -66,10 +60,7 @@ pub async fn check(
         identity,
         checks: results,
         rules,
-        verdict: VerdictReport {
-            ok: verdict.ok,
-            lines: verdict.lines,
-        },
+        verdict,
     })
 }
 

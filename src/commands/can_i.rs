@@ -52,7 +52,7 @@ pub fn run(ctx: &Ctx, args: &CanIArgs) -> anyhow::Result<Outcome> {
                 .map(|c| {
                     vec![
                         c.check.verb.clone(),
-                        resource_label(&c.check),
+                        c.check.resource_label(),
                         if c.allowed { "yes".into() } else { "no".into() },
                     ]
                 })
@@ -70,17 +70,6 @@ pub fn run(ctx: &Ctx, args: &CanIArgs) -> anyhow::Result<Outcome> {
     } else {
         Outcome::Problem
     })
-}
-
-fn resource_label(check: &Check) -> String {
-    let mut s = check.resource.clone();
-    if !check.group.is_empty() {
-        s = format!("{s}.{}", check.group);
-    }
-    if let Some(sub) = &check.subresource {
-        s = format!("{s}/{sub}");
-    }
-    s
 }
 
 /// The verbs of Kubernetes' own APIs and of RBAC. Two words starting with one of these are a

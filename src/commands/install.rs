@@ -204,10 +204,9 @@ fn read_delivery(args: &InstallArgs) -> anyhow::Result<Delivery> {
         ));
     };
     let context = kcs
-        .names(Section::Contexts)
-        .into_iter()
-        .filter_map(|c| kcs.get(Section::Contexts, &c).map(|e| e.value.clone()))
-        .find(|c| c.get("user").and_then(Value::as_str) == Some(user));
+        .contexts_using(user)
+        .first()
+        .and_then(|c| kcs.get(Section::Contexts, c).map(|e| e.value.clone()));
     let cluster_name = context
         .as_ref()
         .and_then(|c| c.get("cluster").and_then(Value::as_str).map(String::from))

@@ -1,8 +1,6 @@
 //! `list`: every kubeconfig user that authenticates with a client certificate, and its expiry,
 //! like `kubeadm certs check-expiration` does for the control plane's own certificates.
 
-use std::collections::HashMap;
-
 use serde::Serialize;
 
 use crate::error::Outcome;
@@ -47,7 +45,7 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<Outcome> {
 
 pub fn collect(kcs: &Kubeconfigs, now: jiff::Timestamp) -> Vec<ListedUser> {
     let mut out = Vec::new();
-    let mut contexts = contexts_by_user(kcs);
+    let mut contexts = kcs.contexts_by_user();
     let mut contexts_of = |user: &str| contexts.remove(user).unwrap_or_default();
     let mut names = kcs.names(Section::Users);
     names.sort(); // like `kubectl config get-users`, whatever order the files have
@@ -123,20 +121,6 @@ fn unreadable(
         contexts,
         error: Some(error),
     }
-}
-
-/// Every user's contexts, in one pass over the contexts (a pass per user is quadratic).
-fn contexts_by_user(kcs: &Kubeconfigs) -> HashMap<String, Vec<String>> {
-    let mut by_user: HashMap<String, Vec<String>> = HashMap::new();
-    for context in kcs.names(Section::Contexts) {
-        let user = kcs
-            .get(Section::Contexts, &context)
-            .and_then(|e| e.value.get("user").and_then(|u| u.as_str()));
-        if let Some(user) = user {
-            by_user.entry(user.to_string()).or_default().push(context);
-        }
-    }
-    by_user
 }
 
 fn render(users: &[ListedUser]) -> String {

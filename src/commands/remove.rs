@@ -40,20 +40,9 @@ pub fn run(ctx: &Ctx, args: &RemoveArgs) -> anyhow::Result<Outcome> {
     let apply = |kcs: &mut Kubeconfigs| -> anyhow::Result<Vec<String>> {
         let mut contexts = Vec::new();
         for user in &args.users {
-            for context in kcs.names(Section::Contexts) {
-                let uses = kcs
-                    .get(Section::Contexts, &context)
-                    .and_then(|e| {
-                        e.value
-                            .get("user")
-                            .and_then(|u| u.as_str())
-                            .map(|u| u == user)
-                    })
-                    .unwrap_or(false);
-                if uses {
-                    kcs.remove(Section::Contexts, &context);
-                    contexts.push(context);
-                }
+            for context in kcs.contexts_using(user) {
+                kcs.remove(Section::Contexts, &context);
+                contexts.push(context);
             }
             kcs.remove(Section::Users, user);
         }

@@ -110,16 +110,7 @@ pub fn context_for_user(kcs: &Kubeconfigs, user: &str, cluster: Option<&str>) ->
             return Some(preferred);
         }
     }
-    kcs.names(Section::Contexts).into_iter().find(|name| {
-        kcs.get(Section::Contexts, name)
-            .and_then(|e| {
-                e.value
-                    .get("user")
-                    .and_then(|u| u.as_str())
-                    .map(|u| u == user)
-            })
-            .unwrap_or(false)
-    })
+    kcs.contexts_using(user).into_iter().next()
 }
 
 /// The kubeconfig files, for messages: "/root/.kube/config" or "a:b".

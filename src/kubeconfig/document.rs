@@ -6,15 +6,9 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value};
 
+use super::section::Section;
 use super::splice::{Appends, splice};
 use super::{KubeconfigError, redact};
-
-/// The named lists and the key of each item's body.
-pub(crate) const SECTIONS: [(&str, &str); 3] = [
-    ("clusters", "cluster"),
-    ("users", "user"),
-    ("contexts", "context"),
-];
 
 /// `Debug` shows a redacted copy: the document holds private keys and tokens.
 #[derive(Clone)]
@@ -27,7 +21,7 @@ pub(crate) struct Document {
     /// An edit did more than append list items or set current-context: render the whole tree.
     /// Appends alone are written into the original text (see `splice`).
     pub rewritten: bool,
-    /// How many items each of `SECTIONS` had when read: appended items follow them.
+    /// How many items each of `Section::ALL` had when read: appended items follow them.
     read_lengths: [usize; 3],
     pub current_context_set: bool,
     /// An edit put credential material (a key, a token) into it: it must not stay readable by
@@ -65,8 +59,11 @@ impl Document {
     }
 
     fn new(path: &Path, original: Option<String>, root: Map<String, Value>) -> Document {
-        let read_lengths =
-            SECTIONS.map(|(list, _)| root.get(list).and_then(Value::as_array).map_or(0, Vec::len));
+        let read_lengths = Section::ALL.map(|s| {
+            root.get(s.list_key())
+                .and_then(Value::as_array)
+                .map_or(0, Vec::len)
+        });
         Document {
             path: path.to_path_buf(),
             original,
@@ -125,12 +122,13 @@ impl Document {
 
     fn spliced(&self) -> Option<String> {
         let original = self.original.as_deref().filter(|_| !self.rewritten)?;
-        let lists = SECTIONS
+        let lists = Section::ALL
             .iter()
             .zip(self.read_lengths)
-            .filter_map(|((list, _), read)| {
-                let items = self.root.get(*list)?.as_array()?;
-                Some((*list, items.get(read..)?))
+            .filter_map(|(section, read)| {
+                let list = section.list_key();
+                let items = self.root.get(list)?.as_array()?;
+                Some((list, items.get(read..)?))
             })
             .collect();
         let current_context = match self.current_context_set {
@@ -234,7 +232,7 @@ pub(crate) fn parse(path: &Path, text: &str) -> Result<Map<String, Value>, Kubec
             ));
         }
     };
-    for (list, body) in SECTIONS {
+    for (list, body) in Section::ALL.map(|s| (s.list_key(), s.item_key())) {
         match root.get(list) {
             None | Some(Value::Null) => {}
             Some(Value::Array(items)) => {

@@ -8,37 +8,9 @@ use std::sync::{LazyLock, OnceLock};
 use serde_json::{Map, Value};
 
 use super::document::Document;
+use super::section::Section;
 use super::write::{self, LOCK_TIMEOUT};
 use super::{KubeconfigError, Sources};
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Section {
-    Clusters,
-    Users,
-    Contexts,
-}
-
-impl Section {
-    fn list_key(self) -> &'static str {
-        match self {
-            Section::Clusters => "clusters",
-            Section::Users => "users",
-            Section::Contexts => "contexts",
-        }
-    }
-
-    fn slot(self) -> usize {
-        self as usize
-    }
-
-    fn item_key(self) -> &'static str {
-        match self {
-            Section::Clusters => "cluster",
-            Section::Users => "user",
-            Section::Contexts => "context",
-        }
-    }
-}
 
 static EMPTY: LazyLock<Map<String, Value>> = LazyLock::new(Map::new);
 
@@ -221,7 +193,7 @@ impl Kubeconfigs {
 
     fn index(&self) -> &[HashMap<String, (usize, usize)>; 3] {
         self.index.get_or_init(|| {
-            [Section::Clusters, Section::Users, Section::Contexts].map(|section| {
+            Section::ALL.map(|section| {
                 self.count_scan();
                 let mut found = HashMap::new();
                 for (d, doc) in self.docs.iter().enumerate() {
@@ -251,6 +223,34 @@ impl Kubeconfigs {
             }
         }
         names
+    }
+
+    /// The contexts whose user is `user`, in first-seen order: the one answer to "which
+    /// contexts use this user" (`list`, `remove`, choosing a context for a user).
+    pub fn contexts_using(&self, user: &str) -> Vec<String> {
+        self.names(Section::Contexts)
+            .into_iter()
+            .filter(|context| self.user_of_context(context) == Some(user))
+            .collect()
+    }
+
+    /// Every user's contexts at once, in one pass over the contexts (for `list`, where a pass
+    /// per user would be quadratic); the same rule as [`Self::contexts_using`].
+    pub fn contexts_by_user(&self) -> HashMap<String, Vec<String>> {
+        let mut by_user: HashMap<String, Vec<String>> = HashMap::new();
+        for context in self.names(Section::Contexts) {
+            if let Some(user) = self.user_of_context(&context) {
+                by_user.entry(user.to_string()).or_default().push(context);
+            }
+        }
+        by_user
+    }
+
+    fn user_of_context(&self, context: &str) -> Option<&str> {
+        self.get(Section::Contexts, context)?
+            .value
+            .get("user")?
+            .as_str()
     }
 
     /// The first non-empty current-context of the files.
@@ -434,6 +434,28 @@ mod tests {
         assert_eq!(kcs.names(Section::Users), ["u", "v"]);
         assert_eq!(kcs.current_context(), Some("ctx-b"));
         assert!(kcs.get(Section::Users, "v").unwrap().file.ends_with("b"));
+    }
+
+    #[test]
+    fn contexts_using_a_user_follow_the_merged_view() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("a"),
+            "contexts:\n- name: c1\n  context: {cluster: k, user: u}\n- name: shadow\n  context: {cluster: k, user: u}\n",
+        )
+        .unwrap();
+        // The second file's `shadow` is hidden by the first's, as kubectl merges them.
+        std::fs::write(
+            dir.path().join("b"),
+            "contexts:\n- name: shadow\n  context: {cluster: k, user: v}\n- name: c2\n  context: {cluster: k, user: u}\n- name: c3\n  context: {cluster: k}\n",
+        )
+        .unwrap();
+        let kcs = Kubeconfigs::load(&sources(dir.path(), &["a", "b"])).unwrap();
+        assert_eq!(kcs.contexts_using("u"), ["c1", "shadow", "c2"]);
+        assert!(kcs.contexts_using("v").is_empty());
+        let by_user = kcs.contexts_by_user();
+        assert_eq!(by_user["u"], kcs.contexts_using("u"));
+        assert_eq!(by_user.len(), 1, "{by_user:?}");
     }
 
     #[test]

@@ -1,10 +1,11 @@
 use std::path::PathBuf;
 
+/// Each variant names the file; the fix, where we know it, is [`KubeconfigError::hint`], printed
+/// on its own `hint:` line.
+
 #[derive(Debug, thiserror::Error)]
 pub enum KubeconfigError {
-    #[error(
-        "{path} is not valid YAML ({detail}): fix it, or point --kubeconfig/KUBECONFIG elsewhere; nothing was changed"
-    )]
+    #[error("{path} is not valid YAML ({detail}); nothing was changed")]
     Parse { path: PathBuf, detail: String },
     #[error("{path}: {what}; nothing was changed")]
     Invalid { path: PathBuf, what: String },
@@ -32,12 +33,26 @@ pub enum KubeconfigError {
         lock: PathBuf,
         holder: String,
     },
-    #[error(
-        "{path} is a symbolic link to {target}: refusing to write a private key through it; remove the link or choose another file"
-    )]
+    #[error("{path} is a symbolic link to {target}: refusing to write a private key through it")]
     Symlink { path: PathBuf, target: PathBuf },
-    #[error("{path} already exists: pass --force to overwrite it")]
+    #[error("{path} already exists")]
     Exists { path: PathBuf },
     #[error("cannot render the kubeconfig as YAML: {0}")]
     Render(String),
+}
+
+impl KubeconfigError {
+    /// The fix, for the `hint:` line (`error::hint_of` finds it in an error chain).
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            KubeconfigError::Parse { .. } => {
+                Some("fix it, or point --kubeconfig/KUBECONFIG elsewhere".into())
+            }
+            KubeconfigError::Symlink { .. } => {
+                Some("remove the link or choose another file".into())
+            }
+            KubeconfigError::Exists { .. } => Some("pass --force to overwrite it".into()),
+            _ => None,
+        }
+    }
 }

@@ -4,6 +4,7 @@
 //! - [`locate`]: `--kubeconfig`, `KUBECONFIG` (several files), `~/.kube/config`.
 //! - [`document`]: one file as an ordered YAML value, parsed and written back without loss.
 //! - [`edit`]: the merged view over all files and the edits, each written to the right file.
+//! - [`section`]: `clusters`, `users`, `contexts`: the named lists and their item keys.
 //! - [`redact`]: what of a kubeconfig may be shown (dry runs, dumps, `Debug`).
 //! - [`client_view`]: which context, cluster and user a command means, paths resolved: what
 //!   every cluster client is built from (the one reader for cluster calls).
@@ -16,12 +17,14 @@ mod edit;
 mod error;
 mod locate;
 pub mod redact;
+mod section;
 mod splice;
 mod write;
 
 pub use client_view::{ClientView, SelectError, Selected, Selection};
 pub use document::to_yaml;
-pub use edit::{Entry, FileChange, Kubeconfigs, Section};
+pub use edit::{Entry, FileChange, Kubeconfigs};
 pub use error::KubeconfigError;
 pub use locate::{KUBECONFIG_ENV, Sources};
+pub use section::Section;
 pub use write::write_standalone;
