@@ -31,7 +31,8 @@ struct Certificate {
     superseded_by: Option<String>,
     /// A user of the merged kubeconfig holds this very certificate.
     in_kubeconfig: bool,
-    /// In no kubeconfig of ours: the certificate is with its owner.
+    /// In no kubeconfig of ours and not merely replaced by a renewal (or exported): the
+    /// certificate is with its owner.
     handed_over: bool,
     /// The files `export` wrote it to.
     exported_to: Vec<PathBuf>,
@@ -112,18 +113,20 @@ fn assess(records: Vec<Record>, held: &HashSet<String>, now: jiff::Timestamp) ->
                 && later.sha256_fingerprint != record.sha256_fingerprint
         });
         let in_kubeconfig = held.contains(&record.sha256_fingerprint);
+        let exported_to: Vec<PathBuf> = exports
+            .iter()
+            .filter(|(fp, _)| *fp == record.sha256_fingerprint)
+            .map(|(_, f)| f.clone())
+            .collect();
         out.push(Certificate {
             valid: record.not_before <= now && now < record.not_after,
             expired: record.not_after <= now,
             superseded: successor.is_some(),
             superseded_by: successor.map(|s| s.serial.clone()),
             in_kubeconfig,
-            handed_over: !in_kubeconfig,
-            exported_to: exports
-                .iter()
-                .filter(|(fp, _)| *fp == record.sha256_fingerprint)
-                .map(|(_, f)| f.clone())
-                .collect(),
+            // A renewal replaces the old certificate in the kubeconfig: gone, but not handed over.
+            handed_over: !in_kubeconfig && (successor.is_none() || !exported_to.is_empty()),
+            exported_to,
             expires_in_seconds: record.not_after.as_second() - now.as_second(),
             record: record.clone(),
         });
@@ -180,11 +183,11 @@ fn row(c: &Certificate, now: jiff::Timestamp) -> Vec<String> {
     if c.superseded {
         status.push("renewed");
     }
-    status.push(if c.in_kubeconfig {
-        "in kubeconfig"
-    } else {
-        "handed over"
-    });
+    if c.in_kubeconfig {
+        status.push("in kubeconfig");
+    } else if c.handed_over {
+        status.push("handed over");
+    }
     let mut places: Vec<String> = r
         .destinations
         .iter()

@@ -93,6 +93,7 @@ fn add_export_remove_leaves_an_entry_shown_as_handed_over() {
     assert_eq!(one["inKubeconfig"], true);
     assert_eq!(one["handedOver"], false);
     assert_eq!(one["valid"], true);
+    assert!(!one["recordedBy"].as_str().unwrap().is_empty());
 
     sb.run(&["export", "john", "--file", "john.kubeconfig"])
         .ok();
@@ -161,6 +162,7 @@ fn renew_marks_the_old_certificate_superseded() {
     assert_eq!(all[0]["supersededBy"], all[1]["serial"]);
     assert_eq!(all[0]["valid"], true, "a renewed certificate still works");
     assert_eq!(all[0]["inKubeconfig"], false);
+    assert_eq!(all[0]["handedOver"], false, "replaced, not handed over");
     assert_eq!(all[1]["sha256Fingerprint"], new.as_str());
     assert_eq!(all[1]["verb"], "renew");
     assert_eq!(all[1]["superseded"], false);
