@@ -24,7 +24,7 @@ pub fn run(ctx: &Ctx, args: &DemoArgs) -> anyhow::Result<Outcome> {
     }
     let ca = CertificateAuthority::create_self_signed(
         "certuser demo CA - DEMO ONLY, NOT FOR A REAL CLUSTER",
-        30,
+        60,
         KeyType::EcdsaP256,
     )?;
     let ca_cert = dir.join("ca.crt");

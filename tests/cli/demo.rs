@@ -5,7 +5,9 @@ use crate::harness::{Sandbox, decode, entry, openssl};
 #[test]
 fn demo_adds_john_to_a_fresh_kubeconfig_that_kubectl_reads() {
     let sb = Sandbox::new();
-    sb.run(&["demo"]).ok();
+    let run = sb.run(&["demo"]);
+    // The newcomer's first run says nothing alarming: the demo CA outlives john's certificate.
+    assert!(!run.ok().stderr.contains("warning:"), "{}", run.stderr);
     let kubeconfig = sb.path("certuser-demo/kubeconfig");
     let view = sb.kubectl(&[
         "--kubeconfig",
