@@ -99,6 +99,9 @@ mod tests {
             if i == 3 {
                 anyhow::bail!("no entropy for job {i}")
             }
+            // Jobs take time, as keys do: the other worker cannot run out the list (2 s of
+            // jobs) before the failure is seen. With instant jobs it sometimes could.
+            std::thread::sleep(std::time::Duration::from_millis(2));
             Ok(i)
         })
         .unwrap_err();
