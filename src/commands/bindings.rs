@@ -9,6 +9,7 @@ use crate::cluster::{self, RoleRef};
 use crate::error::hinted;
 
 use super::Ctx;
+use super::add::signer::Signer;
 
 /// Field names are a stable contract (`binding` in `add`'s and `sign`'s `-o json|yaml`).
 #[derive(Debug, Serialize)]
@@ -47,11 +48,17 @@ pub fn preflight(
     rbac: &RbacArgs,
     users: &[String],
     rt: &tokio::runtime::Runtime,
+    signer: &Signer,
 ) -> anyhow::Result<Option<cluster::ApiClient>> {
     let Some((role, namespace)) = plan(ctx, rbac) else {
         return Ok(None);
     };
-    let client = rt.block_on(super::add::signer::admin_client(ctx))?;
+    // The signer's client when it has one: a second client costs another kubeconfig read and
+    // another TLS connection.
+    let client = match signer {
+        Signer::Cluster { client, .. } => client.clone(),
+        Signer::Local(_) => rt.block_on(super::add::signer::admin_client(ctx))?,
+    };
     let resource = if namespace.is_some() {
         "rolebindings"
     } else {

@@ -109,7 +109,7 @@ pub fn run(ctx: &Ctx, args: &SignArgs) -> anyhow::Result<Outcome> {
 
     let rt = super::runtime()?;
     let signer = Signer::choose(ctx, &args.ca, &args.csr, &rt)?;
-    let binder = bindings::preflight(ctx, &args.rbac, std::slice::from_ref(&user), &rt)?;
+    let binder = bindings::preflight(ctx, &args.rbac, std::slice::from_ref(&user), &rt, &signer)?;
     let ledger = super::record::open(ctx)?;
     let signed = signer.sign(ctx, &rt, &csr_pem, validity)?;
     let cert = pki::parse_certificate_pem(&signed.certificate_pem, "the issued certificate")?;

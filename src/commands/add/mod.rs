@@ -83,7 +83,7 @@ pub fn run(ctx: &Ctx, args: &AddArgs) -> anyhow::Result<Outcome> {
 
     let rt = super::runtime()?;
     let signer = Signer::choose(ctx, &args.ca, &args.csr, &rt)?;
-    let binder = bindings::preflight(ctx, &args.rbac, &args.users, &rt)?;
+    let binder = bindings::preflight(ctx, &args.rbac, &args.users, &rt, &signer)?;
     if args.dry_run {
         return dry_run::run(
             ctx,
