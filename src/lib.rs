@@ -6,6 +6,7 @@
 //! - [`cluster`]: the Kubernetes API: CSR signing, access reviews, role bindings.
 //! - [`ledger`]: the record of every certificate issued, one JSON line each.
 //! - [`commands`]: one file per verb, wiring the three together.
+//! - [`workflow`]: the steps several verbs share (target cluster, access check, ledger hooks).
 //! - `atomic_file`: the one crash-safe file replacement under `pki` and `kubeconfig`.
 
 mod atomic_file;
@@ -20,3 +21,4 @@ pub mod output;
 pub mod pki;
 pub mod shell;
 pub mod units;
+pub mod workflow;

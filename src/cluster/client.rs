@@ -1,6 +1,6 @@
 //! Cluster clients, built from the kubeconfig module's view ([`ClientView`]) and from nothing
 //! else: kube's `Kubeconfig` is only the target we fill, never a second reader with its own
-//! merge rules. For a command, `commands::target::cluster_client` picks the view.
+//! merge rules. For a command, `workflow::target::cluster_client` picks the view.
 
 use std::time::Duration;
 

@@ -7,7 +7,8 @@ use crate::error::{Outcome, hinted};
 use crate::output::table;
 use crate::shell::quote;
 
-use super::{Ctx, access, whoami};
+use super::{Ctx, whoami};
+use crate::workflow::access_check;
 
 pub fn run(ctx: &Ctx, args: &CanIArgs) -> anyhow::Result<Outcome> {
     let Question {
@@ -26,7 +27,7 @@ pub fn run(ctx: &Ctx, args: &CanIArgs) -> anyhow::Result<Outcome> {
     let rt = super::runtime()?;
     let client = rt.block_on(whoami::client_as_user(ctx, user.as_deref()))?;
     let label = user.clone().unwrap_or_else(|| "the current user".into());
-    let report = rt.block_on(access::check(&client, &label, &namespace, &checks))?;
+    let report = rt.block_on(access_check::check(&client, &label, &namespace, &checks))?;
     let all_allowed = report.checks.iter().all(|c| c.allowed);
     ctx.out.result(
         &report,

@@ -14,7 +14,8 @@ use crate::output::table;
 use crate::pki::{self, CertInfo};
 use crate::units::human;
 
-use super::{Ctx, credentials, list};
+use super::{Ctx, list};
+use crate::kubeconfig::credentials;
 
 /// Where kubeadm keeps the control plane's PKI; read by default when it is there and readable.
 const KUBEADM_PKI: &str = "/etc/kubernetes/pki";

@@ -11,7 +11,8 @@ use crate::kubeconfig;
 use crate::pki::{self, CertificateAuthority, KeyType};
 use crate::shell::quote;
 
-use super::{Ctx, credentials};
+use super::Ctx;
+use crate::kubeconfig::credentials;
 
 pub fn run(ctx: &Ctx, args: &DemoArgs) -> anyhow::Result<Outcome> {
     let dir = &args.dir;

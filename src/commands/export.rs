@@ -10,12 +10,14 @@ use crate::error::{Outcome, hinted};
 use crate::kubeconfig::{self, Kubeconfigs, Section};
 use crate::shell::quote;
 
-use super::{Ctx, credentials, target};
+use super::Ctx;
+use crate::kubeconfig::credentials;
+use crate::workflow::ledger_hooks;
 
 pub fn run(ctx: &Ctx, args: &ExportArgs) -> anyhow::Result<Outcome> {
     let kcs = Kubeconfigs::load(&ctx.sources)?;
     let user = &args.user;
-    let files = target::file_list(&kcs);
+    let files = kcs.file_list();
     let Some(user_entry) = kcs.get(Section::Users, user) else {
         return Err(hinted(
             format!("user {user:?} not found in {files}"),
@@ -31,7 +33,7 @@ pub fn run(ctx: &Ctx, args: &ExportArgs) -> anyhow::Result<Outcome> {
             "for a key held by the person, hand them the certificate and cluster details instead",
         ));
     };
-    let context_name = target::context_for_user(&kcs, user, ctx.global.cluster.as_deref())
+    let context_name = kubeconfig::context_for_user(&kcs, user, ctx.global.cluster.as_deref())
         .ok_or_else(|| {
             hinted(
                 format!("no context uses user {user:?}"),
@@ -97,12 +99,12 @@ pub fn run(ctx: &Ctx, args: &ExportArgs) -> anyhow::Result<Outcome> {
         );
         return Ok(Outcome::Ok);
     }
-    let ledger = super::record::open(ctx)?;
+    let ledger = ledger_hooks::open(ctx)?;
     kubeconfig::write_standalone(&path, &doc, args.force)?;
-    super::record::save(
+    ledger_hooks::save(
         ctx,
         ledger.as_ref(),
-        super::record::exported(&cert, &cluster_name, &path)
+        ledger_hooks::exported(&cert, &cluster_name, &path)
             .into_iter()
             .collect(),
     );

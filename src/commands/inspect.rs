@@ -9,7 +9,8 @@ use crate::kubeconfig::{Kubeconfigs, Section};
 use crate::pki::{self, CertInfo};
 use crate::units::human;
 
-use super::{Ctx, credentials};
+use super::Ctx;
+use crate::kubeconfig::credentials;
 
 pub fn run(ctx: &Ctx, args: &crate::cli::InspectArgs) -> anyhow::Result<Outcome> {
     let (bytes, what) = load(ctx, &args.target)?;

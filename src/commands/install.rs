@@ -9,13 +9,13 @@ use serde_json::{Map, Value};
 
 use crate::cli::InstallArgs;
 use crate::error::{Outcome, hinted};
-use crate::kubeconfig::{Kubeconfigs, Section, Sources};
+use crate::kubeconfig::{self, Kubeconfigs, Section, Sources, credentials};
 use crate::pki::{self, CertInfo, PrivateKey};
 use crate::shell::quote;
 
+use super::Ctx;
 use super::add::entries;
-use super::pending;
-use super::{Ctx, credentials, target};
+use crate::workflow::{pending_request, target};
 
 /// Field names are a stable contract (`-o json|yaml`).
 #[derive(Debug, Serialize)]
@@ -44,8 +44,8 @@ pub fn run(ctx: &Ctx, args: &InstallArgs) -> anyhow::Result<Outcome> {
     let delivery = read_delivery(args)?;
     let cert = pki::parse_certificate_pem(&delivery.certificate_pem, "the certificate")?;
     let info = pki::inspect_certificate(&cert)?;
-    let dir = pending::folder(&ctx.sources, args.cert_dir.as_deref())?;
-    let Some((request, record)) = pending::find(&dir, &info.public_key_der_sha256) else {
+    let dir = pending_request::folder(&ctx.sources, args.cert_dir.as_deref())?;
+    let Some((request, record)) = pending_request::find(&dir, &info.public_key_der_sha256) else {
         return Err(hinted(
             format!(
                 "no pending request in {} is for this certificate's key: it was not made for a key of this machine",
@@ -105,7 +105,7 @@ pub fn run(ctx: &Ctx, args: &InstallArgs) -> anyhow::Result<Outcome> {
 
     let key_dir = request.key.parent().unwrap_or(Path::new(".")).to_path_buf();
     let cert_path = key_dir.join(format!("{user}.crt"));
-    let context = target::user_context(&user, &cluster);
+    let context = kubeconfig::user_context(&user, &cluster);
     let namespace = ctx.global.namespace.clone().or(delivery.namespace.clone());
     Kubeconfigs::edit(&ctx.sources, |kcs| {
         entries::check_entry_conflicts(kcs, &user, &cluster, args.force)?;

@@ -15,7 +15,9 @@ use crate::ledger::{self, Event, Record};
 use crate::output::table;
 use crate::units::human;
 
-use super::{Ctx, credentials, record};
+use super::Ctx;
+use crate::kubeconfig::credentials;
+use crate::workflow::ledger_hooks;
 
 /// Field names are a stable contract (`-o json|yaml`), documented in the README.
 #[derive(Debug, Serialize)]
@@ -41,7 +43,7 @@ struct Certificate {
 
 pub fn run(ctx: &Ctx, args: &IssuedArgs) -> anyhow::Result<Outcome> {
     let now = jiff::Timestamp::now();
-    let path = record::ledger_path(&ctx.global)?;
+    let path = ledger_hooks::ledger_path(&ctx.global)?;
     let (records, warnings) = ledger::read(&path)?;
     for warning in warnings {
         ctx.out.warn(warning);

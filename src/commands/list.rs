@@ -9,7 +9,8 @@ use crate::output::table;
 use crate::pki;
 use crate::units::human;
 
-use super::{Ctx, credentials};
+use super::Ctx;
+use crate::kubeconfig::credentials;
 
 /// Field names are a stable contract (`-o json|yaml`).
 #[derive(Debug, Serialize)]

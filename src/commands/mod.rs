@@ -1,14 +1,11 @@
-//! One file per verb, one entry function each. This file only dispatches and holds what every
-//! verb shares: the global flags, the kubeconfig files they name, and the output.
+//! One file (or folder) per verb, one entry function each. This file only dispatches; what
+//! several verbs share is in `crate::workflow`, starting with the [`Ctx`] each is handed.
 
-mod access;
 mod add;
-mod bindings;
 mod can_i;
 mod check_expiration;
 mod complete;
 mod completion;
-mod credentials;
 mod demo;
 mod doctor;
 mod export;
@@ -16,28 +13,17 @@ mod inspect;
 mod install;
 mod issued;
 mod list;
-mod names;
-mod pending;
-mod record;
 mod remove;
-mod remove_rbac;
 mod renew;
 mod request;
 mod sign;
-mod target;
 mod whoami;
 
-use crate::cli::{Cli, Command, GlobalArgs};
+use crate::cli::{Cli, Command};
 use crate::error::Outcome;
 use crate::kubeconfig::Sources;
 use crate::output::Output;
-
-/// What every verb is handed.
-pub struct Ctx {
-    pub global: GlobalArgs,
-    pub out: Output,
-    pub sources: Sources,
-}
+pub use crate::workflow::Ctx;
 
 pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
     init_logging(cli.global.verbose);

@@ -11,8 +11,9 @@ use crate::error::{Outcome, hinted};
 use crate::pki::{self, PrivateKey, Subject};
 use crate::shell::quote;
 
-use super::pending::{self, Pending};
-use super::{Ctx, names};
+use super::Ctx;
+use crate::pki::names;
+use crate::workflow::pending_request::{self, Pending};
 
 pub fn run(ctx: &Ctx, args: &RequestArgs) -> anyhow::Result<Outcome> {
     // What the signer would refuse, refused here first: no key is made for a request that
@@ -27,10 +28,10 @@ pub fn run(ctx: &Ctx, args: &RequestArgs) -> anyhow::Result<Outcome> {
             groups.push(group.clone());
         }
     }
-    let dir = pending::folder(&ctx.sources, args.cert_dir.as_deref())?;
+    let dir = pending_request::folder(&ctx.sources, args.cert_dir.as_deref())?;
     let (key_path, record_path) = (
-        pending::key_path(&dir, &args.user),
-        pending::record_path(&dir, &args.user),
+        pending_request::key_path(&dir, &args.user),
+        pending_request::record_path(&dir, &args.user),
     );
     if !args.force {
         for path in [&key_path, &record_path] {
@@ -70,7 +71,7 @@ pub fn run(ctx: &Ctx, args: &RequestArgs) -> anyhow::Result<Outcome> {
         .map(|b| format!("{b:02x}"))
         .collect::<String>();
     pki::write_private_key(&key_path, &key.to_pem()?)?;
-    pending::write(
+    pending_request::write(
         &dir,
         &Pending {
             user: args.user.clone(),

@@ -13,8 +13,12 @@ use crate::error::{Outcome, hinted};
 use crate::kubeconfig::{self, Kubeconfigs, Section};
 use crate::pki::{self, CertInfo};
 
+use super::add::role_binding;
 use super::add::signer::{self, Signer};
-use super::{Ctx, bindings, credentials, export, names, target};
+use super::{Ctx, export};
+use crate::kubeconfig::credentials;
+use crate::pki::names;
+use crate::workflow::{ledger_hooks, target};
 
 /// Field names are a stable contract (`-o json|yaml`).
 #[derive(Debug, Serialize)]
@@ -28,7 +32,7 @@ struct Signed {
     certificate: CertInfo,
     file: Option<PathBuf>,
     kubeconfig_out: Option<PathBuf>,
-    binding: Option<bindings::Binding>,
+    binding: Option<role_binding::Binding>,
     /// The certificate itself (PEM), when it went to no file.
     certificate_pem: Option<String>,
 }
@@ -109,8 +113,9 @@ pub fn run(ctx: &Ctx, args: &SignArgs) -> anyhow::Result<Outcome> {
 
     let rt = super::runtime()?;
     let signer = Signer::choose(ctx, &args.ca, &args.csr, &rt)?;
-    let binder = bindings::preflight(ctx, &args.rbac, std::slice::from_ref(&user), &rt, &signer)?;
-    let ledger = super::record::open(ctx)?;
+    let binder =
+        role_binding::preflight(ctx, &args.rbac, std::slice::from_ref(&user), &rt, &signer)?;
+    let ledger = ledger_hooks::open(ctx)?;
     let signed = signer.sign(ctx, &rt, &csr_pem, validity)?;
     let cert = pki::parse_certificate_pem(&signed.certificate_pem, "the issued certificate")?;
     let info = pki::inspect_certificate(&cert)?;
@@ -119,7 +124,7 @@ pub fn run(ctx: &Ctx, args: &SignArgs) -> anyhow::Result<Outcome> {
         info.issuer,
         info.not_after.strftime("%Y-%m-%d %H:%M UTC")
     ));
-    let binding = bindings::bind(
+    let binding = role_binding::bind(
         ctx,
         &args.rbac,
         &rt,
@@ -149,7 +154,7 @@ pub fn run(ctx: &Ctx, args: &SignArgs) -> anyhow::Result<Outcome> {
         ));
     }
     let to_stdout = args.file.is_none() && args.kubeconfig_out.is_none();
-    super::record::save(
+    ledger_hooks::save(
         ctx,
         ledger.as_ref(),
         vec![sign_record(ctx, &kcs, &signer, &signed, &info, args, &user)],
@@ -194,7 +199,7 @@ fn sign_record(
         (None, Signer::Local(_)) => None,
     };
     let absolute = |p: &PathBuf| std::path::absolute(p).unwrap_or_else(|_| p.clone());
-    let mut record = super::record::issued(
+    let mut record = ledger_hooks::issued(
         "sign",
         info,
         cluster,
@@ -207,7 +212,7 @@ fn sign_record(
         });
     }
     if let Some(out) = &args.kubeconfig_out {
-        record = record.to(super::record::in_kubeconfig(&absolute(out), user));
+        record = record.to(ledger_hooks::in_kubeconfig(&absolute(out), user));
     }
     if record.destinations.is_empty() {
         record = record.to(crate::ledger::Destination::Stdout);
@@ -243,7 +248,7 @@ fn write_kubeconfig_out(
     let entry = kcs
         .get(Section::Clusters, cluster)
         .expect("cluster_name checked it exists");
-    let context_name = target::user_context(user, cluster);
+    let context_name = kubeconfig::user_context(user, cluster);
     let mut context = serde_json::Map::new();
     context.insert("cluster".into(), cluster.into());
     context.insert("user".into(), user.into());

@@ -3,10 +3,10 @@
 //! the certificate's identity, labelled as such, once the server has accepted the certificate.
 
 use super::Ctx;
-use super::target::{self, Credentials};
 use crate::cli::WhoamiArgs;
 use crate::cluster;
 use crate::error::Outcome;
+use crate::workflow::target::{self, Credentials};
 
 pub fn run(ctx: &Ctx, args: &WhoamiArgs) -> anyhow::Result<Outcome> {
     let rt = super::runtime()?;

@@ -37,6 +37,22 @@ pub enum KubeconfigError {
     Symlink { path: PathBuf, target: PathBuf },
     #[error("{path} already exists")]
     Exists { path: PathBuf },
+    /// A user's (or cluster's) `*-data` field that does not decode.
+    #[error("user {user:?} in {file}: {key} is not valid base64")]
+    Base64 {
+        user: String,
+        file: PathBuf,
+        key: String,
+    },
+    /// A certificate, key or CA file a kubeconfig entry names, resolved against its folder.
+    #[error("user {user:?} in {file}: cannot read {key} {path}")]
+    ReadCredential {
+        user: String,
+        file: PathBuf,
+        key: String,
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("cannot render the kubeconfig as YAML: {0}")]
     Render(String),
 }

@@ -7,6 +7,7 @@
 //! - [`sign`]: the certificate we issue, from our policy, never from the CSR's wishes.
 //! - [`serial`]: random serial numbers, one rule for the CA and what it signs.
 //! - [`inspect`]: what a certificate says, for `list` and `inspect`; every certificate of a file.
+//! - [`names`]: what a user name (the certificate's CN) and a group may be; privileged groups.
 //! - [`pem`]: what a file that should be PEM holds instead, for errors that say so.
 //! - [`chain`]: whether a certificate chains to a CA.
 
@@ -17,6 +18,7 @@ mod csr;
 mod error;
 mod inspect;
 mod key;
+pub mod names;
 mod pem;
 mod serial;
 mod sign;

@@ -13,8 +13,10 @@ use crate::kubeconfig::{Kubeconfigs, Section, redact};
 
 use super::entries::cert_files;
 use super::replace::{merged_context, merged_user};
+use super::role_binding;
 use super::signer::Signer;
-use crate::commands::{Ctx, bindings, credentials, target};
+use crate::commands::Ctx;
+use crate::kubeconfig::{self, credentials};
 
 pub fn run(
     ctx: &Ctx,
@@ -47,12 +49,12 @@ pub fn run(
             kcs.upsert(Section::Users, user, entry);
             kcs.upsert(
                 Section::Contexts,
-                &target::user_context(user, cluster),
+                &kubeconfig::user_context(user, cluster),
                 context,
             );
         }
         if args.use_context {
-            kcs.set_current_context(&target::user_context(&args.users[0], cluster));
+            kcs.set_current_context(&kubeconfig::user_context(&args.users[0], cluster));
         }
         Ok(())
     })?;
@@ -83,7 +85,7 @@ fn api_objects(
     signer: &Signer,
     validity: Duration,
 ) -> anyhow::Result<Vec<serde_json::Value>> {
-    let binding = bindings::plan(ctx, &args.rbac);
+    let binding = role_binding::plan(ctx, &args.rbac);
     let mut objects = Vec::new();
     for (user, groups) in args.users.iter().zip(groups) {
         if let Signer::Cluster { .. } = signer {

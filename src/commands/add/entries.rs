@@ -13,7 +13,8 @@ use crate::pki;
 
 use super::Issued;
 use super::replace::{merged_context, merged_user};
-use crate::commands::{Ctx, credentials, target};
+use crate::commands::Ctx;
+use crate::kubeconfig::{self, credentials};
 
 /// An existing user or context is someone's working credential: refuse to replace it unless
 /// `--force`. Checked before signing and again under the kubeconfig lock.
@@ -61,7 +62,7 @@ pub(crate) fn check_entry_conflicts(
             "pass --force to replace it, or remove it first with `kubectl certuser remove`",
         ));
     }
-    let context = target::user_context(user, cluster);
+    let context = kubeconfig::user_context(user, cluster);
     if let Some(entry) = kcs.get(Section::Contexts, &context) {
         return Err(hinted(
             format!(
@@ -113,13 +114,13 @@ pub(super) fn write_kubeconfig(
                 .unwrap_or_default();
             kcs.upsert(
                 Section::Contexts,
-                &target::user_context(&one.user, cluster),
+                &kubeconfig::user_context(&one.user, cluster),
                 context,
             );
             storages.push((file, storage));
         }
         if args.use_context {
-            kcs.set_current_context(&target::user_context(&issued[0].user, cluster));
+            kcs.set_current_context(&kubeconfig::user_context(&issued[0].user, cluster));
         }
         Ok(storages)
     })

@@ -15,6 +15,7 @@ use crate::cli::AddArgs;
 use crate::cluster;
 use crate::error::{Outcome, hinted};
 use crate::kubeconfig::Kubeconfigs;
+use crate::ledger::Record;
 use crate::pki::{self, CertInfo, KeyType, PrivateKey, SecretPem, Subject};
 use crate::shell::quote;
 
@@ -22,10 +23,14 @@ mod dry_run;
 pub(super) mod entries;
 mod keys;
 mod replace;
+pub(super) mod role_binding;
 pub(super) mod signer;
 
-use super::access::{self, AccessReport};
-use super::{Ctx, bindings, credentials, names, target};
+use super::Ctx;
+use crate::kubeconfig::{self, credentials};
+use crate::pki::names;
+use crate::workflow::access_check::{self, AccessReport};
+use crate::workflow::{ledger_hooks, target};
 use entries::{absolute, check_cert_dir, check_conflicts, write_kubeconfig};
 use replace::plan_users;
 use signer::{Signed, Signer};
@@ -44,7 +49,7 @@ pub struct AddedUser {
     pub signed_by: &'static str,
     pub csr_name: Option<String>,
     pub certificate: CertInfo,
-    pub binding: Option<bindings::Binding>,
+    pub binding: Option<role_binding::Binding>,
     pub access: Option<AccessReport>,
 }
 
@@ -83,7 +88,7 @@ pub fn run(ctx: &Ctx, args: &AddArgs) -> anyhow::Result<Outcome> {
 
     let rt = super::runtime()?;
     let signer = Signer::choose(ctx, &args.ca, &args.csr, &rt)?;
-    let binder = bindings::preflight(ctx, &args.rbac, &args.users, &rt, &signer)?;
+    let binder = role_binding::preflight(ctx, &args.rbac, &args.users, &rt, &signer)?;
     if args.dry_run {
         return dry_run::run(
             ctx,
@@ -96,7 +101,7 @@ pub fn run(ctx: &Ctx, args: &AddArgs) -> anyhow::Result<Outcome> {
         );
     }
 
-    let ledger = super::record::open(ctx)?;
+    let ledger = ledger_hooks::open(ctx)?;
     let requests = make_keys(ctx, &args.users, &groups_of, args.key_type)?;
     let mut issued = Vec::new();
     for (i, (user, (key, csr_pem))) in args.users.iter().zip(requests).enumerate() {
@@ -112,7 +117,7 @@ pub fn run(ctx: &Ctx, args: &AddArgs) -> anyhow::Result<Outcome> {
     for ((one, (file, storage)), (groups, namespace)) in issued.iter().zip(written).zip(plans) {
         report.push(AddedUser {
             name: one.user.clone(),
-            context: target::user_context(&one.user, &cluster),
+            context: kubeconfig::user_context(&one.user, &cluster),
             cluster: cluster.clone(),
             namespace,
             groups,
@@ -132,7 +137,7 @@ pub fn run(ctx: &Ctx, args: &AddArgs) -> anyhow::Result<Outcome> {
             crate::units::human(
                 one.info.not_after.as_second() - jiff::Timestamp::now().as_second()
             ),
-            target::user_context(&one.user, &cluster),
+            kubeconfig::user_context(&one.user, &cluster),
             report
                 .last()
                 .map(|r| r.kubeconfig.display().to_string())
@@ -140,22 +145,22 @@ pub fn run(ctx: &Ctx, args: &AddArgs) -> anyhow::Result<Outcome> {
         ));
     }
 
-    super::record::save(ctx, ledger.as_ref(), super::record::added(&report));
+    ledger_hooks::save(ctx, ledger.as_ref(), ledger_records(&report));
     let users: Vec<String> = report.iter().map(|u| u.name.clone()).collect();
-    let made = bindings::bind(ctx, &args.rbac, &rt, binder.as_ref(), &users)?;
+    let made = role_binding::bind(ctx, &args.rbac, &rt, binder.as_ref(), &users)?;
     for (entry, binding) in report.iter_mut().zip(made) {
         entry.binding = Some(binding);
     }
     if !args.no_check {
         let users: Vec<_> = issued
             .iter()
-            .map(|one| access::NewUser {
+            .map(|one| access_check::NewUser {
                 name: &one.user,
                 cert_pem: &one.signed.certificate_pem,
                 key_pem: one.key.as_bytes(),
             })
             .collect();
-        let reports = access::check_new_users(ctx, &rt, &cluster, &users, &args.checks);
+        let reports = access_check::check_new_users(ctx, &rt, &cluster, &users, &args.checks);
         for (entry, access) in report.iter_mut().zip(reports) {
             entry.access = access;
         }
@@ -294,4 +299,21 @@ fn print_report(ctx: &Ctx, args: &AddArgs, report: &[AddedUser]) -> anyhow::Resu
         ));
     }
     Ok(())
+}
+
+/// The ledger's lines for `add`'s users, each in its kubeconfig.
+fn ledger_records(report: &[AddedUser]) -> Vec<Record> {
+    report
+        .iter()
+        .map(|u| {
+            ledger_hooks::issued(
+                "add",
+                &u.certificate,
+                Some(u.cluster.clone()),
+                u.signed_by,
+                u.csr_name.clone(),
+            )
+            .to(ledger_hooks::in_kubeconfig(&u.kubeconfig, &u.name))
+        })
+        .collect()
 }

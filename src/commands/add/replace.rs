@@ -6,9 +6,11 @@
 use std::path::PathBuf;
 
 use crate::cli::AddArgs;
-use crate::commands::{Ctx, credentials, names, target};
+use crate::commands::Ctx;
+use crate::kubeconfig::{self, credentials};
 use crate::kubeconfig::{Kubeconfigs, Section};
 use crate::pki;
+use crate::pki::names;
 
 use super::entries::context_entry;
 
@@ -60,7 +62,7 @@ pub(super) fn replacing(kcs: &Kubeconfigs, user: &str, cluster: &str) -> Option<
         .and_then(|(pem, _)| pki::parse_certificate_pem(&pem, "the old certificate").ok())
         .and_then(|cert| pki::inspect_certificate(&cert).ok())
         .map(|info| info.groups);
-    let context = kcs.get(Section::Contexts, &target::user_context(user, cluster));
+    let context = kcs.get(Section::Contexts, &kubeconfig::user_context(user, cluster));
     Some(Replacing {
         file: entry.file.to_path_buf(),
         fields,
@@ -115,7 +117,7 @@ pub(super) fn plan_users(
             }
             (None, None) => None,
         };
-        let context = target::user_context(user, cluster);
+        let context = kubeconfig::user_context(user, cluster);
         let fields = if old.fields.is_empty() {
             "no credentials".to_string()
         } else {
@@ -165,7 +167,8 @@ pub(super) fn merged_context(
     namespace: Option<&str>,
 ) -> serde_json::Map<String, serde_json::Value> {
     let fresh = context_entry(cluster, user, namespace);
-    let Some(existing) = kcs.get(Section::Contexts, &target::user_context(user, cluster)) else {
+    let Some(existing) = kcs.get(Section::Contexts, &kubeconfig::user_context(user, cluster))
+    else {
         return fresh;
     };
     let mut body = existing.value.clone();

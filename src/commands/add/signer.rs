@@ -9,8 +9,8 @@ use crate::cluster::{self, CsrEvent, CsrRequest};
 use crate::error::hinted;
 use crate::pki::{self, CertInfo, CertificateAuthority, PrivateKey, Subject};
 
-use super::Ctx;
-use super::target::{self, Credentials};
+use crate::workflow::Ctx;
+use crate::workflow::target::{self, Credentials};
 
 /// Where kubeadm keeps the cluster CA.
 const KUBEADM_PKI: &str = "/etc/kubernetes/pki";

@@ -19,7 +19,9 @@ use crate::pki::{self, CertInfo, PrivateKey};
 use crate::shell::quote;
 use crate::units::human;
 
-use super::{Ctx, access, credentials, target};
+use super::Ctx;
+use crate::kubeconfig::{self, credentials};
+use crate::workflow::{access_check, target};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -90,11 +92,11 @@ pub fn run(ctx: &Ctx, args: &DoctorArgs) -> anyhow::Result<Outcome> {
     };
     let Some(entry) = kcs.get(Section::Users, &user) else {
         return Err(hinted(
-            format!("user {user:?} not found in {}", target::file_list(&kcs)),
+            format!("user {user:?} not found in {}", kcs.file_list()),
             "`kubectl certuser list` shows the certificate users",
         ));
     };
-    let context = target::context_for_user(&kcs, &user, ctx.global.cluster.as_deref());
+    let context = kubeconfig::context_for_user(&kcs, &user, ctx.global.cluster.as_deref());
     let context_body = context
         .as_deref()
         .and_then(|c| kcs.get(Section::Contexts, c))
@@ -536,13 +538,13 @@ fn check_identity_and_access(
     namespace: &str,
 ) {
     let result: anyhow::Result<_> = rt.block_on(async {
-        let view = access::client_view(ctx, cluster)?;
+        let view = access_check::client_view(ctx, cluster)?;
         let client = cluster::connect_as(&view, cert_pem, key_pem).await?;
         let identity = cluster::whoami(&client).await;
         let access = match &identity {
-            Ok(_) => {
-                Some(access::check(&client, user, namespace, &cluster::default_checks()).await)
-            }
+            Ok(_) => Some(
+                access_check::check(&client, user, namespace, &cluster::default_checks()).await,
+            ),
             Err(_) => None,
         };
         Ok((identity, access))

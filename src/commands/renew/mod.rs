@@ -15,8 +15,10 @@ use crate::output::table;
 use crate::pki::{CertInfo, PrivateKey};
 use crate::units::human;
 
+use super::Ctx;
 use super::add::signer::Signer;
-use super::{Ctx, credentials, target};
+use crate::kubeconfig::credentials;
+use crate::workflow::{ledger_hooks, target};
 use plan::{KeyPlan, Plan};
 use write::Renewal;
 
@@ -49,7 +51,7 @@ pub fn run(ctx: &Ctx, args: &RenewArgs) -> anyhow::Result<Outcome> {
         return print_plan(ctx, &plan, &signer);
     }
 
-    let ledger = super::record::open(ctx)?;
+    let ledger = ledger_hooks::open(ctx)?;
     let mut renewals = Vec::new();
     let mut report = Vec::new();
     for (i, c) in plan.candidates.iter().enumerate() {
@@ -90,20 +92,20 @@ pub fn run(ctx: &Ctx, args: &RenewArgs) -> anyhow::Result<Outcome> {
         });
     }
     write::write(&ctx.sources, &renewals)?;
-    super::record::save(
+    ledger_hooks::save(
         ctx,
         ledger.as_ref(),
         report
             .iter()
             .map(|r| {
-                super::record::issued(
+                ledger_hooks::issued(
                     "renew",
                     &r.certificate,
-                    super::record::cluster_of(ctx, &kcs, &r.name),
+                    ledger_hooks::cluster_of(ctx, &kcs, &r.name),
                     r.signed_by,
                     r.csr_name.clone(),
                 )
-                .to(super::record::in_kubeconfig(&r.kubeconfig, &r.name))
+                .to(ledger_hooks::in_kubeconfig(&r.kubeconfig, &r.name))
             })
             .collect(),
     );

@@ -12,7 +12,9 @@ use crate::kubeconfig::{Kubeconfigs, Section};
 use crate::pki::{self, CertInfo, KeyType, PrivateKey, Subject};
 
 use super::super::add::signer::Signer;
-use super::super::{credentials, list, names};
+use super::super::list;
+use crate::kubeconfig::credentials;
+use crate::pki::names;
 
 /// Both our local signer and kube-controller-manager back-date a certificate by five minutes;
 /// a lifetime that far from a whole hour is read as that whole hour, so renewals do not drift.
@@ -142,7 +144,7 @@ fn assess(
     };
     // The same refusals as `add`: a renewal must not mint what add would not. add's hints name
     // its --allow-* flags, which renew does not have, so the hint is renew's own.
-    let refused = |e: anyhow::Error| {
+    let refused = |e: names::NameError| {
         hinted(
             format!("user {name:?}: {e}"),
             "renew re-issues only what add would issue; renew component and admin certificates with `kubeadm certs renew`",

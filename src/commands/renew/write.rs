@@ -7,8 +7,8 @@ use serde_json::Value;
 use crate::kubeconfig::{Kubeconfigs, Section};
 use crate::pki::{self, SecretPem};
 
-use super::super::credentials::{self, Storage};
 use super::plan::Candidate;
+use crate::kubeconfig::credentials::{self, Storage};
 
 /// A certificate in hand for a candidate; `key` is None when the old key is kept.
 pub struct Renewal<'a> {

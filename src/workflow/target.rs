@@ -1,13 +1,17 @@
 //! Which cluster and context a command means, and the client to reach it: kubectl's rules
 //! (`--cluster` beats the context's cluster, `--context` beats current-context), and a person's
 //! where kubectl has none (no context at all: the only cluster there is). The choosing itself is
-//! `Kubeconfigs::select`; this file adds the command's flags, the messages and the hints.
+//! `Kubeconfigs::select` (typed `SelectError`) and the `USER@CLUSTER` naming is
+//! `kubeconfig::user_context`; this thin command-layer file adds the global flags, the one
+//! progress line and the hints.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::cluster::{self, ApiClient};
 use crate::error::hinted;
-use crate::kubeconfig::{ClientView, Kubeconfigs, Section, SelectError, Selected, Selection};
+use crate::kubeconfig::{
+    ClientView, Kubeconfigs, SelectError, Selected, Selection, context_for_user, user_context,
+};
 use crate::shell::quote;
 
 use super::Ctx;
@@ -94,26 +98,4 @@ fn selected(ctx: &Ctx, kcs: &Kubeconfigs, selection: &Selection) -> anyhow::Resu
 
 fn into_hinted(err: SelectError) -> anyhow::Error {
     hinted(err.to_string(), err.hint())
-}
-
-/// The kubeconfig context for a user: `USER@CLUSTER`, the seed recipe's naming.
-pub fn user_context(user: &str, cluster: &str) -> String {
-    format!("{user}@{cluster}")
-}
-
-/// The context to reach the cluster as `user`: `USER@CLUSTER` if it exists, else the first context
-/// whose user is `user`.
-pub fn context_for_user(kcs: &Kubeconfigs, user: &str, cluster: Option<&str>) -> Option<String> {
-    if let Some(cluster) = cluster {
-        let preferred = user_context(user, cluster);
-        if kcs.get(Section::Contexts, &preferred).is_some() {
-            return Some(preferred);
-        }
-    }
-    kcs.contexts_using(user).into_iter().next()
-}
-
-/// The kubeconfig files, for messages: "/root/.kube/config" or "a:b".
-pub fn file_list(kcs: &Kubeconfigs) -> String {
-    kcs.file_list()
 }

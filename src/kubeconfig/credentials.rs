@@ -3,11 +3,10 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::Context as _;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::kubeconfig::Entry;
+use super::{Entry, KubeconfigError};
 
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase", tag = "kind", content = "path")]
@@ -28,12 +27,12 @@ impl Storage {
 }
 
 /// The user's certificate PEM, if the user authenticates with one.
-pub fn certificate(entry: &Entry<'_>) -> anyhow::Result<Option<(Vec<u8>, Storage)>> {
+pub fn certificate(entry: &Entry<'_>) -> Result<Option<(Vec<u8>, Storage)>, KubeconfigError> {
     read(entry, "client-certificate-data", "client-certificate")
 }
 
 /// The user's private key PEM. Only `export` needs it; it never reaches output.
-pub fn private_key(entry: &Entry<'_>) -> anyhow::Result<Option<(Vec<u8>, Storage)>> {
+pub fn private_key(entry: &Entry<'_>) -> Result<Option<(Vec<u8>, Storage)>, KubeconfigError> {
     read(entry, "client-key-data", "client-key")
 }
 
@@ -41,19 +40,17 @@ fn read(
     entry: &Entry<'_>,
     data_key: &str,
     file_key: &str,
-) -> anyhow::Result<Option<(Vec<u8>, Storage)>> {
+) -> Result<Option<(Vec<u8>, Storage)>, KubeconfigError> {
     if let Some(data) = entry
         .value
         .get(data_key)
         .and_then(Value::as_str)
         .filter(|s| !s.is_empty())
     {
-        let bytes = decode_base64(data).with_context(|| {
-            format!(
-                "user {:?} in {}: {data_key} is not valid base64",
-                entry.name,
-                entry.file.display()
-            )
+        let bytes = decode_base64(data).map_err(|_| KubeconfigError::Base64 {
+            user: entry.name.to_string(),
+            file: entry.file.to_path_buf(),
+            key: data_key.to_string(),
         })?;
         return Ok(Some((bytes, Storage::Embedded)));
     }
@@ -64,13 +61,12 @@ fn read(
         .filter(|s| !s.is_empty())
     {
         let resolved = entry.resolve_path(path);
-        let bytes = std::fs::read(&resolved).with_context(|| {
-            format!(
-                "user {:?} in {}: cannot read {file_key} {}",
-                entry.name,
-                entry.file.display(),
-                resolved.display()
-            )
+        let bytes = std::fs::read(&resolved).map_err(|source| KubeconfigError::ReadCredential {
+            user: entry.name.to_string(),
+            file: entry.file.to_path_buf(),
+            key: file_key.to_string(),
+            path: resolved.clone(),
+            source,
         })?;
         return Ok(Some((bytes, Storage::File(resolved))));
     }
@@ -79,7 +75,7 @@ fn read(
 
 /// A cluster's CA bundle (`certificate-authority-data`, or the `certificate-authority` file), if
 /// the kubeconfig names one.
-pub fn cluster_ca(entry: &Entry<'_>) -> anyhow::Result<Option<Vec<u8>>> {
+pub fn cluster_ca(entry: &Entry<'_>) -> Result<Option<Vec<u8>>, KubeconfigError> {
     read(entry, "certificate-authority-data", "certificate-authority")
         .map(|r| r.map(|(pem, _)| pem))
 }
@@ -110,10 +106,10 @@ pub fn encode_base64(bytes: &[u8]) -> String {
     openssl::base64::encode_block(bytes)
 }
 
-pub fn decode_base64(text: &str) -> anyhow::Result<Vec<u8>> {
+pub fn decode_base64(text: &str) -> Result<Vec<u8>, openssl::error::ErrorStack> {
     // kubeconfigs written by hand sometimes wrap base64 across lines.
     let compact: String = text.chars().filter(|c| !c.is_whitespace()).collect();
-    Ok(openssl::base64::decode_block(&compact)?)
+    openssl::base64::decode_block(&compact)
 }
 
 #[cfg(test)]
@@ -129,5 +125,37 @@ mod tests {
             b"-----BEGIN CERTIFICATE-----\nabc\n"
         );
         assert!(decode_base64("not base64!").is_err());
+    }
+
+    #[test]
+    fn unreadable_credentials_are_kubeconfig_errors_naming_user_file_and_field() {
+        let file = Path::new("/nowhere/config");
+        let bad_data = serde_json::json!({ "client-certificate-data": "not base64!" });
+        let entry = Entry {
+            name: "john",
+            value: bad_data.as_object().unwrap(),
+            file,
+        };
+        let err = certificate(&entry).unwrap_err();
+        assert!(matches!(err, KubeconfigError::Base64 { .. }), "{err:?}");
+        assert_eq!(
+            err.to_string(),
+            "user \"john\" in /nowhere/config: client-certificate-data is not valid base64"
+        );
+
+        let missing = serde_json::json!({ "client-key": "john.key" });
+        let entry = Entry {
+            name: "john",
+            value: missing.as_object().unwrap(),
+            file,
+        };
+        let err = private_key(&entry).unwrap_err();
+        // The path is resolved against the kubeconfig's folder, and the OS's reason is the source.
+        assert_eq!(
+            err.to_string(),
+            "user \"john\" in /nowhere/config: cannot read client-key /nowhere/john.key"
+        );
+        let source = std::error::Error::source(&err).expect("the io error");
+        assert!(source.downcast_ref::<std::io::Error>().is_some());
     }
 }

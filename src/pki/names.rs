@@ -2,50 +2,92 @@
 //! the kubeconfig user name, and with `--cert-dir` a file name: all three must be safe. The one
 //! rule for privileged groups lives here, for every verb that puts groups into a certificate.
 
-use crate::error::hinted;
+/// Each variant names the user or group; the fix is [`NameError::hint`], on its own `hint:` line.
+#[derive(Debug, thiserror::Error)]
+pub enum NameError {
+    #[error("the user name is empty")]
+    EmptyUser,
+    #[error("invalid user name {0:?}: it may not contain path separators or be . or ..")]
+    PathInUser(String),
+    #[error(
+        "invalid user name {name:?}: it contains {code}, an invisible or direction-changing character that makes one name look like another"
+    )]
+    InvisibleInUser { name: String, code: String },
+    #[error("invalid user name {0:?}: it has control characters or surrounding spaces")]
+    ControlInUser(String),
+    #[error("invalid user name {0:?}: a certificate's CN holds at most 64 characters")]
+    UserTooLong(String),
+    #[error(
+        "refusing user name {0:?}: names starting with system: are reserved for Kubernetes components"
+    )]
+    SystemUser(String),
+    #[error(
+        "invalid group {group:?}: it contains {code}, an invisible or direction-changing character that makes one group look like another"
+    )]
+    InvisibleInGroup { group: String, code: String },
+    #[error("invalid group {0:?}")]
+    InvalidGroup(String),
+    #[error(
+        "refusing group system:masters: it bypasses RBAC entirely, and a client certificate cannot be revoked"
+    )]
+    SystemMasters,
+    #[error("refusing group {group:?}: {risk}, and a client certificate cannot be revoked")]
+    PrivilegedGroup { group: String, risk: &'static str },
+}
 
-pub fn check_user(name: &str, allow_system: bool) -> anyhow::Result<()> {
+impl NameError {
+    /// The fix, for the `hint:` line (`error::hint_of` finds it in an error chain).
+    pub fn hint(&self) -> Option<String> {
+        let hint = match self {
+            NameError::EmptyUser => "give the person's name, e.g. `add john`",
+            NameError::PathInUser(_) => "use a plain name such as john or john.doe@example.com",
+            NameError::InvisibleInUser { .. } => {
+                "type the name again by hand, with visible characters only"
+            }
+            NameError::ControlInUser(_) => "use a plain name such as john",
+            NameError::UserTooLong(_) => "use a shorter name",
+            NameError::SystemUser(_) => {
+                "pass --allow-system-user if you really mean to impersonate a component"
+            }
+            NameError::InvisibleInGroup { .. } => {
+                "type the group again by hand, with visible characters only"
+            }
+            NameError::InvalidGroup(_) => {
+                "a group is a plain name of at most 64 characters, e.g. dev1"
+            }
+            NameError::SystemMasters => {
+                "bind a role instead (--clusterrole cluster-admin --cluster-wide), or pass --allow-system-masters if you accept a credential that can never be taken back"
+            }
+            NameError::PrivilegedGroup { .. } => {
+                "bind a role to the user instead (--role/--clusterrole), or pass --allow-privileged-group if you accept a certificate that carries these rights until it expires"
+            }
+        };
+        Some(hint.into())
+    }
+}
+
+pub fn check_user(name: &str, allow_system: bool) -> Result<(), NameError> {
     if name.trim().is_empty() {
-        return Err(hinted(
-            "the user name is empty",
-            "give the person's name, e.g. `add john`",
-        ));
+        return Err(NameError::EmptyUser);
     }
     if name.contains(['/', '\\']) || name == "." || name == ".." {
-        return Err(hinted(
-            format!("invalid user name {name:?}: it may not contain path separators or be . or .."),
-            "use a plain name such as john or john.doe@example.com",
-        ));
+        return Err(NameError::PathInUser(name.into()));
     }
     if let Some(c) = name.chars().find(|c| is_invisible(*c)) {
-        return Err(hinted(
-            format!(
-                "invalid user name {name:?}: it contains {}, an invisible or direction-changing character that makes one name look like another",
-                code_point(c)
-            ),
-            "type the name again by hand, with visible characters only",
-        ));
+        return Err(NameError::InvisibleInUser {
+            name: name.into(),
+            code: code_point(c),
+        });
     }
     if name.chars().any(char::is_control) || name != name.trim() {
-        return Err(hinted(
-            format!("invalid user name {name:?}: it has control characters or surrounding spaces"),
-            "use a plain name such as john",
-        ));
+        return Err(NameError::ControlInUser(name.into()));
     }
     if name.len() > 64 {
         // X.509 limits a CommonName to 64 characters (RFC 5280 ub-common-name).
-        return Err(hinted(
-            format!("invalid user name {name:?}: a certificate's CN holds at most 64 characters"),
-            "use a shorter name",
-        ));
+        return Err(NameError::UserTooLong(name.into()));
     }
     if name.starts_with("system:") && !allow_system {
-        return Err(hinted(
-            format!(
-                "refusing user name {name:?}: names starting with system: are reserved for Kubernetes components"
-            ),
-            "pass --allow-system-user if you really mean to impersonate a component",
-        ));
+        return Err(NameError::SystemUser(name.into()));
     }
     Ok(())
 }
@@ -69,30 +111,21 @@ impl GroupPolicy {
 
 /// Refuses groups that are invalid, or privileged without the override; returns a warning to
 /// print for groups that are legal but pointless.
-pub fn check_group(group: &str, policy: GroupPolicy) -> anyhow::Result<Option<String>> {
+pub fn check_group(group: &str, policy: GroupPolicy) -> Result<Option<String>, NameError> {
     if let Some(c) = group.chars().find(|c| is_invisible(*c)) {
-        return Err(hinted(
-            format!(
-                "invalid group {group:?}: it contains {}, an invisible or direction-changing character that makes one group look like another",
-                code_point(c)
-            ),
-            "type the group again by hand, with visible characters only",
-        ));
+        return Err(NameError::InvisibleInGroup {
+            group: group.into(),
+            code: code_point(c),
+        });
     }
     if group.trim().is_empty() || group.chars().any(char::is_control) || group.len() > 64 {
-        return Err(hinted(
-            format!("invalid group {group:?}"),
-            "a group is a plain name of at most 64 characters, e.g. dev1",
-        ));
+        return Err(NameError::InvalidGroup(group.into()));
     }
     if group == "system:masters" {
         if policy.allow_system_masters {
             return Ok(None);
         }
-        return Err(hinted(
-            "refusing group system:masters: it bypasses RBAC entirely, and a client certificate cannot be revoked",
-            "bind a role instead (--clusterrole cluster-admin --cluster-wide), or pass --allow-system-masters if you accept a credential that can never be taken back",
-        ));
+        return Err(NameError::SystemMasters);
     }
     if group == "system:authenticated" {
         return Ok(Some(
@@ -102,10 +135,10 @@ pub fn check_group(group: &str, policy: GroupPolicy) -> anyhow::Result<Option<St
     if let Some(risk) = privileged_group(group)
         && !policy.allow_privileged
     {
-        return Err(hinted(
-            format!("refusing group {group:?}: {risk}, and a client certificate cannot be revoked"),
-            "bind a role to the user instead (--role/--clusterrole), or pass --allow-privileged-group if you accept a certificate that carries these rights until it expires",
-        ));
+        return Err(NameError::PrivilegedGroup {
+            group: group.into(),
+            risk,
+        });
     }
     Ok(None)
 }
@@ -259,7 +292,7 @@ mod tests {
             "system:kube-controller-manager",
             "system:unauthenticated",
         ] {
-            let err = check_group(group, STRICT).unwrap_err();
+            let err = anyhow::Error::from(check_group(group, STRICT).unwrap_err());
             assert!(
                 crate::error::hint_of(&err).is_some_and(|h| h.contains("--allow-privileged-group")),
                 "{group}: {err}"

@@ -8,8 +8,8 @@ use crate::cli::RbacArgs;
 use crate::cluster::{self, RoleRef};
 use crate::error::hinted;
 
-use super::Ctx;
-use super::add::signer::Signer;
+use super::signer::Signer;
+use crate::workflow::Ctx;
 
 /// Field names are a stable contract (`binding` in `add`'s and `sign`'s `-o json|yaml`).
 #[derive(Debug, Serialize)]
@@ -57,7 +57,7 @@ pub fn preflight(
     // another TLS connection.
     let client = match signer {
         Signer::Cluster { client, .. } => client.clone(),
-        Signer::Local(_) => rt.block_on(super::add::signer::admin_client(ctx))?,
+        Signer::Local(_) => rt.block_on(super::signer::admin_client(ctx))?,
     };
     let resource = if namespace.is_some() {
         "rolebindings"

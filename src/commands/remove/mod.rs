@@ -5,7 +5,10 @@ use crate::cli::RemoveArgs;
 use crate::error::{Outcome, hinted};
 use crate::kubeconfig::{Kubeconfigs, Section};
 
-use super::{Ctx, credentials, list, remove_rbac};
+mod rbac;
+
+use super::{Ctx, list};
+use crate::kubeconfig::credentials;
 
 pub fn run(ctx: &Ctx, args: &RemoveArgs) -> anyhow::Result<Outcome> {
     let before = if args.dry_run {
@@ -16,10 +19,7 @@ pub fn run(ctx: &Ctx, args: &RemoveArgs) -> anyhow::Result<Outcome> {
     for user in &args.users {
         if before.get(Section::Users, user).is_none() {
             return Err(hinted(
-                format!(
-                    "user {user:?} not found in {}",
-                    super::target::file_list(&before)
-                ),
+                format!("user {user:?} not found in {}", before.file_list()),
                 "`kubectl certuser list` shows the certificate users",
             ));
         }
@@ -34,7 +34,7 @@ pub fn run(ctx: &Ctx, args: &RemoveArgs) -> anyhow::Result<Outcome> {
     let rt = super::runtime()?;
     let rbac = args
         .rbac
-        .then(|| remove_rbac::plan(ctx, &rt, &before, &listed, &args.users))
+        .then(|| rbac::plan(ctx, &rt, &before, &listed, &args.users))
         .transpose()?;
 
     let apply = |kcs: &mut Kubeconfigs| -> anyhow::Result<Vec<String>> {
@@ -54,7 +54,7 @@ pub fn run(ctx: &Ctx, args: &RemoveArgs) -> anyhow::Result<Outcome> {
         print!("{}", crate::diff::render_changes(&changes));
         if let Some(plan) = &rbac {
             for binding in plan.removable() {
-                println!("would delete {}", remove_rbac::describe(binding));
+                println!("would delete {}", rbac::describe(binding));
             }
             plan.report_left_alone(ctx);
         }

@@ -135,7 +135,7 @@ async fn check_one(
 
 /// The cluster as the kubeconfig module reads it (the one reader for cluster calls), read once
 /// for every new user.
-pub(super) fn client_view(ctx: &Ctx, cluster_name: &str) -> anyhow::Result<ClientView> {
+pub(crate) fn client_view(ctx: &Ctx, cluster_name: &str) -> anyhow::Result<ClientView> {
     let kcs = Kubeconfigs::load(&ctx.sources)?;
     let selection = Selection {
         context: ctx.global.context.clone(),

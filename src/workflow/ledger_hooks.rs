@@ -12,7 +12,6 @@ use crate::ledger::{self, Destination, Event, Ledger, Record};
 use crate::pki::CertInfo;
 
 use super::Ctx;
-use super::add::AddedUser;
 
 /// `--ledger` / `CERTUSER_LEDGER`, else the default in the user's data folder.
 pub fn ledger_path(global: &GlobalArgs) -> anyhow::Result<PathBuf> {
@@ -61,23 +60,6 @@ pub fn issued(
     Record::new(Event::Issued, verb, info, cluster).signed(signed_by, csr_name)
 }
 
-/// `add`'s users, each in its kubeconfig.
-pub fn added(report: &[AddedUser]) -> Vec<Record> {
-    report
-        .iter()
-        .map(|u| {
-            issued(
-                "add",
-                &u.certificate,
-                Some(u.cluster.clone()),
-                u.signed_by,
-                u.csr_name.clone(),
-            )
-            .to(in_kubeconfig(&u.kubeconfig, &u.name))
-        })
-        .collect()
-}
-
 pub fn in_kubeconfig(file: &Path, user: &str) -> Destination {
     Destination::Kubeconfig {
         file: file.to_path_buf(),
@@ -101,7 +83,7 @@ pub fn cluster_of(ctx: &Ctx, kcs: &Kubeconfigs, user: &str) -> Option<String> {
     if let Some(cluster) = &ctx.global.cluster {
         return Some(cluster.clone());
     }
-    let context = super::target::context_for_user(kcs, user, None)?;
+    let context = crate::kubeconfig::context_for_user(kcs, user, None)?;
     kcs.get(Section::Contexts, &context)?
         .value
         .get("cluster")

@@ -7,7 +7,8 @@ use crate::cluster::{self, UserBinding};
 use crate::error::hinted;
 use crate::kubeconfig::{Kubeconfigs, Section};
 
-use super::{Ctx, list, target};
+use super::super::list;
+use crate::workflow::{Ctx, target};
 
 /// What `--rbac` found before anything changed, with the client to act with.
 pub struct Plan {
@@ -70,7 +71,7 @@ pub fn plan(
             ));
         }
     }
-    let client = rt.block_on(super::add::signer::admin_client(ctx))?;
+    let client = rt.block_on(super::super::add::signer::admin_client(ctx))?;
     let mut bindings = Vec::new();
     for user in users {
         bindings.extend(rt.block_on(cluster::bindings_naming(&client, user))?);
