@@ -99,7 +99,11 @@ fn describe_arg(cmd: &clap::Command, arg: &clap::Arg) -> String {
     );
     field(
         "hidden",
-        arg.is_hide_set().then(|| "yes".into()).unwrap_or_default(),
+        if arg.is_hide_set() {
+            "yes".into()
+        } else {
+            String::new()
+        },
     );
     let mut conflicts: Vec<String> = cmd
         .get_arg_conflicts_with(arg)
