@@ -57,9 +57,9 @@ pub fn run(ctx: &Ctx, args: &RequestArgs) -> anyhow::Result<Outcome> {
     }
 
     let key = {
-        let _spinner = matches!(args.key_type, pki::KeyType::Rsa4096)
+        let _spinner = matches!(args.key.key_type, pki::KeyType::Rsa4096)
             .then(|| ctx.out.spinner("generating an RSA 4096 key..."));
-        PrivateKey::generate(args.key_type)?
+        PrivateKey::generate(args.key.key_type)?
     };
     let subject = Subject {
         common_name: args.user.clone(),
@@ -76,7 +76,7 @@ pub fn run(ctx: &Ctx, args: &RequestArgs) -> anyhow::Result<Outcome> {
         &Pending {
             user: args.user.clone(),
             groups: groups.clone(),
-            key_type: args.key_type.to_string(),
+            key_type: args.key.key_type.to_string(),
             key: key_path.clone(),
             public_key_der_sha256: public_sha.clone(),
             created: jiff::Timestamp::now(),
@@ -90,7 +90,7 @@ pub fn run(ctx: &Ctx, args: &RequestArgs) -> anyhow::Result<Outcome> {
     ));
 
     let report = json!({
-        "user": args.user, "groups": groups, "keyType": args.key_type.to_string(),
+        "user": args.user, "groups": groups, "keyType": args.key.key_type.to_string(),
         "key": key_path, "csrFile": args.file, "publicKeyDerSha256": public_sha,
         "csr": String::from_utf8_lossy(&csr_pem),
     });

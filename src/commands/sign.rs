@@ -38,7 +38,7 @@ struct Signed {
 }
 
 pub fn run(ctx: &Ctx, args: &SignArgs) -> anyhow::Result<Outcome> {
-    let validity = signer::lifetime(args.days, args.duration)?;
+    let validity = signer::lifetime(args.lifetime.days, args.lifetime.duration)?;
     let csr_pem = read_csr(args)?;
     let csr = pki::parse_csr_pem(&csr_pem).map_err(|e| {
         hinted(
@@ -78,13 +78,13 @@ pub fn run(ctx: &Ctx, args: &SignArgs) -> anyhow::Result<Outcome> {
         ));
     }
     // Exactly add's refusals, through the same checks.
-    names::check_user(&user, args.allow_system_user)?;
+    names::check_user(&user, args.policy.allow_system_user)?;
     for group in &groups {
         if let Some(warning) = names::check_group(
             group,
             names::GroupPolicy {
-                allow_system_masters: args.allow_system_masters,
-                allow_privileged: args.allow_privileged_group,
+                allow_system_masters: args.policy.allow_system_masters,
+                allow_privileged: args.policy.allow_privileged_group,
             },
         )? {
             ctx.out.warn(warning);

@@ -23,6 +23,7 @@ mod demo;
 mod doctor;
 mod export_remove;
 mod file_modes;
+mod flag_surface;
 mod hostile_cluster;
 mod inspect_files;
 mod krew;

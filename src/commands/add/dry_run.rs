@@ -91,7 +91,7 @@ fn api_objects(
         if let Signer::Cluster { .. } = signer {
             let name = cluster::csr_name(user, "<random>");
             let expiration = cluster::expiration_seconds(validity)?;
-            let csr = cluster::request_object(&name, b"", args.key_type.is_rsa(), expiration);
+            let csr = cluster::request_object(&name, b"", args.key.key_type.is_rsa(), expiration);
             let mut csr = serde_json::to_value(csr)?;
             let subject: String = groups.iter().map(|g| format!(", O={g}")).collect();
             csr["spec"]["request"] = format!("<CSR: CN={user}{subject}>").into();

@@ -63,7 +63,7 @@ pub(super) struct Issued {
 
 pub fn run(ctx: &Ctx, args: &AddArgs) -> anyhow::Result<Outcome> {
     let groups = check_input(ctx, args)?;
-    let validity = signer::lifetime(args.days, args.duration)?;
+    let validity = signer::lifetime(args.lifetime.days, args.lifetime.duration)?;
     // The CSR API has its own minimum (600 s) that no flag lifts; a local CA follows our policy.
     let local_ca = args.ca.ca_cert.is_some() || args.ca.kubeadm;
     if local_ca && let Some(warning) = pki::check_lifetime(validity, args.allow_short_lifetime)? {
@@ -102,7 +102,7 @@ pub fn run(ctx: &Ctx, args: &AddArgs) -> anyhow::Result<Outcome> {
     }
 
     let ledger = ledger_hooks::open(ctx)?;
-    let requests = make_keys(ctx, &args.users, &groups_of, args.key_type)?;
+    let requests = make_keys(ctx, &args.users, &groups_of, args.key.key_type)?;
     let mut issued = Vec::new();
     for (i, (user, (key, csr_pem))) in args.users.iter().zip(requests).enumerate() {
         if args.users.len() > 1 {
@@ -173,7 +173,7 @@ pub fn run(ctx: &Ctx, args: &AddArgs) -> anyhow::Result<Outcome> {
 fn check_input(ctx: &Ctx, args: &AddArgs) -> anyhow::Result<Vec<String>> {
     let mut seen = std::collections::BTreeSet::new();
     for user in &args.users {
-        names::check_user(user, args.allow_system_user)?;
+        names::check_user(user, args.policy.allow_system_user)?;
         if !seen.insert(user.as_str()) {
             return Err(hinted(
                 format!("user {user:?} is named twice"),
@@ -210,8 +210,8 @@ fn check_input(ctx: &Ctx, args: &AddArgs) -> anyhow::Result<Vec<String>> {
 
 fn group_policy(args: &AddArgs) -> names::GroupPolicy {
     names::GroupPolicy {
-        allow_system_masters: args.allow_system_masters,
-        allow_privileged: args.allow_privileged_group,
+        allow_system_masters: args.policy.allow_system_masters,
+        allow_privileged: args.policy.allow_privileged_group,
     }
 }
 

@@ -253,10 +253,10 @@ fn check_cluster(
 
 /// `--days`/`--duration`, else the old certificate's lifetime (see [`BACKDATE_SLACK`]).
 fn validity(args: &RenewArgs, old: &CertInfo) -> anyhow::Result<Duration> {
-    if let Some(d) = args.duration {
+    if let Some(d) = args.lifetime.duration {
         return Ok(d.0);
     }
-    match args.days {
+    match args.lifetime.days {
         Some(0) => Err(hinted(
             "--days 0 makes a certificate that is never valid",
             "use --days 1 or more, or --duration 12h",
