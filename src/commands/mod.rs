@@ -3,6 +3,7 @@
 
 mod access;
 mod add;
+mod apply;
 mod bindings;
 mod can_i;
 mod check_expiration;
@@ -62,6 +63,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Install(args) => install::run(&ctx, args),
         Command::CheckExpiration(args) => check_expiration::run(&ctx, args),
         Command::Issued(args) => issued::run(&ctx, args),
+        Command::Apply(args) => apply::run(&ctx, args),
         Command::Completion(args) => completion::run(args),
         Command::Man => completion::man(),
         Command::Complete { args } => complete::run(args),

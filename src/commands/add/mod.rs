@@ -20,8 +20,8 @@ use crate::shell::quote;
 
 mod dry_run;
 pub(super) mod entries;
-mod keys;
-mod replace;
+pub(super) mod keys;
+pub(super) mod replace;
 pub(super) mod signer;
 
 use super::access::{self, AccessReport};
@@ -153,6 +153,7 @@ pub fn run(ctx: &Ctx, args: &AddArgs) -> anyhow::Result<Outcome> {
                 name: &one.user,
                 cert_pem: &one.signed.certificate_pem,
                 key_pem: one.key.as_bytes(),
+                namespace: None,
             })
             .collect();
         let reports = access::check_new_users(ctx, &rt, &cluster, &users, &args.checks);
