@@ -471,3 +471,32 @@ fn the_csr_api_signs_a_team_read_from_stdin_and_checks_its_access() {
             .all(|e| e["signedBy"] == "csr-api" && e["csrName"].is_string())
     );
 }
+
+#[test]
+fn a_certificate_due_within_the_window_is_renewed_with_the_same_identity() {
+    let (_server, sb, ca) = cluster();
+    let users = "- name: john\n  groups: [dev1, qa]\n";
+    apply(&sb, &ca, &team(users), &["--no-check"]).ok();
+    let old = cert_of(&sb, "john");
+    // 90 days, a third of it is 30: not due yet.
+    let not_yet = apply(&sb, &ca, &team(users), &["--no-check"]);
+    assert!(
+        not_yet.ok().stdout.contains("No change"),
+        "{}",
+        not_yet.stdout
+    );
+    let due = apply(
+        &sb,
+        &ca,
+        &team(users),
+        &["--no-check", "--renew-within", "91d", "-o", "json"],
+    );
+    let report = due.ok().json();
+    assert_eq!(report["users"][0]["actions"], json!(["renew"]), "{report}");
+    let renewed = cert_of(&sb, "john");
+    assert_ne!(renewed, old);
+    assert_eq!(subject(&renewed), subject(&old), "same CN and groups");
+    let entries = ledger(&sb);
+    assert_eq!(entries.len(), 2);
+    assert_ne!(entries[0]["serial"], entries[1]["serial"]);
+}

@@ -110,7 +110,7 @@ pub fn run(ctx: &Ctx, args: &ApplyArgs) -> anyhow::Result<Outcome> {
                     .map(|u| format!("user/{}", u.name))
                     .collect()
             },
-            || report::lines(&plan, now),
+            || report::lines(&plan, now, None),
         )?;
         return Ok(Outcome::Ok);
     }
@@ -145,10 +145,14 @@ pub fn run(ctx: &Ctx, args: &ApplyArgs) -> anyhow::Result<Outcome> {
         done[i].signed_by = Some(label);
         done[i].csr_name = one.signed.csr_name.clone();
         done[i].kubeconfig = Some(file.clone());
+        let what = match one.plan.issue {
+            Some(plan::Issue::Create) => "created",
+            Some(plan::Issue::Reissue { .. }) => "re-issued",
+            _ => "renewed",
+        };
         ctx.out.done(format!(
-            "{}: {} certificate from {} valid until {}, context {}",
+            "{}: {what}, certificate from {} valid until {}, context {}",
             one.plan.name,
-            report::actions(one.plan)[0],
             one.info.issuer,
             one.info.not_after.strftime("%Y-%m-%d %H:%M UTC"),
             target::user_context(&one.plan.name, &cluster),
@@ -220,7 +224,7 @@ pub fn run(ctx: &Ctx, args: &ApplyArgs) -> anyhow::Result<Outcome> {
                 .map(|u| format!("user/{}", u.name))
                 .collect()
         },
-        || report::lines(&plan, now).replacen("Plan: ", "Applied: ", 1),
+        || report::lines(&plan, now, Some(&done)),
     )?;
     Ok(Outcome::Ok)
 }

@@ -103,8 +103,9 @@ pub fn actions(user: &UserPlan) -> Vec<&'static str> {
     out
 }
 
-/// The plan as text, like `kubectl diff`: what each user gets, one line per action.
-pub fn lines(plan: &Plan, now: jiff::Timestamp) -> String {
+/// The plan as text, like `kubectl diff`: what each user gets, one line per action; after a run
+/// (`done` given) the summary says what was done, and each new certificate's access verdict.
+pub fn lines(plan: &Plan, now: jiff::Timestamp, done: Option<&[Done]>) -> String {
     let mut text = String::new();
     let width = plan
         .users
@@ -202,29 +203,45 @@ pub fn lines(plan: &Plan, now: jiff::Timestamp) -> String {
     for p in &plan.prune {
         line('-', "prune", &p.name, pruned(p));
     }
-    text.push_str(&summary(plan));
+    text.push_str(&summary(plan, done.is_some()));
+    for access in done
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|d| d.access.as_ref())
+    {
+        for verdict in &access.verdict.lines {
+            text.push_str(verdict);
+            text.push('\n');
+        }
+    }
     text
 }
 
-/// `Plan: 2 to create, 1 to re-issue, ...` or `No change: ...`.
-pub fn summary(plan: &Plan) -> String {
+/// `Plan: 2 to create, 1 to re-issue, ...` (`Applied: 2 created, ...` once `done`), or
+/// `No change: ...`.
+pub fn summary(plan: &Plan, done: bool) -> String {
     let counts = summary_counts(plan);
     let mut text = if plan.unchanged() {
         format!("No change: {} users as the file says.\n", counts.unchanged)
     } else {
         let parts: Vec<String> = [
-            (counts.create, "to create"),
-            (counts.reissue, "to re-issue"),
-            (counts.renew, "to renew"),
-            (counts.update, "to update (context or binding)"),
-            (counts.prune, "to prune"),
-            (counts.unchanged, "unchanged"),
+            (counts.create, "to create", "created"),
+            (counts.reissue, "to re-issue", "re-issued"),
+            (counts.renew, "to renew", "renewed"),
+            (
+                counts.update,
+                "to update (context or binding)",
+                "updated (context or binding)",
+            ),
+            (counts.prune, "to prune", "pruned"),
+            (counts.unchanged, "unchanged", "unchanged"),
         ]
         .iter()
-        .filter(|(n, _)| *n > 0)
-        .map(|(n, what)| format!("{n} {what}"))
+        .filter(|(n, _, _)| *n > 0)
+        .map(|(n, planned, applied)| format!("{n} {}", if done { applied } else { planned }))
         .collect();
-        format!("Plan: {}.\n", parts.join(", "))
+        let head = if done { "Applied" } else { "Plan" };
+        format!("{head}: {}.\n", parts.join(", "))
     };
     if !plan.not_listed.is_empty() {
         text.push_str(&format!(
@@ -320,7 +337,10 @@ mod tests {
     #[test]
     fn an_empty_plan_says_no_change() {
         let plan = Plan::default();
-        assert_eq!(summary(&plan), "No change: 0 users as the file says.\n");
+        assert_eq!(
+            summary(&plan, true),
+            "No change: 0 users as the file says.\n"
+        );
         let data = data(&plan, &[], true, "k");
         assert_eq!(data["changed"], false);
         assert_eq!(data["dryRun"], true);
