@@ -309,17 +309,7 @@ fn a_dry_run_changes_nothing_anywhere() {
     assert!(out.contains("Plan: 1 to create, 1 to prune."), "{out}");
     let json = apply(&sb, &ca, &team(users), &["--dry-run", "-o", "yaml"]);
     assert!(json.ok().stdout.contains("dryRun: true"), "{}", json.stdout);
-    // Every file but the team file the helper rewrote is as it was.
-    let others = |files: Vec<(PathBuf, Vec<u8>)>| -> Vec<_> {
-        files
-            .into_iter()
-            .filter(|(p, _)| !p.ends_with("team.yaml"))
-            .collect()
-    };
-    assert!(
-        others(before) == others(sb.snapshot()),
-        "every file byte-identical"
-    );
+    assert!(unchanged(&before, &sb), "every file byte-identical");
     assert_eq!(writes(&server), writes_before, "the server saw no writes");
 }
 
@@ -352,16 +342,36 @@ fn refusals_name_the_line_and_change_nothing() {
     apply(&sb, &ca, &team("- name: john\n  duration: 3 months\n"), &[]).fails_with("team.yaml:6");
     // The file is refused before the kubeconfig or the cluster is read.
     assert_eq!(server.requests().len(), asked, "no request at all");
-    let after: Vec<_> = sb
-        .snapshot()
-        .into_iter()
-        .filter(|(p, _)| !p.ends_with("team.yaml"))
-        .collect();
-    let before: Vec<_> = before
-        .into_iter()
-        .filter(|(p, _)| !p.ends_with("team.yaml"))
-        .collect();
-    assert!(before == after, "nothing changed");
+    assert!(unchanged(&before, &sb), "nothing changed");
+    // A context left behind with the new user's name is someone's entry: refused, not replaced.
+    sb.kubectl(&[
+        "config",
+        "set-context",
+        "zed@kubernetes",
+        "--cluster",
+        "kubernetes",
+        "--user",
+        "someone",
+    ])
+    .ok();
+    let before = sb.snapshot();
+    apply(&sb, &ca, &team("- name: john\n- name: zed\n"), &[])
+        .fails_with("team.yaml:6")
+        .fails_with("context \"zed@kubernetes\" already exists")
+        .fails_with("delete-context zed@kubernetes");
+    assert!(unchanged(&before, &sb), "nothing changed");
+}
+
+/// Every file of the sandbox but the team file (the helper rewrites it) is as in `before`.
+fn unchanged(before: &[(PathBuf, Vec<u8>)], sb: &Sandbox) -> bool {
+    let others = |files: &[(PathBuf, Vec<u8>)]| -> Vec<(PathBuf, Vec<u8>)> {
+        files
+            .iter()
+            .filter(|(p, _)| !p.ends_with("team.yaml"))
+            .cloned()
+            .collect()
+    };
+    others(before) == others(&sb.snapshot())
 }
 
 #[test]

@@ -19,7 +19,7 @@ use std::path::Path;
 use crate::cli::ApplyArgs;
 use crate::cluster;
 use crate::error::{Outcome, hinted};
-use crate::kubeconfig::Kubeconfigs;
+use crate::kubeconfig::{Kubeconfigs, Section};
 use crate::pki;
 
 use super::access::{self, NewUser};
@@ -88,6 +88,26 @@ pub fn run(ctx: &Ctx, args: &ApplyArgs) -> anyhow::Result<Outcome> {
             now,
         },
     )?;
+    // A new user's context must not exist either (a context left behind is someone's entry).
+    for user in plan
+        .users
+        .iter()
+        .filter(|u| u.issue == Some(plan::Issue::Create))
+    {
+        let context = target::user_context(&user.name, &cluster);
+        if let Some(entry) = kcs.get(Section::Contexts, &context) {
+            return Err(hinted(
+                format!(
+                    "{source}:{}: context {context:?} already exists in {} for another user: nothing was changed",
+                    user.wanted.line,
+                    entry.file.display()
+                ),
+                format!(
+                    "delete it first (`kubectl config delete-context {context}`), or rename the user in the file"
+                ),
+            ));
+        }
+    }
     let to_issue: Vec<&plan::UserPlan> = plan.users.iter().filter(|u| u.issue.is_some()).collect();
     // The signer only when something is signed: an unchanged file needs no CA and no CSR API.
     let signer = match (&local_ca, to_issue.is_empty()) {
@@ -240,7 +260,13 @@ fn check_namespaces(
     let mut seen = std::collections::BTreeSet::new();
     for user in wanted.iter().filter(|w| w.role.is_some()) {
         let ns = user.namespace.as_deref().unwrap_or("default");
-        if seen.insert(ns) && !rt.block_on(cluster::namespace_exists(client, ns))? {
+        // Someone who may bind but not read namespaces still gets the API server's own answer.
+        if seen.insert(ns)
+            && matches!(
+                rt.block_on(cluster::namespace_exists(client, ns)),
+                Ok(false)
+            )
+        {
             return Err(hinted(
                 format!(
                     "{source}:{}: namespace {ns:?} of user {:?} does not exist on the cluster: nothing was changed",
