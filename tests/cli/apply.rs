@@ -123,6 +123,22 @@ fn a_team_of_twenty_from_empty_then_the_same_file_changes_nothing() {
         assert_eq!(context["context"]["user"], user.as_str());
     }
     assert!(subject(&cert_of(&sb, "u02")).contains("O = qa"));
+    // No key reaches the output, in any form.
+    for user in ["u01", "u20"] {
+        let key = entry(&view, "users", user).unwrap()["user"]["client-key-data"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let pem = String::from_utf8(decode(&json!(key))).unwrap();
+        let body = pem.lines().nth(1).unwrap();
+        for output in [&run.stdout, &run.stderr] {
+            assert!(
+                !output.contains(&key[..40])
+                    && !output.contains(body)
+                    && !output.contains("PRIVATE KEY")
+            );
+        }
+    }
     let made = bindings(&server);
     assert!(
         made.contains(&"dev1/certuser:u01:view".to_string()),
