@@ -11,6 +11,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::pki::KeyType;
 
 mod add;
+mod apply;
 mod renew;
 mod reports;
 mod shared;
@@ -18,6 +19,7 @@ mod two_party;
 mod users;
 
 pub use add::AddArgs;
+pub use apply::ApplyArgs;
 pub use renew::{RenewArgs, RenewLifetimeArgs};
 pub use reports::{CheckExpirationArgs, DoctorArgs, IssuedArgs};
 pub use shared::{CaArgs, CsrArgs, KeyTypeArgs, LifetimeArgs, NamePolicyArgs, RbacArgs};
@@ -25,6 +27,7 @@ pub use two_party::{InstallArgs, RequestArgs, SignArgs};
 pub use users::{CanIArgs, ExportArgs, InspectArgs, ListArgs, RemoveArgs, WhoamiArgs};
 
 use add::ADD_EXAMPLES;
+use apply::APPLY_EXAMPLES;
 use renew::RENEW_EXAMPLES;
 use reports::{CHECK_EXPIRATION_EXAMPLES, DOCTOR_EXAMPLES, ISSUED_EXAMPLES};
 use two_party::{INSTALL_EXAMPLES, REQUEST_EXAMPLES, SIGN_EXAMPLES};
@@ -154,6 +157,10 @@ pub enum Command {
     /// --expiring when something is due.
     #[command(after_help = ISSUED_EXAMPLES)]
     Issued(IssuedArgs),
+    /// Make the kubeconfig and the cluster match a team file (kind: UserList): create, re-issue,
+    /// renew and bind its users, and with --prune remove the ones it no longer lists.
+    #[command(after_help = APPLY_EXAMPLES)]
+    Apply(Box<ApplyArgs>),
     /// kubectl's plugin completion protocol (called by the kubectl_complete-certuser script).
     #[command(name = "__complete", hide = true)]
     Complete {

@@ -24,8 +24,8 @@ pub use csr::{
 };
 pub use error::ClusterError;
 pub use rbac::{
-    BindingOutcome, RoleRef, UserBinding, bind, binding_object, bindings_naming, check_bind,
-    delete_binding,
+    BindingOutcome, ListedBinding, RoleRef, UserBinding, bind, binding_name, binding_object,
+    bindings_naming, check_bind, delete_binding, list_bindings, namespace_exists,
 };
 
 /// The label on every object we create, so they can be found and cleaned up.

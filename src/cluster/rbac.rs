@@ -275,6 +275,82 @@ async fn listed<K: Binding>(
     Ok(out)
 }
 
+/// Whether a namespace exists: a RoleBinding in a missing one is refused by the API server, so
+/// `apply` asks before it changes anything.
+pub async fn namespace_exists(api: &ApiClient, namespace: &str) -> Result<bool, ClusterError> {
+    let namespaces: Api<k8s_openapi::api::core::v1::Namespace> = Api::all(api.client.clone());
+    let found = namespaces.get_opt(namespace).await.map_err(|e| {
+        ClusterError::from_kube(
+            e,
+            &api.server,
+            &format!("read namespace {namespace}"),
+            "get on namespaces",
+        )
+    })?;
+    Ok(found.is_some())
+}
+
+/// Any RoleBinding or ClusterRoleBinding, as `apply` compares the cluster with a team file.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ListedBinding {
+    pub kind: &'static str,
+    pub name: String,
+    pub namespace: Option<String>,
+    /// `Role` or `ClusterRole`.
+    pub role_kind: String,
+    pub role_name: String,
+    /// The user it was made for, when it carries our managed-by label and names only that User.
+    pub managed_for: Option<String>,
+}
+
+/// Every RoleBinding (all namespaces) and ClusterRoleBinding: two list calls, whatever the
+/// number of users.
+pub async fn list_bindings(api: &ApiClient) -> Result<Vec<ListedBinding>, ClusterError> {
+    let mut out = every::<RoleBinding>(api).await?;
+    out.extend(every::<ClusterRoleBinding>(api).await?);
+    Ok(out)
+}
+
+async fn every<K: Binding>(api: &ApiClient) -> Result<Vec<ListedBinding>, ClusterError> {
+    let plural = format!("{}s", K::KIND.to_lowercase());
+    let items = Api::<K>::all(api.client.clone())
+        .list(&kube::api::ListParams::default())
+        .await
+        .map_err(|e| {
+            ClusterError::from_kube(
+                e,
+                &api.server,
+                &format!("list {}s", K::KIND),
+                &format!("list on {plural}.rbac.authorization.k8s.io in every namespace"),
+            )
+        })?;
+    Ok(items
+        .iter()
+        .map(|item| {
+            let (role_ref, subjects) = item.parts();
+            let meta = kube::Resource::meta(item);
+            let labelled = meta
+                .labels
+                .as_ref()
+                .and_then(|l| l.get(MANAGED_BY.0))
+                .is_some_and(|v| v == MANAGED_BY.1);
+            let managed_for = match subjects.map(Vec::as_slice) {
+                Some([only]) if labelled && only.kind == "User" => Some(only.name.clone()),
+                _ => None,
+            };
+            ListedBinding {
+                kind: K::KIND,
+                name: meta.name.clone().unwrap_or_default(),
+                namespace: meta.namespace.clone(),
+                role_kind: role_ref.kind.clone(),
+                role_name: role_ref.name.clone(),
+                managed_for,
+            }
+        })
+        .collect())
+}
+
 fn is_user(subject: &Subject, user: &str) -> bool {
     subject.kind == "User" && subject.name == user
 }

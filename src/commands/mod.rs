@@ -2,6 +2,7 @@
 //! several verbs share is in `crate::workflow`, starting with the [`Ctx`] each is handed.
 
 mod add;
+mod apply;
 mod can_i;
 mod check_expiration;
 mod complete;
@@ -48,6 +49,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Install(args) => install::run(&ctx, args),
         Command::CheckExpiration(args) => check_expiration::run(&ctx, args),
         Command::Issued(args) => issued::run(&ctx, args),
+        Command::Apply(args) => apply::run(&ctx, args),
         Command::Completion(args) => completion::run(args),
         Command::Man => completion::man(),
         Command::Complete { args } => complete::run(args),

@@ -69,6 +69,8 @@ pub struct NewUser<'a> {
     pub name: &'a str,
     pub cert_pem: &'a [u8],
     pub key_pem: &'a [u8],
+    /// Where to check, when not the command's namespace (`apply`: each user's own).
+    pub namespace: Option<&'a str>,
 }
 
 /// How many new users are checked at once (each on its own connection).
@@ -130,7 +132,13 @@ async fn check_one(
     checks: &[Check],
 ) -> anyhow::Result<AccessReport> {
     let client = cluster::connect_as(view, user.cert_pem, user.key_pem).await?;
-    check(&client, user.name, namespace, checks).await
+    check(
+        &client,
+        user.name,
+        user.namespace.unwrap_or(namespace),
+        checks,
+    )
+    .await
 }
 
 /// The cluster as the kubeconfig module reads it (the one reader for cluster calls), read once

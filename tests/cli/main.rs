@@ -10,6 +10,7 @@ mod add_csr_api;
 mod add_force;
 mod add_local_ca;
 mod add_refusals;
+mod apply;
 mod bulk;
 mod check_expiration;
 mod cli_surface;

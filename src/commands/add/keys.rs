@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// `make(i)` for every `i < count`, on up to `workers` threads; results in index order. After an
 /// error no new job starts, and the first error by index is returned.
-pub(super) fn in_parallel<T: Send>(
+pub(crate) fn in_parallel<T: Send>(
     count: usize,
     workers: usize,
     make: impl Fn(usize) -> anyhow::Result<T> + Sync,
@@ -58,7 +58,7 @@ pub(super) fn in_parallel<T: Send>(
 }
 
 /// The threads worth using for CPU-bound work here.
-pub(super) fn cores() -> usize {
+pub(crate) fn cores() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 

@@ -21,8 +21,8 @@ use crate::shell::quote;
 
 mod dry_run;
 pub(super) mod entries;
-mod keys;
-mod replace;
+pub(super) mod keys;
+pub(super) mod replace;
 pub(super) mod role_binding;
 pub(super) mod signer;
 
@@ -158,6 +158,7 @@ pub fn run(ctx: &Ctx, args: &AddArgs) -> anyhow::Result<Outcome> {
                 name: &one.user,
                 cert_pem: &one.signed.certificate_pem,
                 key_pem: one.key.as_bytes(),
+                namespace: None,
             })
             .collect();
         let reports = access_check::check_new_users(ctx, &rt, &cluster, &users, &args.checks);

@@ -144,7 +144,7 @@ pub(super) fn plan_users(
 
 /// The user body to write: the new credentials, beside the non-credential fields of an
 /// existing entry of that name.
-pub(super) fn merged_user(
+pub(crate) fn merged_user(
     kcs: &Kubeconfigs,
     user: &str,
     credentials: serde_json::Map<String, serde_json::Value>,
@@ -160,7 +160,7 @@ pub(super) fn merged_user(
 
 /// The `USER@CLUSTER` context to write: cluster and user set, the namespace set when one was
 /// given, and everything else of an existing context kept (its namespace too).
-pub(super) fn merged_context(
+pub(crate) fn merged_context(
     kcs: &Kubeconfigs,
     cluster: &str,
     user: &str,
