@@ -93,9 +93,11 @@ fn describe_arg(cmd: &clap::Command, arg: &clap::Arg) -> String {
     field("env", format!("{:?}", arg.get_env().unwrap_or_default()));
     field(
         "required",
-        arg.is_required_set()
-            .then(|| "yes".into())
-            .unwrap_or_default(),
+        if arg.is_required_set() {
+            "yes".into()
+        } else {
+            String::new()
+        },
     );
     field(
         "hidden",

@@ -50,45 +50,7 @@ pub fn run(ctx: &Ctx, args: &RenewArgs) -> anyhow::Result<Outcome> {
     }
 
     let ledger = super::record::open(ctx)?;
-    let mut renewals = Vec::new();
-    let mut report = Vec::new();
-    for (i, c) in plan.candidates.iter().enumerate() {
-        if plan.candidates.len() > 1 {
-            ctx.out
-                .progress(format!("[{}/{}] {}", i + 1, plan.candidates.len(), c.name));
-        }
-        let generated;
-        let key = match &c.key {
-            KeyPlan::Reuse(key) => key,
-            KeyPlan::New(kind) => {
-                // RSA 4096 takes seconds: show that something is happening.
-                let _spinner = matches!(kind, crate::pki::KeyType::Rsa4096).then(|| {
-                    ctx.out
-                        .spinner(format!("generating an RSA 4096 key for {}...", c.name))
-                });
-                generated = PrivateKey::generate(*kind)?;
-                &generated
-            }
-        };
-        let (signed, info) = signer.issue(ctx, &rt, key, &c.subject, c.validity)?;
-        let reused = matches!(c.key, KeyPlan::Reuse(_));
-        renewals.push(Renewal {
-            candidate: c,
-            certificate_pem: signed.certificate_pem,
-            key: if reused { None } else { Some(key.to_pem()?) },
-        });
-        report.push(Renewed {
-            name: c.name.clone(),
-            kubeconfig: c.kubeconfig.clone(),
-            credentials: c.cert_storage.clone(),
-            signed_by: signer.label(),
-            csr_name: signed.csr_name,
-            key_reused: reused,
-            previous_not_after: c.old.not_after,
-            previous_serial: c.old.serial.clone(),
-            certificate: info,
-        });
-    }
+    let (renewals, report) = issue_all(ctx, &rt, &signer, &plan)?;
     write::write(&ctx.sources, &renewals)?;
     super::record::save(
         ctx,
@@ -138,6 +100,56 @@ pub fn run(ctx: &Ctx, args: &RenewArgs) -> anyhow::Result<Outcome> {
         || table(&["USER", "RESULT", "EXPIRES", "DETAIL"], &rows),
     )?;
     Ok(outcome(&plan))
+}
+
+/// A key (new or the old one) and a certificate for every candidate, nothing written yet: the
+/// kubeconfig changes all at once afterwards, or not at all.
+fn issue_all<'p>(
+    ctx: &Ctx,
+    rt: &tokio::runtime::Runtime,
+    signer: &Signer,
+    plan: &'p Plan,
+) -> anyhow::Result<(Vec<Renewal<'p>>, Vec<Renewed>)> {
+    let mut renewals = Vec::new();
+    let mut report = Vec::new();
+    for (i, c) in plan.candidates.iter().enumerate() {
+        if plan.candidates.len() > 1 {
+            ctx.out
+                .progress(format!("[{}/{}] {}", i + 1, plan.candidates.len(), c.name));
+        }
+        let generated;
+        let key = match &c.key {
+            KeyPlan::Reuse(key) => key,
+            KeyPlan::New(kind) => {
+                // RSA 4096 takes seconds: show that something is happening.
+                let _spinner = matches!(kind, crate::pki::KeyType::Rsa4096).then(|| {
+                    ctx.out
+                        .spinner(format!("generating an RSA 4096 key for {}...", c.name))
+                });
+                generated = PrivateKey::generate(*kind)?;
+                &generated
+            }
+        };
+        let (signed, info) = signer.issue(ctx, rt, key, &c.subject, c.validity)?;
+        let reused = matches!(c.key, KeyPlan::Reuse(_));
+        renewals.push(Renewal {
+            candidate: c,
+            certificate_pem: signed.certificate_pem,
+            key: if reused { None } else { Some(key.to_pem()?) },
+        });
+        report.push(Renewed {
+            name: c.name.clone(),
+            kubeconfig: c.kubeconfig.clone(),
+            credentials: c.cert_storage.clone(),
+            signed_by: signer.label(),
+            csr_name: signed.csr_name,
+            key_reused: reused,
+            previous_not_after: c.old.not_after,
+            previous_serial: c.old.serial.clone(),
+            certificate: info,
+        });
+    }
+    Ok((renewals, report))
 }
 
 /// Everything due was renewed, or a due user was skipped (exit 1).
