@@ -18,7 +18,7 @@ use crate::kubeconfig::Kubeconfigs;
 use crate::pki::{self, CertInfo, KeyType, PrivateKey, SecretPem, Subject};
 use crate::shell::quote;
 
-mod dry_run;
+pub(super) mod dry_run;
 pub(super) mod entries;
 mod keys;
 mod replace;

@@ -224,6 +224,25 @@ fn plan_rows(plan: &Plan, now: jiff::Timestamp, with_candidates: bool) -> Vec<Ve
 }
 
 /// `--dry-run`: the plan, as a table or JSON. No key is made, nothing signed or written.
+/// The objects the renewal would send: through the CSR API one CertificateSigningRequest per
+/// candidate, built as `add --dry-run` builds it (by `cluster::request_object`); a local CA
+/// sends nothing.
+fn api_objects(plan: &Plan, signer: &Signer) -> anyhow::Result<Vec<serde_json::Value>> {
+    let Signer::Cluster { .. } = signer else {
+        return Ok(Vec::new());
+    };
+    plan.candidates
+        .iter()
+        .map(|c| {
+            let rsa = match &c.key {
+                KeyPlan::Reuse(key) => key.pkey().id() == openssl::pkey::Id::RSA,
+                KeyPlan::New(kind) => kind.is_rsa(),
+            };
+            super::add::dry_run::csr_object(&c.subject, rsa, c.validity)
+        })
+        .collect()
+}
+
 fn print_plan(ctx: &Ctx, plan: &Plan, signer: &Signer) -> anyhow::Result<Outcome> {
     let now = jiff::Timestamp::now();
     report_skips(ctx, plan);
@@ -243,11 +262,19 @@ fn print_plan(ctx: &Ctx, plan: &Plan, signer: &Signer) -> anyhow::Result<Outcome
             })
         })
         .collect();
+    let objects = api_objects(plan, signer)?;
     let rows = plan_rows(plan, now, true);
     ctx.out.result(
-        &serde_json::json!({ "dryRun": true, "signedBy": signer.label(), "renew": planned, "skipped": plan.skipped, "notDue": plan.not_due }),
+        &serde_json::json!({ "dryRun": true, "signedBy": signer.label(), "renew": planned, "skipped": plan.skipped, "notDue": plan.not_due, "objects": objects }),
         || plan.candidates.iter().map(|c| format!("user/{}", c.name)).collect(),
-        || table(&["USER", "RESULT", "EXPIRES", "DETAIL"], &rows),
+        || {
+            let mut text = table(&["USER", "RESULT", "EXPIRES", "DETAIL"], &rows);
+            for object in &objects {
+                text.push_str("---\n");
+                text.push_str(&crate::output::to_yaml(object).unwrap_or_default());
+            }
+            text
+        },
     )?;
     Ok(outcome(plan))
 }
