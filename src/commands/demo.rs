@@ -2,6 +2,8 @@
 //! ONLY, 60 days), a kubeconfig with a `demo` cluster trusting it, then runs the real `add` path
 //! with `--ca-cert/--ca-key` for john in group dev1, namespace dev1, valid 30 days.
 
+use std::path::Path;
+
 use clap::Parser;
 use serde_json::json;
 
@@ -32,6 +34,23 @@ pub fn run(ctx: &Ctx, args: &DemoArgs) -> anyhow::Result<Outcome> {
     let ca_key = dir.join("ca.key");
     pki::write_private_key(&ca_key, &ca.key_pem()?)?;
     pki::write_public_file(&ca_cert, &ca.certificate_pem()?)?;
+    write_demo_kubeconfig(&kubeconfig_path, &ca)?;
+    ctx.out.done(format!(
+        "demo CA {} and kubeconfig {} created",
+        ca_cert.display(),
+        kubeconfig_path.display()
+    ));
+    add_john(ctx, &kubeconfig_path, &ca_cert, &ca_key)?;
+    let shown = kubeconfig_path.display().to_string();
+    let k = quote(&shown);
+    ctx.out.hint(format!(
+        "see the result with: kubectl --kubeconfig {k} config view   (and `kubectl certuser --kubeconfig {k} list`)"
+    ));
+    Ok(Outcome::Ok)
+}
+
+/// A kubeconfig with one cluster, `demo`, trusting the demo CA, and nothing else yet.
+fn write_demo_kubeconfig(path: &Path, ca: &CertificateAuthority) -> anyhow::Result<()> {
     let doc = json!({
         "apiVersion": "v1",
         "kind": "Config",
@@ -45,13 +64,18 @@ pub fn run(ctx: &Ctx, args: &DemoArgs) -> anyhow::Result<Outcome> {
         "current-context": "",
         "preferences": {},
     });
-    kubeconfig::write_standalone(&kubeconfig_path, &doc, false)?;
-    ctx.out.done(format!(
-        "demo CA {} and kubeconfig {} created",
-        ca_cert.display(),
-        kubeconfig_path.display()
-    ));
+    kubeconfig::write_standalone(path, &doc, false)?;
+    Ok(())
+}
 
+/// The real `add`, parsed from the command line a user would type (shown as progress), so the
+/// demo goes through every step and check `add` makes.
+fn add_john(
+    ctx: &Ctx,
+    kubeconfig_path: &Path,
+    ca_cert: &Path,
+    ca_key: &Path,
+) -> anyhow::Result<()> {
     let (k, c, key) = (
         kubeconfig_path.display().to_string(),
         ca_cert.display().to_string(),
@@ -94,13 +118,9 @@ pub fn run(ctx: &Ctx, args: &DemoArgs) -> anyhow::Result<Outcome> {
     };
     let inner = Ctx {
         out: ctx.out.clone(),
-        sources: kubeconfig::Sources::resolve(Some(&kubeconfig_path)),
+        sources: kubeconfig::Sources::resolve(Some(kubeconfig_path)),
         global: cli.global.clone(),
     };
     super::add::run(&inner, add)?;
-    let k = quote(&k);
-    ctx.out.hint(format!(
-        "see the result with: kubectl --kubeconfig {k} config view   (and `kubectl certuser --kubeconfig {k} list`)"
-    ));
-    Ok(Outcome::Ok)
+    Ok(())
 }

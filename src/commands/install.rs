@@ -4,18 +4,21 @@
 
 use std::path::{Path, PathBuf};
 
+use openssl::x509::X509;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::cli::InstallArgs;
 use crate::error::{Outcome, hinted};
-use crate::kubeconfig::{self, Kubeconfigs, Section, Sources, credentials};
+use crate::kubeconfig::{self, Kubeconfigs, Section, Sources};
 use crate::pki::{self, CertInfo, PrivateKey};
 use crate::shell::quote;
 
 use super::Ctx;
 use super::add::entries;
-use crate::workflow::{pending_request, target};
+use crate::kubeconfig::credentials;
+use crate::workflow::pending_request::{self, Pending};
+use crate::workflow::target;
 
 /// Field names are a stable contract (`-o json|yaml`).
 #[derive(Debug, Serialize)]
@@ -44,53 +47,8 @@ pub fn run(ctx: &Ctx, args: &InstallArgs) -> anyhow::Result<Outcome> {
     let delivery = read_delivery(args)?;
     let cert = pki::parse_certificate_pem(&delivery.certificate_pem, "the certificate")?;
     let info = pki::inspect_certificate(&cert)?;
-    let dir = pending_request::folder(&ctx.sources, args.cert_dir.as_deref())?;
-    let Some((request, record)) = pending_request::find(&dir, &info.public_key_der_sha256) else {
-        return Err(hinted(
-            format!(
-                "no pending request in {} is for this certificate's key: it was not made for a key of this machine",
-                dir.display()
-            ),
-            "install on the machine that ran `kubectl certuser request` (pass --cert-dir if it used one)",
-        ));
-    };
-    let key_pem = std::fs::read(&request.key).map_err(|e| {
-        hinted(
-            format!("cannot read the pending key {}: {e}", request.key.display()),
-            "run `kubectl certuser request` again for a new key and certificate",
-        )
-    })?;
-    let key = PrivateKey::from_pem(&key_pem, &request.key.display().to_string(), None)?;
-    let public = cert
-        .public_key()
-        .and_then(|k| k.public_key_to_der())
-        .map_err(|e| anyhow::anyhow!("cannot read the certificate's public key: {e}"))?;
-    if !key.matches(&public) {
-        return Err(hinted(
-            format!(
-                "the certificate does not belong to the key {}",
-                request.key.display()
-            ),
-            "ask the administrator to sign the CSR `request` wrote for this key",
-        ));
-    }
+    let (request, record) = pending_request_for(ctx, args, &cert, &info)?;
     let user = request.user.clone();
-    if info.common_name.as_deref() != Some(user.as_str()) {
-        return Err(hinted(
-            format!(
-                "the certificate is for {:?}, but the request was for {user:?}",
-                info.common_name.as_deref().unwrap_or_default()
-            ),
-            "ask the administrator to sign your CSR unchanged",
-        ));
-    }
-    if info.groups != request.groups {
-        ctx.out.warn(format!(
-            "the certificate's groups [{}] differ from the requested [{}]",
-            info.groups.join(", "),
-            request.groups.join(", ")
-        ));
-    }
 
     let kcs = Kubeconfigs::load(&ctx.sources)?;
     let cluster = match &delivery.cluster {
@@ -103,32 +61,7 @@ pub fn run(ctx: &Ctx, args: &InstallArgs) -> anyhow::Result<Outcome> {
     let ca_checked = check_chain(ctx, &kcs, &delivery, &cluster, &cert, args.skip_ca_check)?;
     entries::check_entry_conflicts(&kcs, &user, &cluster, args.force)?;
 
-    let key_dir = request.key.parent().unwrap_or(Path::new(".")).to_path_buf();
-    let cert_path = key_dir.join(format!("{user}.crt"));
-    let context = kubeconfig::user_context(&user, &cluster);
-    let namespace = ctx.global.namespace.clone().or(delivery.namespace.clone());
-    Kubeconfigs::edit(&ctx.sources, |kcs| {
-        entries::check_entry_conflicts(kcs, &user, &cluster, args.force)?;
-        if let Some((name, body)) = &delivery.cluster {
-            check_cluster(kcs, name, body, args.force)?;
-            kcs.upsert(Section::Clusters, name, body.clone());
-        }
-        pki::write_public_file(&cert_path, &delivery.certificate_pem)?;
-        kcs.upsert(
-            Section::Users,
-            &user,
-            credentials::file_user(&cert_path, &request.key),
-        );
-        kcs.upsert(
-            Section::Contexts,
-            &context,
-            entries::context_entry(&cluster, &user, namespace.as_deref()),
-        );
-        if args.use_context {
-            kcs.set_current_context(&context);
-        }
-        Ok(())
-    })?;
+    let (cert_path, context) = merge_entries(ctx, args, &delivery, &request, &cluster)?;
     // Installed: the request is no longer pending. The key stays where it is, named by the user.
     let _ = std::fs::remove_file(&record);
     let kubeconfig = Kubeconfigs::load(&ctx.sources)?
@@ -160,6 +93,104 @@ pub fn run(ctx: &Ctx, args: &InstallArgs) -> anyhow::Result<Outcome> {
     ctx.out
         .result(&report, || vec![format!("user/{user}")], String::new)?;
     Ok(Outcome::Ok)
+}
+
+/// The pending request (and its record file) whose key the certificate is for: the key must
+/// match and the CN must be the requested user; other groups than requested are a warning.
+fn pending_request_for(
+    ctx: &Ctx,
+    args: &InstallArgs,
+    cert: &X509,
+    info: &CertInfo,
+) -> anyhow::Result<(Pending, PathBuf)> {
+    let dir = pending_request::folder(&ctx.sources, args.cert_dir.as_deref())?;
+    let Some((request, record)) = pending_request::find(&dir, &info.public_key_der_sha256) else {
+        return Err(hinted(
+            format!(
+                "no pending request in {} is for this certificate's key: it was not made for a key of this machine",
+                dir.display()
+            ),
+            "install on the machine that ran `kubectl certuser request` (pass --cert-dir if it used one)",
+        ));
+    };
+    let key_pem = std::fs::read(&request.key).map_err(|e| {
+        hinted(
+            format!("cannot read the pending key {}: {e}", request.key.display()),
+            "run `kubectl certuser request` again for a new key and certificate",
+        )
+    })?;
+    let key = PrivateKey::from_pem(&key_pem, &request.key.display().to_string(), None)?;
+    let public = cert
+        .public_key()
+        .and_then(|k| k.public_key_to_der())
+        .map_err(|e| anyhow::anyhow!("cannot read the certificate's public key: {e}"))?;
+    if !key.matches(&public) {
+        return Err(hinted(
+            format!(
+                "the certificate does not belong to the key {}",
+                request.key.display()
+            ),
+            "ask the administrator to sign the CSR `request` wrote for this key",
+        ));
+    }
+    let user = &request.user;
+    if info.common_name.as_deref() != Some(user.as_str()) {
+        return Err(hinted(
+            format!(
+                "the certificate is for {:?}, but the request was for {user:?}",
+                info.common_name.as_deref().unwrap_or_default()
+            ),
+            "ask the administrator to sign your CSR unchanged",
+        ));
+    }
+    if info.groups != request.groups {
+        ctx.out.warn(format!(
+            "the certificate's groups [{}] differ from the requested [{}]",
+            info.groups.join(", "),
+            request.groups.join(", ")
+        ));
+    }
+    Ok((request, record))
+}
+
+/// Writes the certificate beside the pending key and merges the user (both by path), the
+/// `USER@CLUSTER` context and, from --kubeconfig-in, the cluster. Returns the certificate's
+/// path and the context's name.
+fn merge_entries(
+    ctx: &Ctx,
+    args: &InstallArgs,
+    delivery: &Delivery,
+    request: &Pending,
+    cluster: &str,
+) -> anyhow::Result<(PathBuf, String)> {
+    let user = &request.user;
+    let key_dir = request.key.parent().unwrap_or(Path::new(".")).to_path_buf();
+    let cert_path = key_dir.join(format!("{user}.crt"));
+    let context = kubeconfig::user_context(user, cluster);
+    let namespace = ctx.global.namespace.clone().or(delivery.namespace.clone());
+    Kubeconfigs::edit(&ctx.sources, |kcs| {
+        entries::check_entry_conflicts(kcs, user, cluster, args.force)?;
+        if let Some((name, body)) = &delivery.cluster {
+            check_cluster(kcs, name, body, args.force)?;
+            kcs.upsert(Section::Clusters, name, body.clone());
+        }
+        pki::write_public_file(&cert_path, &delivery.certificate_pem)?;
+        kcs.upsert(
+            Section::Users,
+            user,
+            credentials::file_user(&cert_path, &request.key),
+        );
+        kcs.upsert(
+            Section::Contexts,
+            &context,
+            entries::context_entry(cluster, user, namespace.as_deref()),
+        );
+        if args.use_context {
+            kcs.set_current_context(&context);
+        }
+        Ok(())
+    })?;
+    Ok((cert_path, context))
 }
 
 fn read_delivery(args: &InstallArgs) -> anyhow::Result<Delivery> {
@@ -262,7 +293,7 @@ fn check_chain(
     kcs: &Kubeconfigs,
     delivery: &Delivery,
     cluster: &str,
-    cert: &openssl::x509::X509,
+    cert: &X509,
     skip: bool,
 ) -> anyhow::Result<bool> {
     let ca_pem = match &delivery.cluster {

@@ -39,8 +39,93 @@ struct Signed {
 
 pub fn run(ctx: &Ctx, args: &SignArgs) -> anyhow::Result<Outcome> {
     let validity = signer::lifetime(args.lifetime.days, args.lifetime.duration)?;
-    let csr_pem = read_csr(args)?;
-    let csr = pki::parse_csr_pem(&csr_pem).map_err(|e| {
+    let request = read_request(ctx, args)?;
+    refuse_what_add_refuses(ctx, args, &request)?;
+    check_destinations(ctx, args)?;
+    // The cluster for --kubeconfig-out, found before anything is signed.
+    let kcs = Kubeconfigs::load(&ctx.sources)?;
+    let cluster = match &args.kubeconfig_out {
+        Some(_) => Some(target::cluster_name(ctx, &kcs)?),
+        None => None,
+    };
+
+    let user = &request.user;
+    let rt = super::runtime()?;
+    let signer = Signer::choose(ctx, &args.ca, &args.csr, &rt)?;
+    let binder =
+        role_binding::preflight(ctx, &args.rbac, std::slice::from_ref(user), &rt, &signer)?;
+    let ledger = ledger_hooks::open(ctx)?;
+    let signed = signer.sign(ctx, &rt, &request.pem, validity)?;
+    let cert = pki::parse_certificate_pem(&signed.certificate_pem, "the issued certificate")?;
+    let info = pki::inspect_certificate(&cert)?;
+    ctx.out.done(format!(
+        "{user}: certificate from {} valid until {}",
+        info.issuer,
+        info.not_after.strftime("%Y-%m-%d %H:%M UTC")
+    ));
+    let binding = role_binding::bind(
+        ctx,
+        &args.rbac,
+        &rt,
+        binder.as_ref(),
+        std::slice::from_ref(user),
+    )?
+    .pop();
+
+    hand_over(
+        ctx,
+        args,
+        &kcs,
+        cluster.as_deref(),
+        user,
+        &signed.certificate_pem,
+    )?;
+    ledger_hooks::save(
+        ctx,
+        ledger.as_ref(),
+        vec![sign_record(ctx, &kcs, &signer, &signed, &info, args, user)],
+    );
+    let to_stdout = args.file.is_none() && args.kubeconfig_out.is_none();
+    let report = Signed {
+        name: request.user,
+        groups: request.groups,
+        key: request.key,
+        signed_by: signer.label(),
+        csr_name: signed.csr_name,
+        certificate: info,
+        file: args.file.clone(),
+        kubeconfig_out: args.kubeconfig_out.clone(),
+        binding,
+        certificate_pem: to_stdout
+            .then(|| String::from_utf8_lossy(&signed.certificate_pem).into_owned()),
+    };
+    if to_stdout && !ctx.out.machine() {
+        let mut out = std::io::stdout().lock();
+        out.write_all(&signed.certificate_pem)?;
+        out.flush()?;
+    } else {
+        ctx.out.result(
+            &report,
+            || vec![format!("user/{}", report.name)],
+            String::new,
+        )?;
+    }
+    Ok(Outcome::Ok)
+}
+
+/// The CSR as sent, and what it asks for.
+struct Request {
+    pem: Vec<u8>,
+    user: String,
+    groups: Vec<String>,
+    /// The public key, described ("RSA 2048", "ECDSA P-256", ...).
+    key: String,
+}
+
+/// Reads and parses the CSR, and says what is being signed.
+fn read_request(ctx: &Ctx, args: &SignArgs) -> anyhow::Result<Request> {
+    let pem = read_csr(args)?;
+    let csr = pki::parse_csr_pem(&pem).map_err(|e| {
         hinted(
             format!("{}: {e}", args.csr_file.display()),
             "ask for the file `kubectl certuser request USER --file USER.csr` wrote",
@@ -71,15 +156,24 @@ pub fn run(ctx: &Ctx, args: &SignArgs) -> anyhow::Result<Outcome> {
             "ask for a new request with `kubectl certuser request USER` (RSA 2048 or stronger, ECDSA or Ed25519)",
         ));
     }
-    if user.is_empty() {
+    Ok(Request {
+        pem,
+        user,
+        groups,
+        key,
+    })
+}
+
+/// Exactly add's refusals of names and groups, through the same checks.
+fn refuse_what_add_refuses(ctx: &Ctx, args: &SignArgs, request: &Request) -> anyhow::Result<()> {
+    if request.user.is_empty() {
         return Err(hinted(
             "the CSR has no CN: Kubernetes would see no user name",
             "ask for a new request made with `kubectl certuser request USER`",
         ));
     }
-    // Exactly add's refusals, through the same checks.
-    names::check_user(&user, args.policy.allow_system_user)?;
-    for group in &groups {
+    names::check_user(&request.user, args.policy.allow_system_user)?;
+    for group in &request.groups {
         if let Some(warning) = names::check_group(
             group,
             names::GroupPolicy {
@@ -90,6 +184,12 @@ pub fn run(ctx: &Ctx, args: &SignArgs) -> anyhow::Result<Outcome> {
             ctx.out.warn(warning);
         }
     }
+    Ok(())
+}
+
+/// What must hold before anything is signed: a namespace for --role, and no file overwritten
+/// without --force.
+fn check_destinations(ctx: &Ctx, args: &SignArgs) -> anyhow::Result<()> {
     if args.rbac.role.is_some() && ctx.global.namespace.is_none() {
         return Err(hinted(
             "--role binds a Role in a namespace, and no namespace was given",
@@ -104,83 +204,31 @@ pub fn run(ctx: &Ctx, args: &SignArgs) -> anyhow::Result<Outcome> {
             ));
         }
     }
-    // The cluster for --kubeconfig-out, found before anything is signed.
-    let kcs = Kubeconfigs::load(&ctx.sources)?;
-    let cluster = match &args.kubeconfig_out {
-        Some(_) => Some(target::cluster_name(ctx, &kcs)?),
-        None => None,
-    };
+    Ok(())
+}
 
-    let rt = super::runtime()?;
-    let signer = Signer::choose(ctx, &args.ca, &args.csr, &rt)?;
-    let binder =
-        role_binding::preflight(ctx, &args.rbac, std::slice::from_ref(&user), &rt, &signer)?;
-    let ledger = ledger_hooks::open(ctx)?;
-    let signed = signer.sign(ctx, &rt, &csr_pem, validity)?;
-    let cert = pki::parse_certificate_pem(&signed.certificate_pem, "the issued certificate")?;
-    let info = pki::inspect_certificate(&cert)?;
-    ctx.out.done(format!(
-        "{user}: certificate from {} valid until {}",
-        info.issuer,
-        info.not_after.strftime("%Y-%m-%d %H:%M UTC")
-    ));
-    let binding = role_binding::bind(
-        ctx,
-        &args.rbac,
-        &rt,
-        binder.as_ref(),
-        std::slice::from_ref(&user),
-    )?
-    .pop();
-
+/// Writes the certificate to --file and the keyless kubeconfig to --kubeconfig-out.
+fn hand_over(
+    ctx: &Ctx,
+    args: &SignArgs,
+    kcs: &Kubeconfigs,
+    cluster: Option<&str>,
+    user: &str,
+    certificate_pem: &[u8],
+) -> anyhow::Result<()> {
     if let Some(file) = &args.file {
-        pki::write_public_file(file, &signed.certificate_pem)?;
+        pki::write_public_file(file, certificate_pem)?;
         ctx.out
             .done(format!("certificate written to {}", file.display()));
     }
-    if let (Some(out), Some(cluster)) = (&args.kubeconfig_out, &cluster) {
-        write_kubeconfig_out(
-            ctx,
-            &kcs,
-            cluster,
-            &user,
-            &signed.certificate_pem,
-            out,
-            args.force,
-        )?;
+    if let (Some(out), Some(cluster)) = (&args.kubeconfig_out, cluster) {
+        write_kubeconfig_out(ctx, kcs, cluster, user, certificate_pem, out, args.force)?;
         ctx.out.done(format!(
             "kubeconfig without any key written to {}: send it to {user}, who runs `kubectl certuser install --kubeconfig-in FILE`",
             out.display()
         ));
     }
-    let to_stdout = args.file.is_none() && args.kubeconfig_out.is_none();
-    ledger_hooks::save(
-        ctx,
-        ledger.as_ref(),
-        vec![sign_record(ctx, &kcs, &signer, &signed, &info, args, &user)],
-    );
-    let report = Signed {
-        name: user.clone(),
-        groups,
-        key,
-        signed_by: signer.label(),
-        csr_name: signed.csr_name,
-        certificate: info,
-        file: args.file.clone(),
-        kubeconfig_out: args.kubeconfig_out.clone(),
-        binding,
-        certificate_pem: to_stdout
-            .then(|| String::from_utf8_lossy(&signed.certificate_pem).into_owned()),
-    };
-    if to_stdout && !ctx.out.machine() {
-        let mut out = std::io::stdout().lock();
-        out.write_all(&signed.certificate_pem)?;
-        out.flush()?;
-    } else {
-        ctx.out
-            .result(&report, || vec![format!("user/{user}")], String::new)?;
-    }
-    Ok(Outcome::Ok)
+    Ok(())
 }
 
 /// The ledger line: where the certificate went, and for which cluster when that is known (the

@@ -484,3 +484,70 @@ fn bad_input_changes_nothing() {
     .fails_with("not by the CA CN=other-ca");
     assert!(before == sb.snapshot());
 }
+
+/// As `add`'s (STYLE habit 14): renew's dry run through the CSR API shows the
+/// CertificateSigningRequest it would create, and the real renewal creates that object: the
+/// name pattern (a user name with capitals cleaned as the real one is), the labels, the signer,
+/// the usages and the lifetime.
+#[test]
+fn dry_run_shows_the_csr_the_real_renewal_creates() {
+    let server = FakeApiServer::start(FakeOptions::default());
+    let sb = Sandbox::new();
+    server.admin_kubeconfig(&sb.kubeconfig, "kubernetes");
+    sb.run(&[
+        "add",
+        "John_Smith",
+        "-g",
+        "dev1",
+        "--key-type",
+        "ecdsa-p256",
+        "--duration",
+        "48h",
+        "--no-check",
+    ])
+    .ok();
+    let before = sb.snapshot();
+    let dry = sb
+        .run(&[
+            "renew",
+            "John_Smith",
+            "--keep-csr",
+            "--dry-run",
+            "-o",
+            "json",
+        ])
+        .ok()
+        .json();
+    assert!(before == sb.snapshot(), "a dry run changes nothing");
+    assert!(server.list("certificatesigningrequests").is_empty());
+    let objects = dry["objects"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no objects in {dry}"));
+    let [dry_csr] = objects.as_slice() else {
+        panic!("one CSR: {dry}")
+    };
+    assert_eq!(dry_csr["kind"], "CertificateSigningRequest", "{dry_csr}");
+    assert_eq!(dry_csr["spec"]["request"], "<CSR: CN=John_Smith, O=dev1>");
+
+    sb.run(&["renew", "John_Smith", "--keep-csr"]).ok();
+    let csrs = server.list("certificatesigningrequests");
+    let [real_csr] = csrs.as_slice() else {
+        panic!("one CSR kept: {csrs:?}")
+    };
+    let real_name = real_csr["metadata"]["name"].as_str().unwrap();
+    let (real_prefix, _) = real_name.rsplit_once('-').unwrap();
+    assert_eq!(
+        dry_csr["metadata"]["name"],
+        format!("{real_prefix}-<random>"),
+        "dry-run CSR name vs the real {real_name}"
+    );
+    for field in [
+        &["metadata", "labels"][..],
+        &["spec", "signerName"],
+        &["spec", "usages"],
+        &["spec", "expirationSeconds"],
+    ] {
+        let pick = |o: &serde_json::Value| field.iter().fold(o.clone(), |v, k| v[k].clone());
+        assert_eq!(pick(dry_csr), pick(real_csr), "{field:?}");
+    }
+}

@@ -10,6 +10,7 @@ use crate::cli::AddArgs;
 use crate::cluster;
 use crate::error::Outcome;
 use crate::kubeconfig::{Kubeconfigs, Section, redact};
+use crate::pki::Subject;
 
 use super::entries::cert_files;
 use super::replace::{merged_context, merged_user};
@@ -76,8 +77,7 @@ pub fn run(
     Ok(Outcome::Ok)
 }
 
-/// The objects the real run sends, built by the same functions in `cluster/`; only the CSR's
-/// random name suffix and its request (no key exists yet) are placeholders.
+/// The objects the real run sends, built by the same functions in `cluster/`.
 fn api_objects(
     ctx: &Ctx,
     args: &AddArgs,
@@ -89,17 +89,35 @@ fn api_objects(
     let mut objects = Vec::new();
     for (user, groups) in args.users.iter().zip(groups) {
         if let Signer::Cluster { .. } = signer {
-            let name = cluster::csr_name(user, "<random>");
-            let expiration = cluster::expiration_seconds(validity)?;
-            let csr = cluster::request_object(&name, b"", args.key.key_type.is_rsa(), expiration);
-            let mut csr = serde_json::to_value(csr)?;
-            let subject: String = groups.iter().map(|g| format!(", O={g}")).collect();
-            csr["spec"]["request"] = format!("<CSR: CN={user}{subject}>").into();
-            objects.push(csr);
+            let subject = Subject {
+                common_name: user.clone(),
+                organizations: groups.clone(),
+            };
+            objects.push(csr_object(&subject, args.key.key_type.is_rsa(), validity)?);
         }
         if let Some((role, namespace)) = &binding {
             objects.push(cluster::binding_object(user, role, namespace.as_deref())?);
         }
     }
     Ok(objects)
+}
+
+/// The CertificateSigningRequest the CSR API path creates for `subject`, built by
+/// `cluster::request_object` as the real run builds it; only the random name suffix and the
+/// request itself (no key exists yet) are placeholders. `renew --dry-run` shows the same.
+pub(crate) fn csr_object(
+    subject: &Subject,
+    rsa: bool,
+    validity: Duration,
+) -> anyhow::Result<serde_json::Value> {
+    let name = cluster::csr_name(&subject.common_name, "<random>");
+    let expiration = cluster::expiration_seconds(validity)?;
+    let mut csr = serde_json::to_value(cluster::request_object(&name, b"", rsa, expiration))?;
+    let groups: String = subject
+        .organizations
+        .iter()
+        .map(|g| format!(", O={g}"))
+        .collect();
+    csr["spec"]["request"] = format!("<CSR: CN={}{groups}>", subject.common_name).into();
+    Ok(csr)
 }

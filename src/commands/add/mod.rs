@@ -19,7 +19,7 @@ use crate::ledger::Record;
 use crate::pki::{self, CertInfo, KeyType, PrivateKey, SecretPem, Subject};
 use crate::shell::quote;
 
-mod dry_run;
+pub(super) mod dry_run;
 pub(super) mod entries;
 pub(super) mod keys;
 pub(super) mod replace;

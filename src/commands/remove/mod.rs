@@ -16,14 +16,7 @@ pub fn run(ctx: &Ctx, args: &RemoveArgs) -> anyhow::Result<Outcome> {
     } else {
         Kubeconfigs::load_locked(&ctx.sources)?
     };
-    for user in &args.users {
-        if before.get(Section::Users, user).is_none() {
-            return Err(hinted(
-                format!("user {user:?} not found in {}", before.file_list()),
-                "`kubectl certuser list` shows the certificate users",
-            ));
-        }
-    }
+    refuse_unknown(&before, &args.users)?;
     let now = jiff::Timestamp::now();
     let listed = list::collect(&before, now);
     if !args.force {
@@ -74,6 +67,32 @@ pub fn run(ctx: &Ctx, args: &RemoveArgs) -> anyhow::Result<Outcome> {
     if let Some(plan) = &rbac {
         plan.report_left_alone(ctx);
     }
+    warn_what_still_works(ctx, args, &listed, now);
+    if contexts
+        .iter()
+        .any(|c| current.as_deref() == Some(c.as_str()))
+    {
+        ctx.out.warn(
+            "this removed your current context; choose another with `kubectl config use-context`",
+        );
+    }
+    let report = result_report(args, &listed, &contexts, rbac.as_ref())?;
+    ctx.out.result(
+        &report,
+        || args.users.iter().map(|u| format!("user/{u}")).collect(),
+        String::new,
+    )?;
+    Ok(Outcome::Ok)
+}
+
+/// A removed user's certificate still works until it expires (it cannot be revoked), and its
+/// files stay where they are: say so, with the way to take the access away.
+fn warn_what_still_works(
+    ctx: &Ctx,
+    args: &RemoveArgs,
+    listed: &[list::ListedUser],
+    now: jiff::Timestamp,
+) {
     for user in &args.users {
         if let Some(entry) = listed.iter().find(|l| &l.name == user) {
             if let Some(not_after) = entry.not_after {
@@ -101,30 +120,39 @@ pub fn run(ctx: &Ctx, args: &RemoveArgs) -> anyhow::Result<Outcome> {
             }
         }
     }
-    if contexts
-        .iter()
-        .any(|c| current.as_deref() == Some(c.as_str()))
-    {
-        ctx.out.warn(
-            "this removed your current context; choose another with `kubectl config use-context`",
-        );
-    }
+}
+
+/// The `-o json|yaml` report (a stable contract).
+fn result_report(
+    args: &RemoveArgs,
+    listed: &[list::ListedUser],
+    contexts: &[String],
+    rbac: Option<&rbac::Plan>,
+) -> anyhow::Result<serde_json::Value> {
     let still_valid: Vec<_> = listed
         .iter()
         .filter(|l| args.users.contains(&l.name))
         .filter_map(|l| Some(serde_json::json!({ "user": l.name, "notAfter": l.not_after?, "residualSeconds": l.residual_seconds? })))
         .collect();
     let mut report = serde_json::json!({ "removedUsers": args.users, "removedContexts": contexts, "stillValid": still_valid });
-    if let Some(plan) = &rbac {
+    if let Some(plan) = rbac {
         report["deletedBindings"] = serde_json::to_value(plan.removable().collect::<Vec<_>>())?;
         report["leftAloneBindings"] = serde_json::to_value(plan.left_alone().collect::<Vec<_>>())?;
     }
-    ctx.out.result(
-        &report,
-        || args.users.iter().map(|u| format!("user/{u}")).collect(),
-        String::new,
-    )?;
-    Ok(Outcome::Ok)
+    Ok(report)
+}
+
+/// Every user named must be in the kubeconfig: nothing is removed otherwise.
+fn refuse_unknown(kcs: &Kubeconfigs, users: &[String]) -> anyhow::Result<()> {
+    for user in users {
+        if kcs.get(Section::Users, user).is_none() {
+            return Err(hinted(
+                format!("user {user:?} not found in {}", kcs.file_list()),
+                "`kubectl certuser list` shows the certificate users",
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// A user this tool did not make is someone's working access: removing it needs `--force`.

@@ -52,45 +52,7 @@ pub fn run(ctx: &Ctx, args: &RenewArgs) -> anyhow::Result<Outcome> {
     }
 
     let ledger = ledger_hooks::open(ctx)?;
-    let mut renewals = Vec::new();
-    let mut report = Vec::new();
-    for (i, c) in plan.candidates.iter().enumerate() {
-        if plan.candidates.len() > 1 {
-            ctx.out
-                .progress(format!("[{}/{}] {}", i + 1, plan.candidates.len(), c.name));
-        }
-        let generated;
-        let key = match &c.key {
-            KeyPlan::Reuse(key) => key,
-            KeyPlan::New(kind) => {
-                // RSA 4096 takes seconds: show that something is happening.
-                let _spinner = matches!(kind, crate::pki::KeyType::Rsa4096).then(|| {
-                    ctx.out
-                        .spinner(format!("generating an RSA 4096 key for {}...", c.name))
-                });
-                generated = PrivateKey::generate(*kind)?;
-                &generated
-            }
-        };
-        let (signed, info) = signer.issue(ctx, &rt, key, &c.subject, c.validity)?;
-        let reused = matches!(c.key, KeyPlan::Reuse(_));
-        renewals.push(Renewal {
-            candidate: c,
-            certificate_pem: signed.certificate_pem,
-            key: if reused { None } else { Some(key.to_pem()?) },
-        });
-        report.push(Renewed {
-            name: c.name.clone(),
-            kubeconfig: c.kubeconfig.clone(),
-            credentials: c.cert_storage.clone(),
-            signed_by: signer.label(),
-            csr_name: signed.csr_name,
-            key_reused: reused,
-            previous_not_after: c.old.not_after,
-            previous_serial: c.old.serial.clone(),
-            certificate: info,
-        });
-    }
+    let (renewals, report) = issue_all(ctx, &rt, &signer, &plan)?;
     write::write(&ctx.sources, &renewals)?;
     ledger_hooks::save(
         ctx,
@@ -140,6 +102,56 @@ pub fn run(ctx: &Ctx, args: &RenewArgs) -> anyhow::Result<Outcome> {
         || table(&["USER", "RESULT", "EXPIRES", "DETAIL"], &rows),
     )?;
     Ok(outcome(&plan))
+}
+
+/// A key (new or the old one) and a certificate for every candidate, nothing written yet: the
+/// kubeconfig changes all at once afterwards, or not at all.
+fn issue_all<'p>(
+    ctx: &Ctx,
+    rt: &tokio::runtime::Runtime,
+    signer: &Signer,
+    plan: &'p Plan,
+) -> anyhow::Result<(Vec<Renewal<'p>>, Vec<Renewed>)> {
+    let mut renewals = Vec::new();
+    let mut report = Vec::new();
+    for (i, c) in plan.candidates.iter().enumerate() {
+        if plan.candidates.len() > 1 {
+            ctx.out
+                .progress(format!("[{}/{}] {}", i + 1, plan.candidates.len(), c.name));
+        }
+        let generated;
+        let key = match &c.key {
+            KeyPlan::Reuse(key) => key,
+            KeyPlan::New(kind) => {
+                // RSA 4096 takes seconds: show that something is happening.
+                let _spinner = matches!(kind, crate::pki::KeyType::Rsa4096).then(|| {
+                    ctx.out
+                        .spinner(format!("generating an RSA 4096 key for {}...", c.name))
+                });
+                generated = PrivateKey::generate(*kind)?;
+                &generated
+            }
+        };
+        let (signed, info) = signer.issue(ctx, rt, key, &c.subject, c.validity)?;
+        let reused = matches!(c.key, KeyPlan::Reuse(_));
+        renewals.push(Renewal {
+            candidate: c,
+            certificate_pem: signed.certificate_pem,
+            key: if reused { None } else { Some(key.to_pem()?) },
+        });
+        report.push(Renewed {
+            name: c.name.clone(),
+            kubeconfig: c.kubeconfig.clone(),
+            credentials: c.cert_storage.clone(),
+            signed_by: signer.label(),
+            csr_name: signed.csr_name,
+            key_reused: reused,
+            previous_not_after: c.old.not_after,
+            previous_serial: c.old.serial.clone(),
+            certificate: info,
+        });
+    }
+    Ok((renewals, report))
 }
 
 /// Everything due was renewed, or a due user was skipped (exit 1).
@@ -214,6 +226,25 @@ fn plan_rows(plan: &Plan, now: jiff::Timestamp, with_candidates: bool) -> Vec<Ve
 }
 
 /// `--dry-run`: the plan, as a table or JSON. No key is made, nothing signed or written.
+/// The objects the renewal would send: through the CSR API one CertificateSigningRequest per
+/// candidate, built as `add --dry-run` builds it (by `cluster::request_object`); a local CA
+/// sends nothing.
+fn api_objects(plan: &Plan, signer: &Signer) -> anyhow::Result<Vec<serde_json::Value>> {
+    let Signer::Cluster { .. } = signer else {
+        return Ok(Vec::new());
+    };
+    plan.candidates
+        .iter()
+        .map(|c| {
+            let rsa = match &c.key {
+                KeyPlan::Reuse(key) => key.pkey().id() == openssl::pkey::Id::RSA,
+                KeyPlan::New(kind) => kind.is_rsa(),
+            };
+            super::add::dry_run::csr_object(&c.subject, rsa, c.validity)
+        })
+        .collect()
+}
+
 fn print_plan(ctx: &Ctx, plan: &Plan, signer: &Signer) -> anyhow::Result<Outcome> {
     let now = jiff::Timestamp::now();
     report_skips(ctx, plan);
@@ -233,11 +264,19 @@ fn print_plan(ctx: &Ctx, plan: &Plan, signer: &Signer) -> anyhow::Result<Outcome
             })
         })
         .collect();
+    let objects = api_objects(plan, signer)?;
     let rows = plan_rows(plan, now, true);
     ctx.out.result(
-        &serde_json::json!({ "dryRun": true, "signedBy": signer.label(), "renew": planned, "skipped": plan.skipped, "notDue": plan.not_due }),
+        &serde_json::json!({ "dryRun": true, "signedBy": signer.label(), "renew": planned, "skipped": plan.skipped, "notDue": plan.not_due, "objects": objects }),
         || plan.candidates.iter().map(|c| format!("user/{}", c.name)).collect(),
-        || table(&["USER", "RESULT", "EXPIRES", "DETAIL"], &rows),
+        || {
+            let mut text = table(&["USER", "RESULT", "EXPIRES", "DETAIL"], &rows);
+            for object in &objects {
+                text.push_str("---\n");
+                text.push_str(&crate::output::to_yaml(object).unwrap_or_default());
+            }
+            text
+        },
     )?;
     Ok(outcome(plan))
 }

@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use openssl::x509::X509;
 use serde::Serialize;
 
 use crate::cli::RenewArgs;
@@ -142,18 +143,7 @@ fn assess(
         common_name: old.common_name.clone().unwrap_or_default(),
         organizations: old.groups.clone(),
     };
-    // The same refusals as `add`: a renewal must not mint what add would not. add's hints name
-    // its --allow-* flags, which renew does not have, so the hint is renew's own.
-    let refused = |e: names::NameError| {
-        hinted(
-            format!("user {name:?}: {e}"),
-            "renew re-issues only what add would issue; renew component and admin certificates with `kubeadm certs renew`",
-        )
-    };
-    names::check_user(&subject.common_name, false).map_err(refused)?;
-    for group in &subject.organizations {
-        names::check_group(group, names::GroupPolicy::STRICT).map_err(refused)?;
-    }
+    refuse_what_add_refuses(name, &subject)?;
     match signer {
         Signer::Local(ca) if !pki::issued_by(&cert, ca.certificate()) => {
             return Err(hinted(
@@ -174,8 +164,47 @@ fn assess(
             "add the user again with `kubectl certuser add --force`",
         ));
     };
-    let key = if args.reuse_key {
-        let key = PrivateKey::from_pem(&key_pem, &format!("user {name}'s key"), None)?;
+    let key = key_plan(args, name, &cert, &old, &key_pem)?;
+    Ok(Candidate {
+        name: name.to_string(),
+        validity: validity(args, &old)?,
+        subject,
+        old_pem,
+        old,
+        cert_storage,
+        key_storage,
+        key,
+        kubeconfig: entry.file.to_path_buf(),
+    })
+}
+
+/// The same refusals as `add`: a renewal must not mint what add would not. add's hints name
+/// its --allow-* flags, which renew does not have, so the hint is renew's own.
+fn refuse_what_add_refuses(name: &str, subject: &Subject) -> anyhow::Result<()> {
+    let refused = |e: names::NameError| {
+        hinted(
+            format!("user {name:?}: {e}"),
+            "renew re-issues only what add would issue; renew component and admin certificates with `kubeadm certs renew`",
+        )
+    };
+    names::check_user(&subject.common_name, false).map_err(refused)?;
+    for group in &subject.organizations {
+        names::check_group(group, names::GroupPolicy::STRICT).map_err(refused)?;
+    }
+    Ok(())
+}
+
+/// `--reuse-key`: the current key, which must match the certificate; otherwise a new key of
+/// `--key-type` or of the current key's type.
+fn key_plan(
+    args: &RenewArgs,
+    name: &str,
+    cert: &X509,
+    old: &CertInfo,
+    key_pem: &[u8],
+) -> anyhow::Result<KeyPlan> {
+    if args.reuse_key {
+        let key = PrivateKey::from_pem(key_pem, &format!("user {name}'s key"), None)?;
         let public = cert
             .public_key()
             .and_then(|k| k.public_key_to_der())
@@ -186,7 +215,7 @@ fn assess(
                 "renew without --reuse-key to make a new key",
             ));
         }
-        KeyPlan::Reuse(key)
+        Ok(KeyPlan::Reuse(key))
     } else {
         let kind = match args.key_type {
             Some(kind) => kind,
@@ -204,19 +233,8 @@ fn assess(
                     )
                 })?,
         };
-        KeyPlan::New(kind)
-    };
-    Ok(Candidate {
-        name: name.to_string(),
-        validity: validity(args, &old)?,
-        subject,
-        old_pem,
-        old,
-        cert_storage,
-        key_storage,
-        key,
-        kubeconfig: entry.file.to_path_buf(),
-    })
+        Ok(KeyPlan::New(kind))
+    }
 }
 
 /// Through the CSR API a certificate comes from the cluster we talk to: the user must be one of
