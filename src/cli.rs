@@ -9,7 +9,10 @@ use clap::builder::TypedValueParser as _;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::pki::KeyType;
-use crate::units::Validity;
+
+mod validity;
+
+pub use validity::Validity;
 
 #[derive(Debug, Parser)]
 #[command(

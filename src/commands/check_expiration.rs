@@ -10,9 +10,9 @@ use serde::Serialize;
 use crate::cli::CheckExpirationArgs;
 use crate::error::{Outcome, hinted};
 use crate::kubeconfig::{Kubeconfigs, Section, Sources};
+use crate::output::human_duration as human;
 use crate::output::table;
 use crate::pki::{self, CertInfo};
-use crate::units::human;
 
 use super::{Ctx, list};
 use crate::kubeconfig::credentials;

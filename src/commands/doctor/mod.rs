@@ -15,9 +15,9 @@ use crate::cli::DoctorArgs;
 use crate::cluster::{self, ClusterError};
 use crate::error::{Outcome, hinted};
 use crate::kubeconfig::{Kubeconfigs, Section};
+use crate::output::human_duration as human;
 use crate::pki::{self, CertInfo, PrivateKey};
 use crate::shell::quote;
-use crate::units::human;
 
 use super::Ctx;
 use crate::kubeconfig::{self, credentials};
