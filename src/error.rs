@@ -36,20 +36,24 @@ pub fn hinted(message: impl Into<String>, hint: impl Into<String>) -> anyhow::Er
 }
 
 /// The hint of an error chain: the first link that carries one, a [`Hinted`] or a module error
-/// that knows its fix (`KubeconfigError::hint`, `PkiError::hint`, `NameError::hint`).
+/// that knows its fix (`KubeconfigError::hint`, `PkiError::hint`, `NameError::hint`,
+/// `SelectError::hint`).
 pub fn hint_of(err: &anyhow::Error) -> Option<String> {
     err.chain().find_map(|e| {
         if let Some(h) = e.downcast_ref::<Hinted>() {
-            Some(h.hint.clone())
-        } else if let Some(e) = e.downcast_ref::<crate::kubeconfig::KubeconfigError>() {
-            e.hint()
-        } else if let Some(e) = e.downcast_ref::<crate::pki::PkiError>() {
-            e.hint()
-        } else if let Some(e) = e.downcast_ref::<crate::pki::names::NameError>() {
-            e.hint()
-        } else {
-            None
+            return Some(h.hint.clone());
         }
+        if let Some(e) = e.downcast_ref::<crate::kubeconfig::KubeconfigError>() {
+            return e.hint();
+        }
+        if let Some(e) = e.downcast_ref::<crate::pki::PkiError>() {
+            return e.hint();
+        }
+        if let Some(e) = e.downcast_ref::<crate::pki::names::NameError>() {
+            return e.hint();
+        }
+        let select = e.downcast_ref::<crate::kubeconfig::SelectError>();
+        select.map(|e| e.hint().to_string())
     })
 }
 
@@ -86,5 +90,14 @@ mod tests {
         assert_eq!(hint_of(&both).as_deref(), Some("the outer fix"));
         let plain: anyhow::Error = PkiError::Validity.into();
         assert_eq!(hint_of(&plain), None);
+    }
+
+    #[test]
+    fn a_cluster_that_cannot_be_chosen_carries_its_fix_through_any_context() {
+        let err = anyhow::Error::from(crate::kubeconfig::SelectError::ContextWithoutCluster {
+            name: "dev".into(),
+        })
+        .context("cannot check what john may do");
+        assert_eq!(hint_of(&err).as_deref(), Some("pass --cluster NAME"));
     }
 }

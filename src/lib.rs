@@ -7,18 +7,17 @@
 //! - [`ledger`]: the record of every certificate issued, one JSON line each.
 //! - [`commands`]: one file per verb, wiring the three together.
 //! - [`workflow`]: the steps several verbs share (target cluster, access check, ledger hooks).
+//! - [`output`]: tables, `-o json|yaml|name`, colour, the spinner, dry-run diffs, durations shown.
 //! - `atomic_file`: the one crash-safe file replacement under `pki` and `kubeconfig`.
 
 mod atomic_file;
 pub mod cli;
 pub mod cluster;
 pub mod commands;
-pub mod diff;
 pub mod error;
 pub mod kubeconfig;
 pub mod ledger;
 pub mod output;
 pub mod pki;
 pub mod shell;
-pub mod units;
 pub mod workflow;

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::{CaArgs, CsrArgs};
-use crate::units::Validity;
+use crate::cli::Validity;
 
 pub(super) const APPLY_EXAMPLES: &str = "The team file:
   apiVersion: certuser.kubectl.io/v1alpha1

@@ -17,6 +17,7 @@ mod reports;
 mod shared;
 mod two_party;
 mod users;
+mod validity;
 
 pub use add::AddArgs;
 pub use apply::ApplyArgs;
@@ -25,6 +26,7 @@ pub use reports::{CheckExpirationArgs, DoctorArgs, IssuedArgs};
 pub use shared::{CaArgs, CsrArgs, KeyTypeArgs, LifetimeArgs, NamePolicyArgs, RbacArgs};
 pub use two_party::{InstallArgs, RequestArgs, SignArgs};
 pub use users::{CanIArgs, ExportArgs, InspectArgs, ListArgs, RemoveArgs, WhoamiArgs};
+pub use validity::Validity;
 
 use add::ADD_EXAMPLES;
 use apply::APPLY_EXAMPLES;

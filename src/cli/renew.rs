@@ -4,8 +4,8 @@ use clap::Args;
 
 use super::{CaArgs, CsrArgs, key_types};
 
+use crate::cli::Validity;
 use crate::pki::KeyType;
-use crate::units::Validity;
 
 pub(super) const RENEW_EXAMPLES: &str = "Examples:
   # Through the cluster's CSR API: a new key, the same lifetime as before

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use crate::units::Validity;
+use crate::cli::Validity;
 
 pub(super) const ISSUED_EXAMPLES: &str = "Examples:
   # Every certificate issued, and where it is now

@@ -6,8 +6,8 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::key_types;
+use crate::cli::Validity;
 use crate::pki::KeyType;
-use crate::units::Validity;
 
 /// The lifetime of a new certificate (`add`, `sign`). `renew` has its own group: its default is
 /// the lifetime of the certificate it replaces.

@@ -58,7 +58,7 @@ pub enum CsrEvent<'a> {
     },
 }
 
-pub struct CsrOutcome {
+pub struct CsrCertificate {
     pub name: String,
     pub certificate_pem: Vec<u8>,
     pub not_after: jiff::Timestamp,
@@ -69,7 +69,7 @@ pub async fn sign_via_api(
     api: &ApiClient,
     req: &CsrRequest<'_>,
     on_event: &mut dyn FnMut(CsrEvent<'_>),
-) -> Result<CsrOutcome, ClusterError> {
+) -> Result<CsrCertificate, ClusterError> {
     let expiration = expiration_seconds(req.expiration)?;
     let requested_not_after =
         jiff::Timestamp::now() + jiff::SignedDuration::from_secs(i64::from(expiration));
@@ -121,7 +121,7 @@ pub async fn sign_via_api(
     drop(interrupts);
     let pem = result?;
     let info = check_certificate(&name, &pem, req)?;
-    Ok(CsrOutcome {
+    Ok(CsrCertificate {
         name,
         certificate_pem: pem,
         not_after: info.not_after,
@@ -142,7 +142,7 @@ async fn delete_ours(
     match tokio::time::timeout(DELETE_TIMEOUT, csrs.delete(name, &delete_params(uid))).await {
         Err(_) => Err(format!(
             "no answer within {}",
-            crate::units::human(DELETE_TIMEOUT.as_secs() as i64)
+            crate::output::human_duration(DELETE_TIMEOUT.as_secs() as i64)
         )),
         Ok(Ok(_)) => Ok(()),
         Ok(Err(kube::Error::Api(s))) if s.code == 404 => Ok(()),
@@ -291,7 +291,7 @@ async fn approve_and_wait(
             Ok(pem)
         }
         Err(_) => {
-            let timeout = crate::units::human(req.timeout.as_secs() as i64);
+            let timeout = crate::output::human_duration(req.timeout.as_secs() as i64);
             if has_condition(&latest, "Approved") {
                 Err(ClusterError::NotIssued {
                     name: name.into(),

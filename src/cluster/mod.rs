@@ -20,11 +20,12 @@ pub use access::{Identity, can_i, rules, whoami};
 pub use checks::{Check, CheckResult, Verdict, default_checks, verdict};
 pub use client::{ApiClient, connect, connect_as};
 pub use csr::{
-    CsrEvent, CsrOutcome, CsrRequest, csr_name, expiration_seconds, request_object, sign_via_api,
+    CsrCertificate, CsrEvent, CsrRequest, csr_name, expiration_seconds, request_object,
+    sign_via_api,
 };
 pub use error::ClusterError;
 pub use rbac::{
-    BindingOutcome, ListedBinding, RoleRef, UserBinding, bind, binding_name, binding_object,
+    EnsuredBinding, ListedBinding, RoleRef, UserBinding, bind, binding_name, binding_object,
     bindings_naming, check_bind, delete_binding, list_bindings, namespace_exists,
 };
 

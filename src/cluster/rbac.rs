@@ -22,8 +22,11 @@ impl RoleRef {
     }
 }
 
-#[derive(Clone, Debug)]
-pub struct BindingOutcome {
+/// A binding now in place for a user: made by this call, or already there. Field names are a
+/// stable contract (`binding` in `add`'s and `sign`'s `-o json|yaml`).
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EnsuredBinding {
     pub kind: &'static str,
     pub name: String,
     pub namespace: Option<String>,
@@ -77,7 +80,7 @@ pub async fn bind(
     user: &str,
     role: &RoleRef,
     namespace: Option<&str>,
-) -> Result<BindingOutcome, ClusterError> {
+) -> Result<EnsuredBinding, ClusterError> {
     ensure_in_scope(api, user, role, namespace, true).await
 }
 
@@ -88,7 +91,7 @@ pub async fn check_bind(
     user: &str,
     role: &RoleRef,
     namespace: Option<&str>,
-) -> Result<BindingOutcome, ClusterError> {
+) -> Result<EnsuredBinding, ClusterError> {
     ensure_in_scope(api, user, role, namespace, false).await
 }
 
@@ -98,7 +101,7 @@ async fn ensure_in_scope(
     role: &RoleRef,
     namespace: Option<&str>,
     create: bool,
-) -> Result<BindingOutcome, ClusterError> {
+) -> Result<EnsuredBinding, ClusterError> {
     match namespace {
         Some(ns) => {
             let bindings = Api::namespaced(api.client.clone(), ns);
@@ -118,7 +121,7 @@ async fn ensure<K: Binding>(
     role: &RoleRef,
     namespace: Option<&str>,
     create: bool,
-) -> Result<BindingOutcome, ClusterError> {
+) -> Result<EnsuredBinding, ClusterError> {
     let (role_kind, role_name) = role.parts();
     let name = binding_name(user, role_name);
     let wanted: K = new_binding(user, role, namespace);
@@ -134,7 +137,7 @@ async fn ensure<K: Binding>(
         );
         ClusterError::from_kube(e, &api.server, &action, &rbac)
     };
-    let outcome = |created| BindingOutcome {
+    let outcome = |created| EnsuredBinding {
         kind: K::KIND,
         name: name.clone(),
         namespace: namespace.map(String::from),

@@ -6,8 +6,8 @@ use std::path::Path;
 
 use crate::error::{Outcome, hinted};
 use crate::kubeconfig::{Kubeconfigs, Section};
+use crate::output::human_duration as human;
 use crate::pki::{self, CertInfo};
-use crate::units::human;
 
 use super::Ctx;
 use crate::kubeconfig::credentials;

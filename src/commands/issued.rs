@@ -12,8 +12,8 @@ use crate::cli::IssuedArgs;
 use crate::error::Outcome;
 use crate::kubeconfig::{Kubeconfigs, Section};
 use crate::ledger::{self, Event, Record};
+use crate::output::human_duration as human;
 use crate::output::table;
-use crate::units::human;
 
 use super::Ctx;
 use crate::kubeconfig::credentials;

@@ -5,9 +5,9 @@ use serde::Serialize;
 
 use crate::error::Outcome;
 use crate::kubeconfig::{Kubeconfigs, Section};
+use crate::output::human_duration as human;
 use crate::output::table;
 use crate::pki;
-use crate::units::human;
 
 use super::Ctx;
 use crate::kubeconfig::credentials;

@@ -29,7 +29,7 @@ pub use crate::workflow::Ctx;
 pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
     init_logging(cli.global.verbose);
     let ctx = Ctx {
-        out: Output::new(&cli.global),
+        out: Output::new(cli.global.output, cli.global.quiet),
         sources: Sources::resolve(cli.global.kubeconfig.as_deref()),
         global: cli.global,
     };

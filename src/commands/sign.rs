@@ -23,7 +23,7 @@ use crate::workflow::{ledger_hooks, target};
 /// Field names are a stable contract (`-o json|yaml`).
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-struct Signed {
+struct SignedUser {
     name: String,
     groups: Vec<String>,
     key: String,
@@ -32,7 +32,7 @@ struct Signed {
     certificate: CertInfo,
     file: Option<PathBuf>,
     kubeconfig_out: Option<PathBuf>,
-    binding: Option<role_binding::Binding>,
+    binding: Option<crate::cluster::EnsuredBinding>,
     /// The certificate itself (PEM), when it went to no file.
     certificate_pem: Option<String>,
 }
@@ -86,7 +86,7 @@ pub fn run(ctx: &Ctx, args: &SignArgs) -> anyhow::Result<Outcome> {
         vec![sign_record(ctx, &kcs, &signer, &signed, &info, args, user)],
     );
     let to_stdout = args.file.is_none() && args.kubeconfig_out.is_none();
-    let report = Signed {
+    let report = SignedUser {
         name: request.user,
         groups: request.groups,
         key: request.key,

@@ -71,7 +71,7 @@ pub(crate) fn lock(path: &Path, timeout: Duration) -> Result<LockGuard, Kubeconf
                         path.display(),
                         lock.display(),
                         holder(&lock),
-                        crate::units::human(timeout.as_secs() as i64),
+                        crate::output::human_duration(timeout.as_secs() as i64),
                     );
                     told = true;
                 }
@@ -99,7 +99,7 @@ fn holder(lock: &Path) -> String {
         .map(|d| {
             format!(
                 ", created {} ago",
-                crate::units::human(d.as_secs().max(1) as i64)
+                crate::output::human_duration(d.as_secs().max(1) as i64)
             )
         })
         .unwrap_or_default();

@@ -36,4 +36,6 @@ pub use key::{
     KeyType, PrivateKey, SecretPem, describe_public_key, write_private_file, write_private_key,
     write_public_file,
 };
-pub use sign::{Issued, MIN_LIFETIME, POLICY_LIFETIME, check_lifetime, sign_client_certificate};
+pub use sign::{
+    MIN_LIFETIME, POLICY_LIFETIME, SignedCertificate, check_lifetime, sign_client_certificate,
+};

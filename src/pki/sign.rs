@@ -35,13 +35,13 @@ pub fn check_lifetime(validity: Duration, allow_short: bool) -> Result<Option<St
     if validity > POLICY_LIFETIME {
         return Ok(Some(format!(
             "a lifetime of {} is longer than a year, longer than a cluster's signer issues by default: a client certificate cannot be revoked, so prefer a year or less and renew",
-            crate::units::human(validity.as_secs() as i64)
+            crate::output::human_duration(validity.as_secs() as i64)
         )));
     }
     Ok(None)
 }
 
-pub struct Issued {
+pub struct SignedCertificate {
     pub certificate_pem: Vec<u8>,
     pub not_after: jiff::Timestamp,
     /// The CA expires before the asked validity ends: the certificate ends with the CA.
@@ -55,7 +55,7 @@ pub fn sign_client_certificate(
     rsa: bool,
     validity: Duration,
     now: jiff::Timestamp,
-) -> Result<Issued, PkiError> {
+) -> Result<SignedCertificate, PkiError> {
     let ssl = || PkiError::ssl("signing the certificate");
     let public = PKey::public_key_from_der(public_key_der).map_err(ssl())?;
     let seconds = i64::try_from(validity.as_secs()).map_err(|_| PkiError::Validity)?;
@@ -112,7 +112,7 @@ pub fn sign_client_certificate(
 
     b.sign(ca.key(), digest_for(ca.key())).map_err(ssl())?;
     let cert = b.build();
-    Ok(Issued {
+    Ok(SignedCertificate {
         certificate_pem: cert.to_pem().map_err(ssl())?,
         not_after: jiff::Timestamp::from_second(end).map_err(|_| PkiError::Validity)?,
         clamped,

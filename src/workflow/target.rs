@@ -2,15 +2,15 @@
 //! (`--cluster` beats the context's cluster, `--context` beats current-context), and a person's
 //! where kubectl has none (no context at all: the only cluster there is). The choosing itself is
 //! `Kubeconfigs::select` (typed `SelectError`) and the `USER@CLUSTER` naming is
-//! `kubeconfig::user_context`; this thin command-layer file adds the global flags, the one
-//! progress line and the hints.
+//! `kubeconfig::user_context`; this thin command-layer file adds the global flags and the one
+//! progress line (`error::hint_of` prints a `SelectError`'s hint).
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::cluster::{self, ApiClient};
 use crate::error::hinted;
 use crate::kubeconfig::{
-    ClientView, Kubeconfigs, SelectError, Selected, Selection, context_for_user, user_context,
+    ClientView, Kubeconfigs, Selected, Selection, context_for_user, user_context,
 };
 use crate::shell::quote;
 
@@ -61,7 +61,7 @@ pub fn client_view(
         cluster: ctx.global.cluster.clone(),
     };
     let selected = selected(ctx, kcs, &selection)?;
-    kcs.client_view(&selected).map_err(into_hinted)
+    Ok(kcs.client_view(&selected)?)
 }
 
 /// The context, cluster and user the global flags mean.
@@ -79,7 +79,7 @@ pub fn cluster_name(ctx: &Ctx, kcs: &Kubeconfigs) -> anyhow::Result<String> {
 }
 
 fn selected(ctx: &Ctx, kcs: &Kubeconfigs, selection: &Selection) -> anyhow::Result<Selected> {
-    let selected = kcs.select(selection).map_err(into_hinted)?;
+    let selected = kcs.select(selection)?;
     // A command may build several clients; the choice is said once.
     static SAID: AtomicBool = AtomicBool::new(false);
     if selected.only_cluster && !SAID.swap(true, Ordering::Relaxed) {
@@ -94,8 +94,4 @@ fn selected(ctx: &Ctx, kcs: &Kubeconfigs, selection: &Selection) -> anyhow::Resu
         ));
     }
     Ok(selected)
-}
-
-fn into_hinted(err: SelectError) -> anyhow::Error {
-    hinted(err.to_string(), err.hint())
 }

@@ -615,3 +615,25 @@ fn dry_run_shows_the_api_objects_and_creates_none() {
             .any(|b| b["metadata"]["name"] == "certuser:john:view")
     );
 }
+
+/// `binding` in `add -o json` is a contract: kind, name, namespace and whether it was created.
+#[test]
+fn json_report_names_the_binding_and_whether_it_was_created() {
+    let (_server, sb) = cluster();
+    let add = |extra: &[&str]| {
+        let mut args = vec!["add", "jane", "-n", "dev1", "--clusterrole", "view"];
+        args.extend_from_slice(extra);
+        args.extend_from_slice(&["--no-check", "-o", "json"]);
+        sb.run(&args).ok().json()["users"][0]["binding"].clone()
+    };
+    let expected = |created| {
+        serde_json::json!({
+            "kind": "RoleBinding",
+            "name": "certuser:jane:view",
+            "namespace": "dev1",
+            "created": created,
+        })
+    };
+    assert_eq!(add(&[]), expected(true));
+    assert_eq!(add(&["--force"]), expected(false));
+}

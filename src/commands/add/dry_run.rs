@@ -66,7 +66,7 @@ pub fn run(
         &report,
         || args.users.iter().map(|u| format!("user/{u}")).collect(),
         || {
-            let mut text = crate::diff::render_changes(&changes);
+            let mut text = crate::output::diff::render_changes(&changes);
             for object in &objects {
                 text.push_str("---\n");
                 text.push_str(&crate::output::to_yaml(object).unwrap_or_default());

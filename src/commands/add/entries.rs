@@ -11,7 +11,7 @@ use crate::error::hinted;
 use crate::kubeconfig::{Kubeconfigs, Section};
 use crate::pki;
 
-use super::Issued;
+use super::IssuedUser;
 use super::replace::{merged_context, merged_user};
 use crate::commands::Ctx;
 use crate::kubeconfig::{self, credentials};
@@ -83,7 +83,7 @@ pub(super) fn write_kubeconfig(
     args: &AddArgs,
     cluster: &str,
     cert_dir: Option<&Path>,
-    issued: &[Issued],
+    issued: &[IssuedUser],
 ) -> anyhow::Result<Vec<(PathBuf, credentials::Storage)>> {
     kcs.edit_again(|kcs| {
         check_conflicts(kcs, args, cluster, cert_dir)?;

@@ -49,12 +49,12 @@ pub struct AddedUser {
     pub signed_by: &'static str,
     pub csr_name: Option<String>,
     pub certificate: CertInfo,
-    pub binding: Option<role_binding::Binding>,
+    pub binding: Option<cluster::EnsuredBinding>,
     pub access: Option<AccessReport>,
 }
 
 /// A user whose certificate is issued but not yet written anywhere.
-pub(super) struct Issued {
+pub(super) struct IssuedUser {
     user: String,
     key: SecretPem,
     signed: Signed,
@@ -134,7 +134,7 @@ pub fn run(ctx: &Ctx, args: &AddArgs) -> anyhow::Result<Outcome> {
             one.user,
             one.info.issuer,
             one.info.not_after.strftime("%Y-%m-%d %H:%M UTC"),
-            crate::units::human(
+            crate::output::human_duration(
                 one.info.not_after.as_second() - jiff::Timestamp::now().as_second()
             ),
             kubeconfig::user_context(&one.user, &cluster),
@@ -249,9 +249,9 @@ fn issue(
     user: &str,
     (key, csr_pem): (PrivateKey, Vec<u8>),
     validity: Duration,
-) -> anyhow::Result<Issued> {
+) -> anyhow::Result<IssuedUser> {
     let (signed, info) = signer.issue_csr(ctx, rt, &csr_pem, validity)?;
-    Ok(Issued {
+    Ok(IssuedUser {
         user: user.to_string(),
         key: key.to_pem()?,
         signed,

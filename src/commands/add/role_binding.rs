@@ -2,7 +2,6 @@
 //! in the namespace, or `--cluster-wide`. Checked before anything is signed, made after.
 
 use anyhow::Context as _;
-use serde::Serialize;
 
 use crate::cli::RbacArgs;
 use crate::cluster::{self, RoleRef};
@@ -10,16 +9,6 @@ use crate::error::hinted;
 
 use super::signer::Signer;
 use crate::workflow::Ctx;
-
-/// Field names are a stable contract (`binding` in `add`'s and `sign`'s `-o json|yaml`).
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Binding {
-    pub kind: &'static str,
-    pub name: String,
-    pub namespace: Option<String>,
-    pub created: bool,
-}
 
 pub fn role_ref(rbac: &RbacArgs) -> Option<RoleRef> {
     match (&rbac.role, &rbac.clusterrole) {
@@ -93,14 +82,14 @@ pub fn preflight(
     Ok(Some(client))
 }
 
-/// Bind the role to each user (after [`preflight`]); one [`Binding`] per user, in order.
+/// Bind the role to each user (after [`preflight`]); one binding per user, in order.
 pub fn bind(
     ctx: &Ctx,
     rbac: &RbacArgs,
     rt: &tokio::runtime::Runtime,
     client: Option<&cluster::ApiClient>,
     users: &[String],
-) -> anyhow::Result<Vec<Binding>> {
+) -> anyhow::Result<Vec<cluster::EnsuredBinding>> {
     let (Some((role, namespace)), Some(client)) = (plan(ctx, rbac), client) else {
         return Ok(Vec::new());
     };
@@ -123,12 +112,7 @@ pub fn bind(
         };
         ctx.out
             .done(format!("{} {} {what}{place}", outcome.kind, outcome.name));
-        made.push(Binding {
-            kind: outcome.kind,
-            name: outcome.name,
-            namespace: outcome.namespace,
-            created: outcome.created,
-        });
+        made.push(outcome);
     }
     Ok(made)
 }

@@ -182,7 +182,7 @@ impl Signer {
                             format!(
                                 "the cluster at {} did not answer the CertificateSigningRequest calls within {} (--timeout plus {}s)",
                                 client.server,
-                                crate::units::human(bound.as_secs() as i64),
+                                crate::output::human_duration(bound.as_secs() as i64),
                                 API_GRACE.as_secs()
                             ),
                             "check the API server (`kubectl get --raw /readyz`) or raise --timeout; a CertificateSigningRequest may be left behind (`kubectl get csr`)",
@@ -247,7 +247,7 @@ pub async fn admin_client(ctx: &Ctx) -> anyhow::Result<cluster::ApiClient> {
 }
 
 /// The lifetime `--days N` or `--duration D` asks for (`add`, `sign`).
-pub fn lifetime(days: u32, duration: Option<crate::units::Validity>) -> anyhow::Result<Duration> {
+pub fn lifetime(days: u32, duration: Option<crate::cli::Validity>) -> anyhow::Result<Duration> {
     match duration {
         Some(d) => Ok(d.0),
         None if days == 0 => Err(hinted(

@@ -7,9 +7,9 @@ use std::time::Duration;
 use serde::Deserialize;
 use serde_saphyr::Spanned;
 
+use crate::cli::Validity;
 use crate::error::hinted;
 use crate::pki::KeyType;
-use crate::units::Validity;
 
 use crate::pki::names::{self, GroupPolicy};
 

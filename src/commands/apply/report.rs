@@ -7,8 +7,8 @@ use std::path::PathBuf;
 use serde::Serialize;
 
 use crate::cluster::ListedBinding;
+use crate::output::human_duration as human;
 use crate::pki::CertInfo;
-use crate::units::human;
 
 use super::plan::{Issue, Plan, Prune, UserPlan};
 use crate::workflow::access_check::AccessReport;

@@ -1,7 +1,7 @@
 //! `check-expiration`'s tables, as kubeadm's `certs check-expiration` draws them.
 
+use crate::output::human_duration as human;
 use crate::output::table;
-use crate::units::human;
 
 use super::Report;
 

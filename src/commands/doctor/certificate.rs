@@ -5,9 +5,9 @@ use openssl::x509::X509;
 
 use crate::kubeconfig::Entry;
 use crate::kubeconfig::credentials;
+use crate::output::human_duration as human;
 use crate::pki::{self, CertInfo, PrivateKey};
 use crate::shell::quote;
-use crate::units::human;
 
 use super::report::{Report, Verdict};
 

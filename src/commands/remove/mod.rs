@@ -44,7 +44,7 @@ pub fn run(ctx: &Ctx, args: &RemoveArgs) -> anyhow::Result<Outcome> {
 
     if args.dry_run {
         let (_, changes) = Kubeconfigs::plan(&ctx.sources, apply)?;
-        print!("{}", crate::diff::render_changes(&changes));
+        print!("{}", crate::output::diff::render_changes(&changes));
         if let Some(plan) = &rbac {
             for binding in plan.removable() {
                 println!("would delete {}", rbac::describe(binding));
@@ -107,7 +107,7 @@ fn warn_what_still_works(
                 ctx.out.warn(format!(
                     "{user}'s certificate stays valid until {} ({} from now) wherever a copy exists: certificates cannot be revoked. {rest}",
                     not_after.strftime("%Y-%m-%d %H:%M UTC"),
-                    crate::units::human(not_after.as_second() - now.as_second()),
+                    crate::output::human_duration(not_after.as_second() - now.as_second()),
                 ));
             }
             if let credentials::Storage::File(path) = &entry.storage {

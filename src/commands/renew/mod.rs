@@ -11,9 +11,9 @@ use serde::Serialize;
 use crate::cli::RenewArgs;
 use crate::error::Outcome;
 use crate::kubeconfig::Kubeconfigs;
+use crate::output::human_duration as human;
 use crate::output::table;
 use crate::pki::{CertInfo, PrivateKey};
-use crate::units::human;
 
 use super::Ctx;
 use super::add::signer::Signer;

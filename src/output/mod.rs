@@ -1,6 +1,9 @@
 //! How results reach the user: results to stdout (tables, or `-o json|yaml|name` as a stable
 //! contract), progress, warnings and hints to stderr. Colour only on a terminal and never with
 //! `NO_COLOR`.
+//!
+//! - [`diff`]: the line diff of kubeconfig files a `--dry-run` prints.
+//! - [`duration`]: durations as kubeadm prints them (`364d`, `29d 4h`).
 
 use std::io::{IsTerminal, Write};
 use std::sync::Arc;
@@ -9,7 +12,12 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::cli::{GlobalArgs, OutputFormat};
+use crate::cli::OutputFormat;
+
+pub mod diff;
+mod duration;
+
+pub use duration::human_duration;
 
 #[derive(Clone, Debug)]
 pub struct Output {
@@ -19,10 +27,11 @@ pub struct Output {
 }
 
 impl Output {
-    pub fn new(global: &GlobalArgs) -> Self {
+    /// `-o` and `--quiet`: the only global flags output depends on.
+    pub fn new(format: Option<OutputFormat>, quiet: bool) -> Self {
         Output {
-            format: global.output,
-            quiet: global.quiet,
+            format,
+            quiet,
             color: stderr_colour(),
         }
     }

@@ -1,5 +1,6 @@
-//! Durations as people type them (`30s`, `2m`, `12h`, `90d`, `1h30m`) and as kubeadm prints them
-//! (`364d`, `29d 4h`, `5h 12m`).
+//! Durations as people type them on the command line (`30s`, `2m`, `12h`, `90d`, `1h30m`):
+//! `--duration`, `--within`, `--timeout` and the like. How a duration is shown is
+//! `output::human_duration`.
 
 use std::fmt;
 use std::str::FromStr;
@@ -56,40 +57,8 @@ impl FromStr for Validity {
 
 impl fmt::Display for Validity {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&human(self.0.as_secs() as i64))
+        f.write_str(&crate::output::human_duration(self.0.as_secs() as i64))
     }
-}
-
-/// A residual time the way kubeadm's `certs check-expiration` prints it: the two largest units,
-/// `364d`, `29d 4h`, `5h 12m`, `42s`; negative values are `expired`. Rounded to the nearest
-/// smaller unit shown, so that certificates issued a second apart both read `365d`, not one
-/// `365d` and the next `364d 23h`.
-pub fn human(seconds: i64) -> String {
-    if seconds <= 0 {
-        return "expired".to_string();
-    }
-    const UNITS: [(i64, &str); 4] = [(86_400, "d"), (3600, "h"), (60, "m"), (1, "s")];
-    let largest = UNITS
-        .iter()
-        .position(|(size, _)| seconds >= *size)
-        .unwrap_or(UNITS.len() - 1);
-    let precision = UNITS[(largest + 1).min(UNITS.len() - 1)].0;
-    let mut rest = (seconds + precision / 2) / precision * precision;
-    let mut parts = Vec::new();
-    for (size, unit) in UNITS {
-        let n = rest / size;
-        rest %= size;
-        if n != 0 || !parts.is_empty() {
-            parts.push((n, unit));
-        }
-    }
-    parts
-        .iter()
-        .take(2)
-        .filter(|(n, _)| *n != 0)
-        .map(|(n, u)| format!("{n}{u}"))
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 #[cfg(test)]
@@ -116,21 +85,5 @@ mod tests {
             let err = bad.parse::<Validity>().unwrap_err();
             assert!(err.contains("invalid duration"), "{bad}: {err}");
         }
-    }
-
-    #[test]
-    fn prints_like_kubeadm() {
-        assert_eq!(human(364 * 86_400 + 600), "364d");
-        assert_eq!(human(364 * 86_400 + 3000), "364d 1h");
-        // Issued a second apart, one lifetime: the same words.
-        assert_eq!(human(365 * 86_400), "365d");
-        assert_eq!(human(365 * 86_400 - 1), "365d");
-        assert_eq!(human(23 * 3600 + 59 * 60 + 40), "1d");
-        assert_eq!(human(59 * 60 + 59), "59m 59s");
-        assert_eq!(human(29 * 86_400 + 4 * 3600 + 59), "29d 4h");
-        assert_eq!(human(5 * 3600 + 12 * 60 + 3), "5h 12m");
-        assert_eq!(human(42), "42s");
-        assert_eq!(human(0), "expired");
-        assert_eq!(human(-10), "expired");
     }
 }
