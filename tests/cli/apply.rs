@@ -741,6 +741,16 @@ fn kubectl_shows_the_marker_and_keeps_it_through_its_own_rewrite() {
         marker(&sb.kubectl_view(), "jane").as_deref(),
         Some("team-a")
     );
+    // `renew` replaces the credentials only: the user stays the list's.
+    let before = cert_of(&sb, "john");
+    let mut renew = vec!["renew", "john"];
+    renew.extend(ca.iter().map(String::as_str));
+    sb.run(&renew).ok();
+    assert_ne!(cert_of(&sb, "john"), before, "renewed");
+    assert_eq!(
+        marker(&sb.kubectl_view(), "john").as_deref(),
+        Some("team-a")
+    );
     let run = apply(
         &sb,
         &ca,
