@@ -10,6 +10,7 @@ use crate::cli::Validity;
 pub(super) const APPLY_EXAMPLES: &str = "The team file:
   apiVersion: certuser.kubectl.io/v1alpha1
   kind: UserList
+  metadata: {name: team-dev1}   # optional; --prune removes only this list's users
   defaults: {namespace: dev1, groups: [dev1], clusterRole: view, keyType: ecdsa-p256, duration: 90d}
   users:
   - name: john
@@ -22,7 +23,7 @@ Examples:
   kubectl certuser apply -f team.yaml --dry-run
   kubectl certuser apply -f team.yaml --export-dir handover/
 
-  # Also remove the users (and the bindings this tool made for them) the file no longer lists
+  # Also remove this list's users (and the bindings this tool made for them) the file no longer lists
   kubectl certuser apply -f team.yaml --prune
 
   # Sign with a local CA instead of the cluster's CSR API
@@ -36,8 +37,9 @@ pub struct ApplyArgs {
     /// Print the plan (create / re-issue / renew / context / bind / prune per user), change nothing.
     #[arg(long)]
     pub dry_run: bool,
-    /// Also remove the certificate users of this cluster that the file no longer lists, with
-    /// their contexts and the role bindings this tool made for them.
+    /// Also remove the users of this file's list (marked by an earlier apply) on this cluster
+    /// that the file no longer lists, with their contexts and the role bindings this tool made
+    /// for them. Users made otherwise (add, by hand, another list) are never removed.
     #[arg(long)]
     pub prune: bool,
     /// Renew a listed user's certificate when it expires within this window, e.g. 30d

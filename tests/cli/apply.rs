@@ -526,3 +526,260 @@ fn a_certificate_due_within_the_window_is_renewed_with_the_same_identity() {
     assert_eq!(entries.len(), 2);
     assert_ne!(entries[0]["serial"], entries[1]["serial"]);
 }
+
+/// A team file named `list` (its `metadata.name`).
+fn named_team(list: &str, users: &str) -> String {
+    team(users).replacen(
+        "kind: UserList\n",
+        &format!("kind: UserList\nmetadata: {{name: {list}}}\n"),
+        1,
+    )
+}
+
+/// The list name in a user's apply marker, as kubectl reads the kubeconfig.
+fn marker(view: &Value, user: &str) -> Option<String> {
+    entry(view, "users", user)?["user"]["extensions"]
+        .as_array()?
+        .iter()
+        .find(|e| e["name"] == "certuser.kubectl.io/apply")
+        .and_then(|e| e["extension"]["userList"].as_str())
+        .map(str::to_string)
+}
+
+fn add_user(sb: &Sandbox, ca: &[String], user: &str) {
+    let mut args = vec!["add", user, "--no-check"];
+    args.extend(ca.iter().map(String::as_str));
+    sb.run(&args).ok();
+}
+
+#[test]
+fn prune_never_takes_a_user_made_by_add() {
+    let (_server, sb, ca) = cluster();
+    add_user(&sb, &ca, "bob");
+    apply(
+        &sb,
+        &ca,
+        &team("- name: john\n- name: old\n"),
+        &["--no-check"],
+    )
+    .ok();
+    let dry = apply(&sb, &ca, &team("- name: john\n"), &["--dry-run", "--prune"]);
+    assert!(
+        dry.ok().stdout.contains("- prune     old"),
+        "{}",
+        dry.stdout
+    );
+    assert!(!dry.stdout.contains("bob"), "{}", dry.stdout);
+    let run = apply(
+        &sb,
+        &ca,
+        &team("- name: john\n"),
+        &["--no-check", "--prune", "-o", "json"],
+    );
+    let report = run.ok().json();
+    assert_eq!(report["pruned"].as_array().unwrap().len(), 1, "{report}");
+    let view = sb.kubectl_view();
+    assert!(entry(&view, "users", "old").is_none());
+    assert!(
+        entry(&view, "users", "bob").is_some(),
+        "add's user survives --prune"
+    );
+    assert!(entry(&view, "contexts", "bob@kubernetes").is_some());
+    assert_eq!(marker(&view, "bob"), None, "bob is not marked either");
+}
+
+#[test]
+fn two_lists_share_a_kubeconfig_and_prune_only_their_own() {
+    let (server, sb, ca) = cluster();
+    apply(
+        &sb,
+        &ca,
+        &named_team("team-a", "- name: ann\n- name: al\n"),
+        &["--no-check"],
+    )
+    .ok();
+    apply(
+        &sb,
+        &ca,
+        &named_team("team-b", "- name: bea\n"),
+        &["--no-check"],
+    )
+    .ok();
+    let view = sb.kubectl_view();
+    assert_eq!(marker(&view, "ann").as_deref(), Some("team-a"));
+    assert_eq!(marker(&view, "bea").as_deref(), Some("team-b"));
+    // team-b's file does not list ann or al: they are not its to prune, nor to mention.
+    let b = apply(
+        &sb,
+        &ca,
+        &named_team("team-b", "- name: bea\n"),
+        &["--no-check", "--prune"],
+    );
+    assert!(b.ok().stdout.contains("No change: 1 users"), "{}", b.stdout);
+    // Nor may team-b take one of team-a's users by listing it.
+    let before = sb.snapshot();
+    apply(
+        &sb,
+        &ca,
+        &named_team("team-b", "- name: bea\n- name: ann\n"),
+        &[],
+    )
+    .fails_with("line 7")
+    .fails_with("managed by the team list \"team-a\"");
+    assert!(unchanged(&before, &sb), "nothing changed");
+    let run = apply(
+        &sb,
+        &ca,
+        &named_team("team-a", "- name: ann\n"),
+        &["--no-check", "--prune"],
+    );
+    assert!(run.ok().stdout.contains("- prune     al"), "{}", run.stdout);
+    let view = sb.kubectl_view();
+    assert!(entry(&view, "users", "al").is_none());
+    assert!(entry(&view, "users", "ann").is_some() && entry(&view, "users", "bea").is_some());
+    let left = bindings(&server);
+    assert!(
+        left.contains(&"dev1/certuser:bea:view".to_string()),
+        "{left:?}"
+    );
+    assert!(
+        !left.contains(&"dev1/certuser:al:view".to_string()),
+        "{left:?}"
+    );
+}
+
+#[test]
+fn a_listed_user_made_by_add_is_adopted_then_pruned_when_dropped() {
+    let (_server, sb, ca) = cluster();
+    let mut args = vec![
+        "add",
+        "bob",
+        "--no-check",
+        "--group",
+        "dev1",
+        "--namespace",
+        "dev1",
+    ];
+    args.extend(ca.iter().map(String::as_str));
+    sb.run(&args).ok();
+    let cert = cert_of(&sb, "bob");
+    let users = "- name: bob\n- name: john\n";
+    let file = named_team("team-a", users).replace("clusterRole: view, ", "");
+    let dry = apply(&sb, &ca, &file, &["--dry-run", "-o", "json"]);
+    let plan = dry.ok().json();
+    assert_eq!(plan["users"][0]["actions"], json!(["adopt"]), "{plan}");
+    let text = apply(&sb, &ca, &file, &["--dry-run"]);
+    assert!(
+        text.ok().stdout.contains("~ adopt     bob"),
+        "{}",
+        text.stdout
+    );
+    assert_eq!(
+        marker(&sb.kubectl_view(), "bob"),
+        None,
+        "a dry run marks nothing"
+    );
+
+    let run = apply(&sb, &ca, &file, &["--no-check", "-o", "json"]);
+    assert_eq!(run.ok().json()["summary"]["adopt"], 1, "{}", run.stdout);
+    let view = sb.kubectl_view();
+    assert_eq!(marker(&view, "bob").as_deref(), Some("team-a"));
+    assert_eq!(
+        cert_of(&sb, "bob"),
+        cert,
+        "adoption keeps bob's certificate"
+    );
+    let before = std::fs::read(&sb.kubeconfig).unwrap();
+    let again = apply(&sb, &ca, &file, &["--no-check"]);
+    assert!(
+        again.ok().stdout.contains("No change: 2 users"),
+        "{}",
+        again.stdout
+    );
+    assert_eq!(
+        std::fs::read(&sb.kubeconfig).unwrap(),
+        before,
+        "byte-identical"
+    );
+
+    let dropped = named_team("team-a", "- name: john\n").replace("clusterRole: view, ", "");
+    apply(&sb, &ca, &dropped, &["--no-check", "--prune"]).ok();
+    assert!(
+        entry(&sb.kubectl_view(), "users", "bob").is_none(),
+        "adopted, then pruned"
+    );
+}
+
+#[test]
+fn kubectl_shows_the_marker_and_keeps_it_through_its_own_rewrite() {
+    let (_server, sb, ca) = cluster();
+    apply(
+        &sb,
+        &ca,
+        &named_team("team-a", "- name: john\n- name: jane\n"),
+        &["--no-check"],
+    )
+    .ok();
+    let view = sb.kubectl_view();
+    assert_eq!(
+        entry(&view, "users", "john").unwrap()["user"]["extensions"],
+        json!([{ "name": "certuser.kubectl.io/apply", "extension": { "userList": "team-a" } }])
+    );
+    // kubectl rewrites the whole file, re-embedding jane's own certificate.
+    let crt = sb.path("jane.crt");
+    std::fs::write(&crt, cert_of(&sb, "jane")).unwrap();
+    sb.kubectl(&[
+        "config",
+        "set-credentials",
+        "jane",
+        "--embed-certs=true",
+        "--client-certificate",
+        crt.to_str().unwrap(),
+    ])
+    .ok();
+    assert_eq!(
+        marker(&sb.kubectl_view(), "jane").as_deref(),
+        Some("team-a")
+    );
+    // `renew` replaces the credentials only: the user stays the list's.
+    let before = cert_of(&sb, "john");
+    let mut renew = vec!["renew", "john"];
+    renew.extend(ca.iter().map(String::as_str));
+    sb.run(&renew).ok();
+    assert_ne!(cert_of(&sb, "john"), before, "renewed");
+    assert_eq!(
+        marker(&sb.kubectl_view(), "john").as_deref(),
+        Some("team-a")
+    );
+    let run = apply(
+        &sb,
+        &ca,
+        &named_team("team-a", "- name: john\n"),
+        &["--no-check", "--prune"],
+    );
+    assert!(
+        run.ok().stdout.contains("- prune     jane"),
+        "{}",
+        run.stdout
+    );
+    assert!(entry(&sb.kubectl_view(), "users", "jane").is_none());
+}
+
+#[test]
+fn metadata_is_checked_before_anything_happens() {
+    let (server, sb, ca) = cluster();
+    let asked = server.requests().len();
+    let extra = team("- name: john\n").replacen(
+        "kind: UserList\n",
+        "kind: UserList\nmetadata:\n  name: team-a\n  labels: {a: b}\n",
+        1,
+    );
+    apply(&sb, &ca, &extra, &[])
+        .fails_with("line 5")
+        .fails_with("unknown field `labels`");
+    apply(&sb, &ca, &named_team("Team_A", "- name: john\n"), &[])
+        .fails_with("team.yaml:3")
+        .fails_with("\"Team_A\"");
+    assert_eq!(server.requests().len(), asked, "no request at all");
+    assert!(entry(&sb.kubectl_view(), "users", "john").is_none());
+}

@@ -16,6 +16,7 @@ use super::super::add::keys;
 use super::super::add::replace::merged_user;
 use super::super::add::signer::{Signed, Signer};
 use super::super::{Ctx, export};
+use super::marker;
 use super::plan::{NewBinding, Plan, UserPlan};
 use crate::kubeconfig::credentials;
 
@@ -70,12 +71,13 @@ pub fn issue<'a>(
     Ok(issued)
 }
 
-/// Every kubeconfig change of the plan in one locked write: new credentials, contexts, pruned
-/// users and their contexts. Checked again under the lock against what the plan was made from,
+/// Every kubeconfig change of the plan in one locked write: new credentials, the `list` marker
+/// on every user issued or adopted, contexts, pruned users and their contexts. Checked again under the lock against what the plan was made from,
 /// so a user someone changed meanwhile is never overwritten. Returns each issued user's file.
 pub fn write_kubeconfig(
     kcs: Kubeconfigs,
     cluster: &str,
+    list: &str,
     plan: &Plan,
     issued: &[Issued<'_>],
 ) -> anyhow::Result<Vec<PathBuf>> {
@@ -89,7 +91,15 @@ pub fn write_kubeconfig(
         for one in issued {
             let body = credentials::embedded_user(&one.signed.certificate_pem, one.key.as_bytes());
             let body = merged_user(kcs, &one.plan.name, body);
-            kcs.upsert(Section::Users, &one.plan.name, body);
+            kcs.upsert(Section::Users, &one.plan.name, marker::marked(body, list));
+        }
+        // Adopted users keep their credentials; only the marker is added.
+        for user in plan.users.iter().filter(|u| u.adopt && u.issue.is_none()) {
+            let body = kcs
+                .get(Section::Users, &user.name)
+                .map(|e| e.value.clone())
+                .expect("an adopted user exists (checked under the lock above)");
+            kcs.upsert(Section::Users, &user.name, marker::marked(body, list));
         }
         for user in &plan.users {
             if let Some(change) = &user.context {

@@ -1,5 +1,5 @@
-//! The kubeconfig's users as `apply` compares them with the file: the certificate users `list`
-//! shows (and `remove` takes as this tool's), minus the ones that are nobody's to prune.
+//! The kubeconfig's users as `apply` compares them with the file: each with its certificate,
+//! its apply marker (which list manages it, if any) and why it must be left alone, if it must.
 
 use serde_json::Value;
 
@@ -7,6 +7,7 @@ use crate::kubeconfig::{self, Kubeconfigs, Section};
 use crate::pki;
 
 use super::super::list;
+use super::marker;
 use super::plan::{Existing, ExistingContext};
 use crate::kubeconfig::credentials;
 use crate::pki::names::{self, GroupPolicy};
@@ -49,8 +50,13 @@ pub fn existing(
                 namespace: text(e.value, "namespace"),
                 user: text(e.value, "user"),
             });
-        let foreign = foreign(&name, cert.as_ref(), acting_user, policy);
+        let protected = protected(&name, cert.as_ref(), acting_user);
+        let foreign = protected
+            .clone()
+            .or_else(|| privileged(cert.as_ref(), policy));
         out.push(Existing {
+            list: marker::list_of(entry.value).map(str::to_string),
+            protected,
             on_cluster: clusters.iter().any(|c| c == cluster),
             name,
             cert,
@@ -63,14 +69,12 @@ pub fn existing(
     out
 }
 
-/// Why a certificate user is not this tool's to replace or prune: `remove`'s rule (a
-/// system:masters administrator), the identity we act with, and groups `apply` would refuse to
-/// put in a certificate under this run's flags.
-fn foreign(
+/// Why a user is never replaced nor pruned, whatever its marker says: `remove`'s rule (a
+/// system:masters administrator) and the identity we act with.
+fn protected(
     name: &str,
     cert: Option<&pki::CertInfo>,
     acting_user: Option<&str>,
-    policy: GroupPolicy,
 ) -> Option<String> {
     if acting_user == Some(name) {
         return Some("it is the user of the context this command acts with".into());
@@ -81,6 +85,13 @@ fn foreign(
             "it is a system:masters administrator, which kubectl-certuser does not make".into(),
         );
     }
+    None
+}
+
+/// Groups `apply` would refuse to put in a certificate under this run's flags: such a user is
+/// not adopted or re-issued (a user apply made with them is still pruned with its list).
+fn privileged(cert: Option<&pki::CertInfo>, policy: GroupPolicy) -> Option<String> {
+    let cert = cert?;
     if let Some(group) = cert
         .groups
         .iter()

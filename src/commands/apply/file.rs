@@ -1,6 +1,10 @@
 //! The team file `apply -f` reads: `apiVersion: certuser.kubectl.io/v1alpha1`, `kind: UserList`,
 //! `defaults:` and `users:`, each user's fields overriding the defaults. Everything is checked
 //! here, before anything else happens, and every refusal names the line it is about.
+//!
+//! An optional `metadata: {name: NAME}` names the list (default [`DEFAULT_LIST`]): the users
+//! `apply` creates or adopts are marked with it in the kubeconfig, and `--prune` takes only users
+//! of that list, so two teams can share a kubeconfig (see `marker.rs`).
 
 use std::time::Duration;
 
@@ -17,6 +21,8 @@ pub const API_VERSION: &str = "certuser.kubectl.io/v1alpha1";
 pub const KIND: &str = "UserList";
 /// Without `duration:` anywhere, a certificate lives a year, as `add` makes it.
 const DEFAULT_LIFETIME: Duration = Duration::from_secs(365 * 86_400);
+/// The list name of a file without `metadata.name`.
+pub const DEFAULT_LIST: &str = "default";
 
 /// The fields a user and the defaults share. Strings stay strings (with their place in the file)
 /// until [`resolve`] checks them, so an error can name the line.
@@ -63,9 +69,24 @@ impl RawUser {
 struct RawFile {
     api_version: Spanned<String>,
     kind: Spanned<String>,
+    metadata: Option<RawMetadata>,
     #[serde(default)]
     defaults: Fields,
     users: Vec<RawUser>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMetadata {
+    name: Spanned<String>,
+}
+
+/// The whole file as `apply` means it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TeamFile {
+    /// `metadata.name`, or [`DEFAULT_LIST`]: the marker of the users this file manages.
+    pub list: String,
+    pub users: Vec<Wanted>,
 }
 
 /// The role a user is bound to in its namespace.
@@ -96,7 +117,7 @@ pub fn parse(
     source: &str,
     policy: GroupPolicy,
     warn: &mut dyn FnMut(String),
-) -> anyhow::Result<Vec<Wanted>> {
+) -> anyhow::Result<TeamFile> {
     let raw: RawFile = serde_saphyr::from_str(text).map_err(|e| {
         // serde-saphyr's own text says where ("line 9 column 3: unknown field ..."); its source
         // snippet is left out, the message is one line like every other error of ours.
@@ -104,7 +125,7 @@ pub fn parse(
         let plain = plain.strip_prefix("error: ").unwrap_or(&plain);
         hinted(
             format!("{source}: not a valid team file: {plain}"),
-            "the fields are apiVersion, kind, defaults {namespace, groups, clusterRole, role, keyType, duration} and users [{name, ...the same}]; see `kubectl certuser apply --help`",
+            "the fields are apiVersion, kind, metadata {name}, defaults {namespace, groups, clusterRole, role, keyType, duration} and users [{name, ...the same}]; see `kubectl certuser apply --help`",
         )
     })?;
     let at = |line: u64| format!("{source}:{line}");
@@ -128,6 +149,22 @@ pub fn parse(
             format!("write kind: {KIND}"),
         ));
     }
+    let list = match &raw.metadata {
+        Some(meta) => {
+            check_list_name(&meta.name.value).map_err(|why| {
+                hinted(
+                    format!(
+                        "{}: metadata.name {:?} {why}",
+                        at(meta.name.referenced.line()),
+                        meta.name.value
+                    ),
+                    "name the list like a Kubernetes object: lower-case letters, digits, '-' and '.', e.g. team-a",
+                )
+            })?;
+            meta.name.value.clone()
+        }
+        None => DEFAULT_LIST.to_string(),
+    };
     let mut wanted: Vec<Wanted> = Vec::new();
     for user in &raw.users {
         let line = user.name.referenced.line();
@@ -153,7 +190,34 @@ pub fn parse(
             warn,
         )?);
     }
-    Ok(wanted)
+    Ok(TeamFile {
+        list,
+        users: wanted,
+    })
+}
+
+/// A list name is a Kubernetes object name (a DNS-1123 subdomain): it goes into every managed
+/// user's marker, so it is kept to names any tool reading the kubeconfig can take.
+fn check_list_name(name: &str) -> Result<(), &'static str> {
+    if name.is_empty() || name.len() > 253 {
+        return Err("must be 1 to 253 characters long");
+    }
+    for label in name.split('.') {
+        let alnum =
+            |c: Option<char>| c.is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
+        if !alnum(label.chars().next()) || !alnum(label.chars().last()) {
+            return Err(
+                "must start and end with a lower-case letter or digit (around each '.' too)",
+            );
+        }
+        if !label
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        {
+            return Err("may hold only lower-case letters, digits, '-' and '.'");
+        }
+    }
+    Ok(())
 }
 
 /// A user's fields over the defaults, each checked where it was written.
@@ -294,7 +358,7 @@ users:
 ";
 
     fn parse_strict(text: &str) -> anyhow::Result<Vec<Wanted>> {
-        parse(text, "team.yaml", GroupPolicy::STRICT, &mut |_| {})
+        parse(text, "team.yaml", GroupPolicy::STRICT, &mut |_| {}).map(|f| f.users)
     }
 
     fn message(text: &str) -> String {
@@ -346,6 +410,27 @@ users:
         );
         let msg = message(&TEAM.replace("defaults: {", "defaults: {grups: [x], "));
         assert!(msg.contains("grups") && msg.contains("line 3"), "{msg}");
+    }
+
+    #[test]
+    fn the_list_is_named_by_metadata_or_default() {
+        let file = parse(TEAM, "t", GroupPolicy::STRICT, &mut |_| {}).unwrap();
+        assert_eq!(file.list, DEFAULT_LIST);
+        let named = TEAM.replace(
+            "kind: UserList\n",
+            "kind: UserList\nmetadata: {name: team-a.dev}\n",
+        );
+        let file = parse(&named, "t", GroupPolicy::STRICT, &mut |_| {}).unwrap();
+        assert_eq!(file.list, "team-a.dev");
+        for bad in ["Team", "-a", "a-", "a..b", "a_b", "\"\""] {
+            let text = TEAM.replace(
+                "kind: UserList\n",
+                &format!("kind: UserList\nmetadata: {{name: {bad}}}\n"),
+            );
+            let msg = message(&text);
+            assert!(msg.contains("team.yaml:3: metadata.name"), "{bad}: {msg}");
+        }
+        assert!(check_list_name(&"a".repeat(254)).is_err());
     }
 
     #[test]

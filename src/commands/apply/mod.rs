@@ -10,6 +10,7 @@
 mod carry_out;
 mod current;
 mod file;
+mod marker;
 mod plan;
 mod report;
 
@@ -35,7 +36,8 @@ pub fn run(ctx: &Ctx, args: &ApplyArgs) -> anyhow::Result<Outcome> {
         allow_privileged: args.allow_privileged_group,
     };
     let (text, source) = read_team_file(&args.file)?;
-    let wanted = file::parse(&text, &source, policy, &mut |w| ctx.out.warn(w))?;
+    let team = file::parse(&text, &source, policy, &mut |w| ctx.out.warn(w))?;
+    let wanted = team.users;
     if let Some(dir) = &args.export_dir {
         carry_out::check_export_dir(dir)?;
     }
@@ -82,6 +84,7 @@ pub fn run(ctx: &Ctx, args: &ApplyArgs) -> anyhow::Result<Outcome> {
         &wanted,
         &plan::Inputs {
             cluster: &cluster,
+            list: &team.list,
             existing: &existing,
             bindings: bindings.as_deref(),
             renew_within: args.renew_within.map(|v| v.0),
@@ -124,7 +127,7 @@ pub fn run(ctx: &Ctx, args: &ApplyArgs) -> anyhow::Result<Outcome> {
 
     if args.dry_run || plan.unchanged() {
         ctx.out.result(
-            &report::data(&plan, &[], args.dry_run, &cluster),
+            &report::data(&plan, &[], args.dry_run, &cluster, &team.list),
             || {
                 plan.users
                     .iter()
@@ -146,7 +149,7 @@ pub fn run(ctx: &Ctx, args: &ApplyArgs) -> anyhow::Result<Outcome> {
         Some(signer) => carry_out::issue(ctx, &rt, signer, &to_issue)?,
         None => Vec::new(),
     };
-    let files = carry_out::write_kubeconfig(kcs, &cluster, &plan, &issued)?;
+    let files = carry_out::write_kubeconfig(kcs, &cluster, &team.list, &plan, &issued)?;
     let mut done: Vec<Done> = plan.users.iter().map(|_| Done::default()).collect();
     let mut records = Vec::new();
     for (one, file) in issued.iter().zip(&files) {
@@ -187,6 +190,12 @@ pub fn run(ctx: &Ctx, args: &ApplyArgs) -> anyhow::Result<Outcome> {
                 change.namespace.as_deref().unwrap_or("(none)")
             ));
         }
+    }
+    for user in plan.users.iter().filter(|u| u.adopt && u.issue.is_none()) {
+        ctx.out.done(format!(
+            "{}: adopted, marked as managed by the team list {:?}",
+            user.name, team.list
+        ));
     }
     for pruned in &plan.prune {
         ctx.out
@@ -238,7 +247,7 @@ pub fn run(ctx: &Ctx, args: &ApplyArgs) -> anyhow::Result<Outcome> {
         ));
     }
     ctx.out.result(
-        &report::data(&plan, &done, false, &cluster),
+        &report::data(&plan, &done, false, &cluster, &team.list),
         || {
             plan.users
                 .iter()

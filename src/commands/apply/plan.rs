@@ -5,6 +5,9 @@
 //! a changed namespace is only the context's. Bindings this tool made (our label, one User
 //! subject) for a listed user are exactly the one the file asks for; a binding anyone else made
 //! is never changed, and one in the way of ours refuses the whole plan.
+//!
+//! Only users marked with this file's list (see `marker.rs`) are pruned; a listed user without
+//! a marker is adopted (marked); a listed user of another list is refused.
 
 use std::time::Duration;
 
@@ -22,8 +25,12 @@ pub struct Existing {
     pub name: String,
     /// Its client certificate; None for a user with other credentials (token, exec).
     pub cert: Option<CertInfo>,
-    /// Why `apply` must leave this user alone (and never prune it), if it must.
+    /// Why `apply` must not replace or adopt this user, if it must not.
     pub foreign: Option<String>,
+    /// Why it is never pruned even when marked (the acting user, a system:masters one).
+    pub protected: Option<String>,
+    /// The list its apply marker names; None for a user `apply` does not manage.
+    pub list: Option<String>,
     /// Some when a context on the target cluster uses the user.
     pub on_cluster: bool,
     /// The clusters of the contexts that use it, for messages.
@@ -86,6 +93,8 @@ pub struct UserPlan {
     pub bind: Option<NewBinding>,
     /// Bindings this tool made for the user that the file no longer asks for.
     pub unbind: Vec<ListedBinding>,
+    /// An existing user without a marker, marked as this list's from now on.
+    pub adopt: bool,
     /// The certificate the plan was made from (checked again under the kubeconfig lock).
     #[serde(skip)]
     pub current_serial: Option<String>,
@@ -94,6 +103,7 @@ pub struct UserPlan {
 impl UserPlan {
     pub fn unchanged(&self) -> bool {
         self.issue.is_none()
+            && !self.adopt
             && self.context.is_none()
             && self.bind.is_none()
             && self.unbind.is_empty()
@@ -117,6 +127,15 @@ pub struct Plan {
     pub prune: Vec<Prune>,
     /// Users `--prune` would remove, when it is not given.
     pub not_listed: Vec<String>,
+    /// Users of this list the file no longer lists that are never pruned, and why.
+    pub kept: Vec<Kept>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Kept {
+    pub name: String,
+    pub reason: String,
 }
 
 impl Plan {
@@ -128,6 +147,8 @@ impl Plan {
 /// What the comparison needs beside the file.
 pub struct Inputs<'a> {
     pub cluster: &'a str,
+    /// The file's list name: the marker of the users it manages.
+    pub list: &'a str,
     pub existing: &'a [Existing],
     /// The cluster's bindings; None when no user is bound and nothing is pruned (the cluster
     /// was not asked).
@@ -145,7 +166,24 @@ pub fn plan(wanted: &[Wanted], inputs: &Inputs<'_>) -> anyhow::Result<Plan> {
     }
     for old in inputs.existing {
         let listed = wanted.iter().any(|w| w.name == old.name);
-        if listed || old.foreign.is_some() || !old.on_cluster || old.cert.is_none() {
+        // Another list's users, `add`'s and everyone else's are not this file's to prune; nor
+        // are its users of another cluster (the same list applied there).
+        if listed || old.list.as_deref() != Some(inputs.list) || !old.on_cluster {
+            continue;
+        }
+        let reason = match (&old.protected, &old.cert) {
+            (Some(why), _) => Some(why.clone()),
+            (None, None) => Some(
+                "its credentials are no longer a certificate (token, exec), so it is someone's access now"
+                    .to_string(),
+            ),
+            _ => None,
+        };
+        if let Some(reason) = reason {
+            plan.kept.push(Kept {
+                name: old.name.clone(),
+                reason,
+            });
             continue;
         }
         if !inputs.prune {
@@ -170,6 +208,7 @@ fn plan_user(user: &Wanted, inputs: &Inputs<'_>) -> anyhow::Result<UserPlan> {
         None => Some(Issue::Create),
         Some(old) => {
             refuse_if_not_ours(user, old, inputs.cluster)?;
+            refuse_if_other_list(user, old, inputs.list)?;
             let cert = old.cert.as_ref().expect("checked by refuse_if_not_ours");
             let same_groups = sorted(&cert.groups) == sorted(&user.groups)
                 && cert.common_name.as_deref() == Some(name.as_str());
@@ -223,6 +262,7 @@ fn plan_user(user: &Wanted, inputs: &Inputs<'_>) -> anyhow::Result<UserPlan> {
         context,
         bind,
         unbind,
+        adopt: existing.is_some_and(|e| e.list.is_none()),
         current_serial: existing
             .and_then(|e| e.cert.as_ref())
             .map(|c| c.serial.clone()),
@@ -259,6 +299,22 @@ fn refuse_if_not_ours(user: &Wanted, old: &Existing, cluster: &str) -> anyhow::R
         ),
         "rename the user in the file, or remove the kubeconfig user first (`kubectl certuser remove`)",
     ))
+}
+
+/// A user another team file manages stays that file's: two lists never fight over one user.
+fn refuse_if_other_list(user: &Wanted, old: &Existing, list: &str) -> anyhow::Result<()> {
+    match old.list.as_deref() {
+        Some(other) if other != list => Err(hinted(
+            format!(
+                "line {}: user {:?} is managed by the team list {other:?}, not {list:?}: nothing was changed",
+                user.line, user.name
+            ),
+            format!(
+                "list each user in one team file: drop it here, or give this file `metadata: {{name: {other}}}` if it is that list"
+            ),
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// The binding the file asks for, and the ones of ours it replaces.
@@ -373,6 +429,8 @@ mod tests {
                 public_key_der_sha256: String::new(),
             }),
             foreign: None,
+            protected: None,
+            list: Some("team".into()),
             on_cluster: true,
             clusters: vec!["k".into()],
             context: Some(ExistingContext {
@@ -401,6 +459,7 @@ mod tests {
     ) -> Inputs<'a> {
         Inputs {
             cluster: "k",
+            list: "team",
             existing,
             bindings,
             renew_within: None,
@@ -542,13 +601,17 @@ mod tests {
     #[test]
     fn prune_takes_only_our_users_of_this_cluster_and_their_bindings() {
         let mut admin = existing("admin", &["kubeadm:cluster-admins"], "default", 1, 365);
-        admin.foreign = Some("it is the user you act as".into());
+        admin.protected = Some("it is the user you act as".into());
         let mut elsewhere = existing("bob", &["dev1"], "dev1", 1, 90);
         elsewhere.on_cluster = false;
         let mut token = existing("tok", &[], "dev1", 1, 90);
         token.cert = None;
+        let mut by_add = existing("ann", &["dev1"], "dev1", 1, 90);
+        by_add.list = None;
+        let mut other_team = existing("al", &["dev1"], "dev1", 1, 90);
+        other_team.list = Some("team-b".into());
         let gone = existing("old", &["dev1"], "dev1", 1, 90);
-        let existing = [admin, elsewhere, token, gone];
+        let existing = [admin, elsewhere, token, by_add, other_team, gone];
         let mut foreign = ours("old", "dev1", "edit");
         foreign.managed_for = None;
         foreign.name = "by-hand".into();
@@ -561,6 +624,32 @@ mod tests {
         assert_eq!(with.prune[0].name, "old");
         assert_eq!(with.prune[0].contexts, ["old@k"]);
         assert_eq!(with.prune[0].bindings, [bindings[0].clone()]);
+        let kept: Vec<&str> = with.kept.iter().map(|k| k.name.as_str()).collect();
+        assert_eq!(kept, ["admin", "tok"], "marked, but never pruned");
+    }
+
+    #[test]
+    fn an_unmarked_user_is_adopted_and_another_lists_user_refused() {
+        let mut john = existing("john", &["dev1"], "dev1", 10, 90);
+        john.list = None;
+        let p = plan(
+            &[wanted("john", &["dev1"], "dev1", None)],
+            &inputs(std::slice::from_ref(&john), None, true),
+        )
+        .unwrap();
+        assert!(p.users[0].adopt && p.users[0].issue.is_none());
+        assert!(!p.unchanged(), "adoption is a change");
+        john.list = Some("team-b".into());
+        let err = plan(
+            &[wanted("john", &["dev1"], "dev1", None)],
+            &inputs(&[john], None, true),
+        )
+        .unwrap_err();
+        assert!(
+            format!("{err:#}").contains("line 7")
+                && format!("{err:#}").contains("managed by the team list \"team-b\""),
+            "{err:#}"
+        );
     }
 
     #[test]

@@ -30,7 +30,7 @@ pub struct Done {
 #[serde(rename_all = "camelCase")]
 struct UserReport<'a> {
     name: &'a str,
-    /// `create`, `re-issue`, `renew`, `context`, `bind`, `unbind`, or `unchanged` alone.
+    /// `create`, `re-issue`, `renew`, `adopt`, `context`, `bind`, `unbind`, or `unchanged` alone.
     actions: Vec<&'static str>,
     groups: &'a [String],
     namespace: Option<&'a str>,
@@ -44,7 +44,13 @@ struct UserReport<'a> {
 }
 
 /// The whole plan (dry run) or result as data.
-pub fn data(plan: &Plan, done: &[Done], dry_run: bool, cluster: &str) -> serde_json::Value {
+pub fn data(
+    plan: &Plan,
+    done: &[Done],
+    dry_run: bool,
+    cluster: &str,
+    list: &str,
+) -> serde_json::Value {
     let users: Vec<UserReport<'_>> = plan
         .users
         .iter()
@@ -72,9 +78,11 @@ pub fn data(plan: &Plan, done: &[Done], dry_run: bool, cluster: &str) -> serde_j
         "dryRun": dry_run,
         "changed": !plan.unchanged(),
         "cluster": cluster,
+        "list": list,
         "users": users,
         "pruned": plan.prune,
         "notListed": plan.not_listed,
+        "kept": plan.kept,
         "summary": summary_counts(plan),
     })
 }
@@ -86,6 +94,9 @@ pub fn actions(user: &UserPlan) -> Vec<&'static str> {
         Some(Issue::Reissue { .. }) => out.push("re-issue"),
         Some(Issue::Renew { .. }) => out.push("renew"),
         None => {}
+    }
+    if user.adopt {
+        out.push("adopt");
     }
     // A new user's context and binding are part of its creation line.
     if user.context.is_some() && user.issue != Some(Issue::Create) {
@@ -192,6 +203,10 @@ pub fn lines(plan: &Plan, now: jiff::Timestamp, done: Option<&[Done]>) -> String
                     )
                 }
                 "unbind" => ('~', format!("delete {}", listed(&user.unbind))),
+                "adopt" => (
+                    '~',
+                    "made outside apply: marked as this list's (its certificate kept)".to_string(),
+                ),
                 _ => (' ', String::new()),
             };
             if user.issue == Some(Issue::Create) && action == "bind" {
@@ -228,6 +243,7 @@ pub fn summary(plan: &Plan, done: bool) -> String {
             (counts.create, "to create", "created"),
             (counts.reissue, "to re-issue", "re-issued"),
             (counts.renew, "to renew", "renewed"),
+            (counts.adopt, "to adopt", "adopted"),
             (
                 counts.update,
                 "to update (context or binding)",
@@ -249,6 +265,12 @@ pub fn summary(plan: &Plan, done: bool) -> String {
             plan.not_listed.join(", ")
         ));
     }
+    for kept in &plan.kept {
+        text.push_str(&format!(
+            "Not in the file, never pruned: {}: {}\n",
+            kept.name, kept.reason
+        ));
+    }
     text
 }
 
@@ -258,6 +280,7 @@ pub struct Counts {
     pub create: usize,
     pub reissue: usize,
     pub renew: usize,
+    pub adopt: usize,
     pub update: usize,
     pub prune: usize,
     pub unchanged: usize,
@@ -274,6 +297,7 @@ fn summary_counts(plan: &Plan) -> Counts {
             Some(Issue::Reissue { .. }) => c.reissue += 1,
             Some(Issue::Renew { .. }) => c.renew += 1,
             None if user.unchanged() => c.unchanged += 1,
+            None if user.adopt => c.adopt += 1,
             None => c.update += 1,
         }
     }
@@ -341,7 +365,7 @@ mod tests {
             summary(&plan, true),
             "No change: 0 users as the file says.\n"
         );
-        let data = data(&plan, &[], true, "k");
+        let data = data(&plan, &[], true, "k", "default");
         assert_eq!(data["changed"], false);
         assert_eq!(data["dryRun"], true);
     }
