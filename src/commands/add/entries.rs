@@ -84,7 +84,7 @@ pub(super) fn write_kubeconfig(
     cert_dir: Option<&Path>,
     issued: &[Issued],
 ) -> anyhow::Result<Vec<(PathBuf, credentials::Storage)>> {
-    kcs.edit_again(|kcs| {
+    let written = kcs.edit_again(|kcs| {
         check_conflicts(kcs, args, cluster, cert_dir)?;
         let mut storages = Vec::new();
         for one in issued {
@@ -122,7 +122,8 @@ pub(super) fn write_kubeconfig(
             kcs.set_current_context(&target::user_context(&issued[0].user, cluster));
         }
         Ok(storages)
-    })
+    })?;
+    Ok(written)
 }
 
 pub(crate) fn context_entry(
