@@ -76,8 +76,7 @@ pub fn collect(kcs: &Kubeconfigs, now: jiff::Timestamp) -> Vec<ListedUser> {
                 continue;
             }
         };
-        let info = pki::parse_certificate_pem(&pem, &format!("user {name}'s certificate"))
-            .and_then(|c| pki::summarize_certificate(&c));
+        let info = pki::summarize_certificate_pem(&pem, &format!("user {name}'s certificate"));
         match info {
             Ok(info) => out.push(ListedUser {
                 name: name.clone(),

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use serde_json::{Map, Value};
 
-use super::edit::Entry;
+use super::entry::Entry;
 use super::{Kubeconfigs, Section};
 
 /// What the command line asks for: kubectl's `--context` and `--cluster`.

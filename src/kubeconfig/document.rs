@@ -8,6 +8,7 @@ use serde_json::{Map, Value};
 
 use super::section::Section;
 use super::splice::{Appends, splice};
+pub use super::yaml::to_yaml;
 use super::{KubeconfigError, redact};
 
 /// `Debug` shows a redacted copy: the document holds private keys and tokens.
@@ -82,24 +83,16 @@ impl Document {
         let Some(earlier) = earlier.filter(|d| d.path == path && !d.changed) else {
             return Document::load(path);
         };
-        let text = match std::fs::read_to_string(path) {
-            Ok(text) => Some(text),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-            Err(source) => {
-                return Err(KubeconfigError::Read {
-                    path: path.to_path_buf(),
-                    source,
-                });
+        let unchanged = still_holds(path, earlier.original.as_deref()).map_err(|source| {
+            KubeconfigError::Read {
+                path: path.to_path_buf(),
+                source,
             }
-        };
-        if text == earlier.original {
+        })?;
+        if unchanged {
             return Ok(earlier);
         }
-        let root = match &text {
-            Some(text) => parse(path, text)?,
-            None => Map::new(),
-        };
-        Ok(Document::new(path, text, root))
+        Document::load(path)
     }
 
     /// A brand-new file gets the fields kubectl writes into a new kubeconfig.
@@ -183,9 +176,10 @@ impl std::fmt::Debug for Document {
     }
 }
 
-/// Kubeconfigs are kilobytes; one with a thousand clusters is a few MiB. Past this, the file is
+/// Kubeconfigs are kilobytes; one of 10,000 certificate users with embedded RSA credentials is
+/// about 38 MiB (issue 10's largest case), so allow a few times that. Past this, the file is
 /// something else (a disk image, /dev/zero), and reading it whole could exhaust memory.
-const MAX_BYTES: u64 = 32 << 20;
+const MAX_BYTES: u64 = 128 << 20;
 
 /// The file's text, refusing (FileTooLarge) to read more than [`MAX_BYTES`] of it.
 fn read_bounded(path: &Path) -> std::io::Result<String> {
@@ -205,20 +199,40 @@ fn read_bounded(path: &Path) -> std::io::Result<String> {
     })
 }
 
+/// Whether the file holds exactly `text` (`None`: that it does not exist), compared a chunk at
+/// a time: a 38 MB kubeconfig is not held in memory twice to know it did not change.
+fn still_holds(path: &Path, text: Option<&str>) -> std::io::Result<bool> {
+    use std::io::Read;
+    let mut file = match std::fs::File::open(path) {
+        Ok(file) => file,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(text.is_none()),
+        Err(e) => return Err(e),
+    };
+    let Some(text) = text.map(str::as_bytes) else {
+        return Ok(false);
+    };
+    let mut chunk = vec![0u8; 64 << 10];
+    let mut at = 0;
+    loop {
+        let n = match file.read(&mut chunk) {
+            Ok(0) => return Ok(at == text.len()),
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if text.get(at..at + n) != Some(&chunk[..n]) {
+            return Ok(false);
+        }
+        at += n;
+    }
+}
+
 /// Parse kubeconfig text (YAML, or JSON which is YAML too) and check its shape.
 pub(crate) fn parse(path: &Path, text: &str) -> Result<Map<String, Value>, KubeconfigError> {
     if text.trim().is_empty() {
         return Ok(Map::new());
     }
-    // No source snippet in the message: the lines around an error may hold a token or key.
-    let value: Value = serde_saphyr::from_str(text).map_err(|e| KubeconfigError::Parse {
-        path: path.to_path_buf(),
-        detail: e
-            .without_snippet()
-            .to_string()
-            .trim_start_matches("error: ")
-            .to_string(),
-    })?;
+    let value = super::yaml::parse(path, text)?;
     let invalid = |what: String| KubeconfigError::Invalid {
         path: path.to_path_buf(),
         what,
@@ -264,15 +278,6 @@ pub(crate) fn parse(path: &Path, text: &str) -> Result<Map<String, Value>, Kubec
         return Err(invalid("current-context is not a string".into()));
     }
     Ok(root)
-}
-
-/// YAML as kubectl writes it: block style, two-space indents, long strings on one line (no
-/// folded `>-` blocks for base64 data).
-pub fn to_yaml(doc: &Value) -> Result<String, KubeconfigError> {
-    let mut options = serde_saphyr::SerializerOptions::default();
-    options.prefer_block_scalars = false;
-    serde_saphyr::to_string_with_options(doc, options)
-        .map_err(|e| KubeconfigError::Render(e.to_string()))
 }
 
 #[cfg(test)]
@@ -323,6 +328,44 @@ mod tests {
                 .unwrap()
                 .is_empty()
         );
+    }
+
+    #[test]
+    fn a_kubeconfig_of_ten_thousand_certificate_users_is_not_too_large_but_dev_zero_is() {
+        // 10,000 users with embedded RSA 2048 credentials, as scripts/bench.sh makes them, is
+        // 39.7 MB: a real kubeconfig the size limit must let through (a 32 MiB limit did not).
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("big");
+        let file = std::fs::File::create(&path).unwrap();
+        file.set_len(40_000_000).unwrap(); // sparse: zeros are valid UTF-8
+        assert_eq!(read_bounded(&path).unwrap().len(), 40_000_000);
+        let err = Document::load(Path::new("/dev/zero"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("larger than 128 MiB"), "{err}");
+    }
+
+    #[test]
+    fn reloading_keeps_the_parse_of_an_unchanged_file_and_reads_a_changed_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config");
+        std::fs::write(&path, "users:\n- name: a\n").unwrap();
+        let doc = Document::load(&path).unwrap();
+        let parsed = super::super::yaml::yaml_bytes();
+        let doc = Document::reload(&path, Some(doc)).unwrap();
+        assert_eq!(super::super::yaml::yaml_bytes(), parsed, "not parsed again");
+        // Same length, other content: seen, parsed again.
+        std::fs::write(&path, "users:\n- name: b\n").unwrap();
+        let doc = Document::reload(&path, Some(doc)).unwrap();
+        assert_eq!(doc.root["users"][0]["name"], "b");
+        std::fs::write(&path, "users:\n- name: b\n- name: c\n").unwrap();
+        let doc = Document::reload(&path, Some(doc)).unwrap();
+        assert_eq!(doc.root["users"][1]["name"], "c");
+        std::fs::remove_file(&path).unwrap();
+        let doc = Document::reload(&path, Some(doc)).unwrap();
+        assert!(doc.root.is_empty() && doc.original.is_none());
+        let doc = Document::reload(&path, Some(doc)).unwrap();
+        assert!(doc.original.is_none());
     }
 
     #[test]

@@ -55,6 +55,10 @@ pub enum KubeconfigError {
     },
     #[error("cannot render the kubeconfig as YAML: {0}")]
     Render(String),
+    /// The caller's change inside an edit failed (a conflict seen under the lock, a file written
+    /// beside the kubeconfig): its own message, causes and hint; nothing was written.
+    #[error(transparent)]
+    Change(anyhow::Error),
 }
 
 impl KubeconfigError {
@@ -68,6 +72,7 @@ impl KubeconfigError {
                 Some("remove the link or choose another file".into())
             }
             KubeconfigError::Exists { .. } => Some("pass --force to overwrite it".into()),
+            KubeconfigError::Change(err) => crate::error::hint_of(err),
             _ => None,
         }
     }

@@ -99,27 +99,6 @@ pub fn inspect_certificate(cert: &X509Ref) -> Result<CertInfo, PkiError> {
     })
 }
 
-/// What `list` shows of a certificate: names and expiry only. Decoding and re-encoding the public
-/// key and hashing the certificate, as `inspect_certificate` does, cost OpenSSL 3 several times
-/// more than this, once per user.
-pub fn summarize_certificate(cert: &X509Ref) -> Result<CertSummary, PkiError> {
-    let subject = Subject::from_x509_name(cert.subject_name());
-    Ok(CertSummary {
-        common_name: Some(subject.common_name).filter(|c| !c.is_empty()),
-        groups: subject.organizations,
-        issuer: one_line_name(cert.issuer_name()),
-        not_after: asn1_to_timestamp(cert.not_after())?,
-    })
-}
-
-#[derive(Clone, Debug)]
-pub struct CertSummary {
-    pub common_name: Option<String>,
-    pub groups: Vec<String>,
-    pub issuer: String,
-    pub not_after: jiff::Timestamp,
-}
-
 /// ASN.1 time to a timestamp, through OpenSSL's own difference from the epoch.
 pub fn asn1_to_timestamp(t: &Asn1TimeRef) -> Result<jiff::Timestamp, PkiError> {
     let epoch = Asn1Time::from_unix(0).map_err(PkiError::ssl("reading a date"))?;

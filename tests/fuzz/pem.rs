@@ -5,7 +5,12 @@ use kubectl_certuser::pki::{self, CertificateAuthority, PrivateKey};
 pub fn target(bytes: &[u8]) {
     if let Ok(cert) = pki::parse_certificate_pem(bytes, "fuzz.crt") {
         let _ = pki::inspect_certificate(&cert);
+        // `list`'s own DER reader never contradicts OpenSSL on a certificate both can read.
+        if let Some(ours) = pki::summary_without_openssl(bytes) {
+            assert_eq!(Some(ours), pki::summarize_certificate(&cert).ok());
+        }
     }
+    let _ = pki::summarize_certificate_pem(bytes, "fuzz.crt");
     let _ = pki::parse_csr_pem(bytes);
     let _ = PrivateKey::from_pem(bytes, "fuzz.key", None);
     let _ = PrivateKey::from_pem(bytes, "fuzz.key", Some(b"fuzz"));

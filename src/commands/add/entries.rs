@@ -85,7 +85,7 @@ pub(super) fn write_kubeconfig(
     cert_dir: Option<&Path>,
     issued: &[IssuedUser],
 ) -> anyhow::Result<Vec<(PathBuf, credentials::Storage)>> {
-    kcs.edit_again(|kcs| {
+    let written = kcs.edit_again(|kcs| {
         check_conflicts(kcs, args, cluster, cert_dir)?;
         let mut storages = Vec::new();
         for one in issued {
@@ -123,7 +123,8 @@ pub(super) fn write_kubeconfig(
             kcs.set_current_context(&kubeconfig::user_context(&issued[0].user, cluster));
         }
         Ok(storages)
-    })
+    })?;
+    Ok(written)
 }
 
 pub(crate) fn context_entry(

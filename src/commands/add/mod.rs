@@ -63,13 +63,76 @@ pub(super) struct IssuedUser {
 
 pub fn run(ctx: &Ctx, args: &AddArgs) -> anyhow::Result<Outcome> {
     let groups = check_input(ctx, args)?;
+    let validity = checked_lifetime(ctx, args)?;
+    let plan = plan(ctx, args, &groups)?;
+    let rt = super::runtime()?;
+    let signer = Signer::choose(ctx, &args.ca, &args.csr, &rt)?;
+    let binder = role_binding::preflight(ctx, &args.rbac, &args.users, &rt, &signer)?;
+    if args.dry_run {
+        return dry_run::run(
+            ctx,
+            args,
+            &plan.cluster,
+            plan.cert_dir.as_deref(),
+            &plan.groups_of(),
+            &signer,
+            validity,
+        );
+    }
+
+    let ledger = ledger_hooks::open(ctx)?;
+    let issued = issue_all(ctx, args, &signer, &rt, &plan.groups_of(), validity)?;
+    let Plan {
+        kcs,
+        cluster,
+        cert_dir,
+        users,
+    } = plan;
+    let written = write_kubeconfig(ctx, kcs, args, &cluster, cert_dir.as_deref(), &issued)?;
+    let mut report = report_written(ctx, &signer, &cluster, &issued, written, users);
+    ledger_hooks::save(ctx, ledger.as_ref(), ledger_records(&report));
+    let names: Vec<String> = report.iter().map(|u| u.name.clone()).collect();
+    let made = role_binding::bind(ctx, &args.rbac, &rt, binder.as_ref(), &names)?;
+    for (entry, binding) in report.iter_mut().zip(made) {
+        entry.binding = Some(binding);
+    }
+    if !args.no_check {
+        check_access(ctx, args, &rt, &cluster, &issued, &mut report);
+    }
+    print_report(ctx, args, &report)?;
+    Ok(Outcome::Ok)
+}
+
+/// What the command will do, decided from the kubeconfig before any key exists.
+struct Plan {
+    /// Read under the lock (unlocked for a dry run); the write reuses this parse.
+    kcs: Kubeconfigs,
+    cluster: String,
+    cert_dir: Option<PathBuf>,
+    /// Per user: its groups and the namespace of its context.
+    users: Vec<(Vec<String>, Option<String>)>,
+}
+
+impl Plan {
+    fn groups_of(&self) -> Vec<Vec<String>> {
+        self.users.iter().map(|(g, _)| g.clone()).collect()
+    }
+}
+
+/// The certificate lifetime asked for, refused or warned about by our policy for a local CA. The
+/// CSR API has its own minimum (600 s) that no flag lifts.
+fn checked_lifetime(ctx: &Ctx, args: &AddArgs) -> anyhow::Result<Duration> {
     let validity = signer::lifetime(args.lifetime.days, args.lifetime.duration)?;
-    // The CSR API has its own minimum (600 s) that no flag lifts; a local CA follows our policy.
     let local_ca = args.ca.ca_cert.is_some() || args.ca.kubeadm;
     if local_ca && let Some(warning) = pki::check_lifetime(validity, args.allow_short_lifetime)? {
         ctx.out.warn(warning);
     }
+    Ok(validity)
+}
 
+/// The target cluster, the cert folder, and per user what is replaced or created: every refusal
+/// that needs the kubeconfig, before a key is made.
+fn plan(ctx: &Ctx, args: &AddArgs, groups: &[String]) -> anyhow::Result<Plan> {
     // A real run reads under the lock, so it never sees a file kubectl is rewriting; a dry run
     // writes nothing and does not wait for anyone's lock.
     let kcs = if args.dry_run {
@@ -83,42 +146,62 @@ pub fn run(ctx: &Ctx, args: &AddArgs) -> anyhow::Result<Outcome> {
         check_cert_dir(dir)?;
     }
     check_conflicts(&kcs, args, &cluster, cert_dir.as_deref())?;
-    let plans = plan_users(ctx, args, &kcs, &cluster, &groups, group_policy(args))?;
-    let groups_of: Vec<Vec<String>> = plans.iter().map(|(g, _)| g.clone()).collect();
+    let users = plan_users(ctx, args, &kcs, &cluster, groups, group_policy(args))?;
+    Ok(Plan {
+        kcs,
+        cluster,
+        cert_dir,
+        users,
+    })
+}
 
-    let rt = super::runtime()?;
-    let signer = Signer::choose(ctx, &args.ca, &args.csr, &rt)?;
-    let binder = role_binding::preflight(ctx, &args.rbac, &args.users, &rt, &signer)?;
-    if args.dry_run {
-        return dry_run::run(
-            ctx,
-            args,
-            &cluster,
-            cert_dir.as_deref(),
-            &groups_of,
-            &signer,
-            validity,
-        );
-    }
-
-    let ledger = ledger_hooks::open(ctx)?;
-    let requests = make_keys(ctx, &args.users, &groups_of, args.key.key_type)?;
+/// Every user's key and CSR (across the cores), then each certificate from the signer.
+fn issue_all(
+    ctx: &Ctx,
+    args: &AddArgs,
+    signer: &Signer,
+    rt: &tokio::runtime::Runtime,
+    groups_of: &[Vec<String>],
+    validity: Duration,
+) -> anyhow::Result<Vec<IssuedUser>> {
+    let requests = make_keys(ctx, &args.users, groups_of, args.key.key_type)?;
     let mut issued = Vec::new();
     for (i, (user, (key, csr_pem))) in args.users.iter().zip(requests).enumerate() {
         if args.users.len() > 1 {
             ctx.out
                 .progress(format!("[{}/{}] {user}", i + 1, args.users.len()));
         }
-        issued.push(issue(ctx, &signer, &rt, user, (key, csr_pem), validity)?);
+        issued.push(issue(ctx, signer, rt, user, (key, csr_pem), validity)?);
     }
+    Ok(issued)
+}
 
-    let written = write_kubeconfig(ctx, kcs, args, &cluster, cert_dir.as_deref(), &issued)?;
+/// The report of each user now in the kubeconfig, each announced on stderr as it is.
+fn report_written(
+    ctx: &Ctx,
+    signer: &Signer,
+    cluster: &str,
+    issued: &[IssuedUser],
+    written: Vec<(PathBuf, credentials::Storage)>,
+    users: Vec<(Vec<String>, Option<String>)>,
+) -> Vec<AddedUser> {
     let mut report = Vec::new();
-    for ((one, (file, storage)), (groups, namespace)) in issued.iter().zip(written).zip(plans) {
+    for ((one, (file, storage)), (groups, namespace)) in issued.iter().zip(written).zip(users) {
+        let context = kubeconfig::user_context(&one.user, cluster);
+        ctx.out.done(format!(
+            "{}: certificate from {} valid until {} ({}), context {context} in {}",
+            one.user,
+            one.info.issuer,
+            one.info.not_after.strftime("%Y-%m-%d %H:%M UTC"),
+            crate::output::human_duration(
+                one.info.not_after.as_second() - jiff::Timestamp::now().as_second()
+            ),
+            file.display(),
+        ));
         report.push(AddedUser {
             name: one.user.clone(),
-            context: kubeconfig::user_context(&one.user, &cluster),
-            cluster: cluster.clone(),
+            context,
+            cluster: cluster.to_string(),
             namespace,
             groups,
             kubeconfig: file,
@@ -129,45 +212,32 @@ pub fn run(ctx: &Ctx, args: &AddArgs) -> anyhow::Result<Outcome> {
             binding: None,
             access: None,
         });
-        ctx.out.done(format!(
-            "{}: certificate from {} valid until {} ({}), context {} in {}",
-            one.user,
-            one.info.issuer,
-            one.info.not_after.strftime("%Y-%m-%d %H:%M UTC"),
-            crate::output::human_duration(
-                one.info.not_after.as_second() - jiff::Timestamp::now().as_second()
-            ),
-            kubeconfig::user_context(&one.user, &cluster),
-            report
-                .last()
-                .map(|r| r.kubeconfig.display().to_string())
-                .unwrap_or_default(),
-        ));
     }
+    report
+}
 
-    ledger_hooks::save(ctx, ledger.as_ref(), ledger_records(&report));
-    let users: Vec<String> = report.iter().map(|u| u.name.clone()).collect();
-    let made = role_binding::bind(ctx, &args.rbac, &rt, binder.as_ref(), &users)?;
-    for (entry, binding) in report.iter_mut().zip(made) {
-        entry.binding = Some(binding);
+/// Sign in as each new user and ask what it may do; the answers go into the report.
+fn check_access(
+    ctx: &Ctx,
+    args: &AddArgs,
+    rt: &tokio::runtime::Runtime,
+    cluster: &str,
+    issued: &[IssuedUser],
+    report: &mut [AddedUser],
+) {
+    let users: Vec<_> = issued
+        .iter()
+        .map(|one| access_check::NewUser {
+            name: &one.user,
+            cert_pem: &one.signed.certificate_pem,
+            key_pem: one.key.as_bytes(),
+            namespace: None,
+        })
+        .collect();
+    let reports = access_check::check_new_users(ctx, rt, cluster, &users, &args.checks);
+    for (entry, access) in report.iter_mut().zip(reports) {
+        entry.access = access;
     }
-    if !args.no_check {
-        let users: Vec<_> = issued
-            .iter()
-            .map(|one| access_check::NewUser {
-                name: &one.user,
-                cert_pem: &one.signed.certificate_pem,
-                key_pem: one.key.as_bytes(),
-                namespace: None,
-            })
-            .collect();
-        let reports = access_check::check_new_users(ctx, &rt, &cluster, &users, &args.checks);
-        for (entry, access) in report.iter_mut().zip(reports) {
-            entry.access = access;
-        }
-    }
-    print_report(ctx, args, &report)?;
-    Ok(Outcome::Ok)
 }
 
 /// Names, groups and flag combinations, before anything is touched. Returns the groups.

@@ -81,7 +81,7 @@ pub fn write_kubeconfig(
     plan: &Plan,
     issued: &[Issued<'_>],
 ) -> anyhow::Result<Vec<PathBuf>> {
-    kcs.edit_again(|kcs| {
+    Ok(kcs.edit_again(|kcs| {
         for user in &plan.users {
             check_unchanged(kcs, &user.name, user.current_serial.as_deref())?;
         }
@@ -121,7 +121,7 @@ pub fn write_kubeconfig(
                     .unwrap_or_default()
             })
             .collect())
-    })
+    })?)
 }
 
 /// The user's certificate is still the one the plan read (or the user is still absent).

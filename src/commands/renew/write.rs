@@ -65,7 +65,8 @@ pub fn write(sources: &crate::kubeconfig::Sources, renewals: &[Renewal<'_>]) -> 
             }
         }
         Ok(())
-    })
+    })?;
+    Ok(())
 }
 
 #[cfg(test)]

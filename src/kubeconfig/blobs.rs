@@ -1,0 +1,195 @@
+//! The YAML parser reads a character at a time, and nearly all of a kubeconfig with embedded
+//! credentials is base64 (`client-certificate-data: LS0tLS1CRUdJTi...`, 3 KiB a user): parsing
+//! those runs cost `list` over 1,000 users most of its YAML time, and an `add` to a 38 MB file
+//! most of its time. So each long base64 value that ends its line is swapped for a short
+//! placeholder before the parse and put back after.
+//!
+//! Why that cannot change the meaning: a placeholder is lifted only from `: ` followed by
+//! base64 characters up to the end of the line, which YAML reads as a plain string that ends
+//! there. Wherever the text means something else (a comment, a quoted or block string, a
+//! continued line, an alias), the placeholder is not found as a whole value, or not exactly
+//! once, and the caller parses the original text instead.
+
+use serde_json::Value;
+
+/// Shorter runs are not worth it, and a long run of base64 characters with a letter in it
+/// cannot be a YAML number, boolean or null.
+const MIN_LEN: usize = 64;
+const MARK: &str = "certuser-lifted-base64-";
+
+/// The text with its long base64 values replaced by `certuser-lifted-base64-N`, and where
+/// value N was in the original.
+pub(super) struct Lifted<'a> {
+    pub text: String,
+    original: &'a str,
+    blobs: Vec<std::ops::Range<usize>>,
+}
+
+/// `None` when there is nothing worth lifting, or the text already holds our placeholder mark.
+pub(super) fn lift(original: &str) -> Option<Lifted<'_>> {
+    if original.len() < 16 * MIN_LEN || original.contains(MARK) {
+        return None;
+    }
+    let mut text = String::with_capacity(original.len() / 8);
+    let mut blobs = Vec::new();
+    let mut copied = 0;
+    let mut start = 0;
+    while start < original.len() {
+        let end = original[start..]
+            .find('\n')
+            .map_or(original.len(), |i| start + i);
+        if let Some(run) = base64_tail(&original[start..end]) {
+            let run = start + run.start..start + run.end;
+            text.push_str(&original[copied..run.start]);
+            text.push_str(MARK);
+            text.push_str(&blobs.len().to_string());
+            blobs.push(run.clone());
+            copied = run.end;
+        }
+        start = end + 1;
+    }
+    if blobs.is_empty() {
+        return None;
+    }
+    text.push_str(&original[copied..]);
+    Some(Lifted {
+        text,
+        original,
+        blobs,
+    })
+}
+
+/// Where, in `line`, a long base64 value runs from just after `: ` to the end of the line.
+fn base64_tail(line: &str) -> Option<std::ops::Range<usize>> {
+    let line = line.strip_suffix('\r').unwrap_or(line);
+    if line.len() < MIN_LEN + 2 {
+        return None;
+    }
+    let bytes = line.as_bytes();
+    let run = bytes
+        .iter()
+        .rev()
+        .take_while(|&&b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='))
+        .count();
+    let start = line.len() - run;
+    let value = &bytes[start..];
+    let fits = run >= MIN_LEN
+        && bytes[..start].ends_with(b": ")
+        && value[0] != b'='
+        && value
+            .iter()
+            .any(|&b| b.is_ascii_alphabetic() && !matches!(b, b'e' | b'E'));
+    fits.then_some(start..line.len())
+}
+
+impl Lifted<'_> {
+    /// Put every value back into the parsed tree. `false` if any placeholder was not found as
+    /// a whole string value exactly once: the text meant something else there, and the caller
+    /// must parse the original instead.
+    pub fn restore(&self, value: &mut Value) -> bool {
+        let mut seen = vec![false; self.blobs.len()];
+        self.put_back(value, &mut seen) && seen.iter().all(|&s| s)
+    }
+
+    fn put_back(&self, value: &mut Value, seen: &mut [bool]) -> bool {
+        match value {
+            Value::String(s) => {
+                if !s.contains(MARK) {
+                    return true;
+                }
+                let Some(i) = s
+                    .strip_prefix(MARK)
+                    .and_then(|n| n.parse::<usize>().ok())
+                    .filter(|&i| i < seen.len() && !seen[i])
+                else {
+                    return false; // part of a longer string, or twice: not a plain value
+                };
+                seen[i] = true;
+                *s = self.original[self.blobs[i].clone()].to_string();
+                true
+            }
+            Value::Array(items) => items.iter_mut().all(|v| self.put_back(v, seen)),
+            Value::Object(map) => {
+                map.keys().all(|k| !k.contains(MARK))
+                    && map.values_mut().all(|v| self.put_back(v, seen))
+            }
+            _ => true,
+        }
+    }
+
+    /// How many values were lifted (for tests).
+    #[cfg(test)]
+    pub fn count(&self) -> usize {
+        self.blobs.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Value {
+        serde_saphyr::from_str(text).unwrap()
+    }
+
+    /// Lifting must give exactly what parsing the original gives, or refuse.
+    fn same_or_refused(text: &str) -> Option<usize> {
+        let lifted = lift(text)?;
+        let mut value = parse(&lifted.text);
+        let restored = lifted.restore(&mut value);
+        if restored {
+            assert_eq!(value, parse(text), "{text}");
+        }
+        restored.then(|| lifted.count())
+    }
+
+    fn blob(seed: u8) -> String {
+        let bytes: Vec<u8> = (0..1200u32)
+            .map(|i| (i as u8).wrapping_mul(31) ^ seed)
+            .collect();
+        openssl::base64::encode_block(&bytes)
+    }
+
+    #[test]
+    fn kubectl_layout_values_are_lifted_and_come_back_exactly() {
+        let mut text = String::from("apiVersion: v1\nusers:\n");
+        for i in 0..20 {
+            text.push_str(&format!(
+                "- name: u{i}\n  user:\n    client-certificate-data: {}\n    client-key-data: {}\r\n",
+                blob(i),
+                blob(i + 100)
+            ));
+        }
+        assert_eq!(same_or_refused(&text), Some(40));
+        let lifted = lift(&text).unwrap();
+        assert!(lifted.text.len() < text.len() / 5, "{}", lifted.text.len());
+    }
+
+    #[test]
+    fn where_the_text_means_something_else_the_original_is_parsed() {
+        let b = blob(1);
+        let filler = format!("x-filler: \"{}\"\n", "y".repeat(1100));
+        for (text, lifted) in [
+            // In a comment: the placeholder vanishes from the tree.
+            (format!("{filler}# old: {b}\nk: v\n"), None),
+            // Inside a literal block or a quoted string that goes on: part of a longer string.
+            (format!("{filler}k: |\n  a: {b}\n"), None),
+            (format!("{filler}k: \"a\n  b: {b}\"\n"), None),
+            // A plain scalar continued on the next line.
+            (format!("{filler}k: {b}\n  more\n"), None),
+            // An alias repeats it: found twice.
+            (format!("{filler}a: &x\n  k: {b}\nb: *x\n"), None),
+            // Plain, in block and flow style alike.
+            (format!("{filler}k: {b}\n"), Some(1)),
+        ] {
+            assert_eq!(same_or_refused(&text), lifted, "{text}");
+        }
+        // Flow style: lifted or not, the same tree.
+        same_or_refused(&format!("{filler}l: [\n  a: {b}\n  ]\n"));
+        // Digits-and-e runs could be numbers, `=` could be YAML 1.1's value key: left alone.
+        let numeric = format!("{filler}k: 1{}\n", "2e".repeat(40));
+        assert!(lift(&numeric).is_none());
+        // A file that holds our mark is parsed as it is.
+        assert!(lift(&format!("{filler}{MARK}0: {b}\nk: {b}\n")).is_none());
+    }
+}
