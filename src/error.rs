@@ -36,7 +36,7 @@ pub fn hinted(message: impl Into<String>, hint: impl Into<String>) -> anyhow::Er
 }
 
 /// The hint of an error chain: the first link that carries one, a [`Hinted`] or a module error
-/// that knows its fix (`KubeconfigError::hint`, `PkiError::hint`).
+/// that knows its fix (`KubeconfigError::hint`, `PkiError::hint`, `ClusterError::hint`).
 pub fn hint_of(err: &anyhow::Error) -> Option<String> {
     err.chain().find_map(|e| {
         if let Some(h) = e.downcast_ref::<Hinted>() {
@@ -44,6 +44,8 @@ pub fn hint_of(err: &anyhow::Error) -> Option<String> {
         } else if let Some(e) = e.downcast_ref::<crate::kubeconfig::KubeconfigError>() {
             e.hint()
         } else if let Some(e) = e.downcast_ref::<crate::pki::PkiError>() {
+            e.hint()
+        } else if let Some(e) = e.downcast_ref::<crate::cluster::ClusterError>() {
             e.hint()
         } else {
             None
