@@ -127,23 +127,28 @@ fn own_stack(
     Ok(Ok(kube::Client::new(service, config.default_namespace)))
 }
 
+/// The `-v` request log: plain functions, so the layer's type can be named.
+type RequestLog = tower_http::trace::TraceLayer<
+    tower_http::classify::SharedClassifier<tower_http::classify::ServerErrorsAsFailures>,
+    fn(&http::Request<kube::client::Body>) -> tracing::Span,
+    (),
+    fn(&http::Response<hyper::body::Incoming>, Duration, &tracing::Span),
+>;
+
 /// `-v`: each request's method and URL and its answer's status, as kube's own stack logs them
 /// (never a body, so never key material).
-fn request_log() -> tower_http::trace::TraceLayer<
-    tower_http::classify::SharedClassifier<tower_http::classify::ServerErrorsAsFailures>,
-    impl Fn(&http::Request<kube::client::Body>) -> tracing::Span + Clone,
-    (),
-    impl Fn(&http::Response<hyper::body::Incoming>, Duration, &tracing::Span) + Clone,
-> {
+fn request_log() -> RequestLog {
+    fn span(req: &http::Request<kube::client::Body>) -> tracing::Span {
+        tracing::debug_span!("HTTP", http.method = %req.method(), http.url = %req.uri(), http.status_code = tracing::field::Empty)
+    }
+    fn answered(res: &http::Response<hyper::body::Incoming>, _: Duration, span: &tracing::Span) {
+        span.record("http.status_code", res.status().as_u16());
+        tracing::debug!("answered");
+    }
     tower_http::trace::TraceLayer::new_for_http()
-        .make_span_with(|req: &http::Request<kube::client::Body>| {
-            tracing::debug_span!("HTTP", http.method = %req.method(), http.url = %req.uri(), http.status_code = tracing::field::Empty)
-        })
+        .make_span_with(span as fn(&_) -> _)
         .on_request(())
-        .on_response(|res: &http::Response<hyper::body::Incoming>, _: Duration, span: &tracing::Span| {
-            span.record("http.status_code", res.status().as_u16());
-            tracing::debug!("answered");
-        })
+        .on_response(answered as fn(&_, _, &_))
 }
 
 /// A client for the view's cluster as the holder of `cert_pem`/`key_pem`: nothing is written.
