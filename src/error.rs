@@ -37,7 +37,7 @@ pub fn hinted(message: impl Into<String>, hint: impl Into<String>) -> anyhow::Er
 
 /// The hint of an error chain: the first link that carries one, a [`Hinted`] or a module error
 /// that knows its fix (`KubeconfigError::hint`, `PkiError::hint`, `NameError::hint`,
-/// `SelectError::hint`).
+/// `SelectError::hint`, `ClusterError::hint`).
 pub fn hint_of(err: &anyhow::Error) -> Option<String> {
     err.chain().find_map(|e| {
         if let Some(h) = e.downcast_ref::<Hinted>() {
@@ -50,6 +50,9 @@ pub fn hint_of(err: &anyhow::Error) -> Option<String> {
             return e.hint();
         }
         if let Some(e) = e.downcast_ref::<crate::pki::names::NameError>() {
+            return e.hint();
+        }
+        if let Some(e) = e.downcast_ref::<crate::cluster::ClusterError>() {
             return e.hint();
         }
         let select = e.downcast_ref::<crate::kubeconfig::SelectError>();

@@ -8,6 +8,8 @@ use kube::config::{KubeConfigOptions, Kubeconfig, NamedAuthInfo, NamedCluster};
 use serde_json::{Map, Value, json};
 
 use super::ClusterError;
+use super::connector::HttpsConnector;
+use super::tls::TlsSettings;
 use crate::kubeconfig::ClientView;
 
 /// A fresh connection should not hang a command: a server that does not answer the TCP
@@ -67,13 +69,86 @@ pub async fn connect(view: &ClientView) -> Result<ApiClient, ClusterError> {
         .to_string()
         .trim_end_matches('/')
         .to_string();
-    let client = kube::Client::try_from(config)
-        .map_err(|e| ClusterError::from_kube(e, &server, "build a client", ""))?;
+    if config.proxy_url.is_some() {
+        // kube is built without its proxy features, and so are we. Never echo the URL: it may
+        // carry credentials.
+        return Err(ClusterError::Kubeconfig(format!(
+            "the cluster {cluster_name:?} in {} sets proxy-url, which kubectl certuser does not support: it connects to the API server directly",
+            view.cluster_file.display()
+        )));
+    }
+    let client = if needs_kube_stack(&config) {
+        kube::Client::try_from(config)
+            .map_err(|e| ClusterError::from_kube(e, &server, "build a client", ""))?
+    } else {
+        let identity = super::tls::identity(&view.user)?;
+        own_stack(config, identity.as_ref())
+            .map_err(|e| ClusterError::from_kube(e, &server, "build a client", ""))??
+    };
     Ok(ApiClient {
         client,
         server,
         certificate_pem,
     })
+}
+
+/// kube's own stack, for what ours does not do: exec plugins and auth providers (they may hand
+/// back a client certificate only kube sees). It costs a read of the system's CA bundle per
+/// client.
+fn needs_kube_stack(config: &kube::Config) -> bool {
+    config.auth_info.exec.is_some() || config.auth_info.auth_provider.is_some()
+}
+
+/// kube's client over our connector ([`super::connector`]): the same layers kube stacks (base
+/// URL, retries of 429/503/504, token or basic auth, impersonation headers), our TLS under them.
+/// The outer error is kube's (a layer it could not make), the inner ours (the TLS settings).
+fn own_stack(
+    config: kube::Config,
+    identity: Option<&super::tls::Identity>,
+) -> Result<Result<kube::Client, ClusterError>, kube::Error> {
+    use kube::client::ConfigExt;
+    let tls = match TlsSettings::new(&config, identity) {
+        Ok(tls) => tls,
+        Err(e) => return Ok(Err(e)),
+    };
+    let connector = HttpsConnector::new(tls, config.connect_timeout.unwrap_or(CONNECT_TIMEOUT));
+    let http = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+        .build::<_, kube::client::Body>(connector);
+    let service = tower::ServiceBuilder::new()
+        .layer(config.base_uri_layer())
+        .option_layer(config.default_retry.then(|| {
+            tower::retry::RetryLayer::new(kube::client::retry::RetryPolicy::server_retry())
+        }))
+        .option_layer(config.auth_layer()?)
+        .layer(config.extra_headers_layer()?)
+        .layer(request_log())
+        .map_err(tower::BoxError::from)
+        .service(http);
+    Ok(Ok(kube::Client::new(service, config.default_namespace)))
+}
+
+/// The `-v` request log: plain functions, so the layer's type can be named.
+type RequestLog = tower_http::trace::TraceLayer<
+    tower_http::classify::SharedClassifier<tower_http::classify::ServerErrorsAsFailures>,
+    fn(&http::Request<kube::client::Body>) -> tracing::Span,
+    (),
+    fn(&http::Response<hyper::body::Incoming>, Duration, &tracing::Span),
+>;
+
+/// `-v`: each request's method and URL and its answer's status, as kube's own stack logs them
+/// (never a body, so never key material).
+fn request_log() -> RequestLog {
+    fn span(req: &http::Request<kube::client::Body>) -> tracing::Span {
+        tracing::debug_span!("HTTP", http.method = %req.method(), http.url = %req.uri(), http.status_code = tracing::field::Empty)
+    }
+    fn answered(res: &http::Response<hyper::body::Incoming>, _: Duration, span: &tracing::Span) {
+        span.record("http.status_code", res.status().as_u16());
+        tracing::debug!("answered");
+    }
+    tower_http::trace::TraceLayer::new_for_http()
+        .make_span_with(span as fn(&_) -> _)
+        .on_request(())
+        .on_response(answered as fn(&_, _, &_))
 }
 
 /// A client for the view's cluster as the holder of `cert_pem`/`key_pem`: nothing is written.

@@ -8,19 +8,15 @@ pub enum ClusterError {
     Kubeconfig(String),
     #[error("cannot reach the API server at {server}: {detail}")]
     Unreachable { server: String, detail: String },
-    #[error(
-        "TLS with the API server at {server} failed ({detail}): check the cluster's certificate-authority in kubeconfig"
-    )]
+    #[error("TLS with the API server at {server} failed ({detail})")]
     Tls { server: String, detail: String },
-    #[error(
-        "the API server at {server} did not accept these credentials (401 Unauthorized): the certificate may be expired, or not signed by the cluster's client CA"
-    )]
+    #[error("the API server at {server} did not accept these credentials (401 Unauthorized)")]
     Unauthorized { server: String },
     #[error(
         "the API server at {server} cannot say who you are ({why}), and the credentials are not a client certificate to read it from"
     )]
     IdentityUnknown { server: String, why: String },
-    #[error("the cluster refused to {action} (Forbidden: {message}): ask for {rbac}")]
+    #[error("the cluster refused to {action} (Forbidden: {message})")]
     Forbidden {
         action: String,
         message: String,
@@ -36,7 +32,7 @@ pub enum ClusterError {
     #[error("the request to {action} failed: {detail}")]
     Other { action: String, detail: String },
     #[error(
-        "expirationSeconds must be at least 600 (10 minutes) for the CSR API, and {seconds} s was asked: use --days or a --duration of 10m or more"
+        "expirationSeconds must be at least 600 (10 minutes) for the CSR API, and {seconds} s was asked"
     )]
     ExpirationTooShort { seconds: u64 },
     #[error("CertificateSigningRequest {name} already exists and is not ours: refusing to use it")]
@@ -58,12 +54,10 @@ pub enum ClusterError {
         message: String,
     },
     #[error(
-        "CertificateSigningRequest {name} was approved but no certificate was issued within {timeout}: the cluster's signer for kubernetes.io/kube-apiserver-client is not running (kube-controller-manager needs --cluster-signing-cert-file and --cluster-signing-key-file) or the cluster is managed and does not sign this signer; on a control-plane node, sign locally with --ca-cert/--ca-key (or --kubeadm) instead"
+        "CertificateSigningRequest {name} was approved but no certificate was issued within {timeout}: the cluster's signer for kubernetes.io/kube-apiserver-client is not running (kube-controller-manager needs --cluster-signing-cert-file and --cluster-signing-key-file) or the cluster is managed and does not sign this signer"
     )]
     NotIssued { name: String, timeout: String },
-    #[error(
-        "CertificateSigningRequest {name} was not approved within {timeout}: someone allowed to approve it must run `kubectl certificate approve {name}`"
-    )]
+    #[error("CertificateSigningRequest {name} was not approved within {timeout}")]
     NotApproved { name: String, timeout: String },
     #[error(
         "the certificate issued for CertificateSigningRequest {name} is not what we asked for ({why}): refusing it"
@@ -84,6 +78,19 @@ pub enum ClusterError {
 }
 
 impl ClusterError {
+    /// The fix, for the `hint:` line (`error::hint_of`); the message says only what happened.
+    pub fn hint(&self) -> Option<String> {
+        Some(match self {
+            ClusterError::Tls { .. } => "check the cluster's certificate-authority in the kubeconfig (and tls-server-name, if the server's certificate names another host)".into(),
+            ClusterError::Unauthorized { .. } => "the certificate may be expired, or not signed by the cluster's client CA: `kubectl certuser inspect` shows its dates and issuer".into(),
+            ClusterError::Forbidden { rbac, .. } => format!("ask for {rbac}"),
+            ClusterError::ExpirationTooShort { .. } => "use --days or a --duration of 10m or more".into(),
+            ClusterError::NotIssued { .. } => "on a control-plane node, sign locally with --ca-cert/--ca-key (or --kubeadm) instead".into(),
+            ClusterError::NotApproved { name, .. } => format!("someone allowed to approve it must run `kubectl certificate approve {name}`"),
+            _ => return None,
+        })
+    }
+
     /// Turn a kube error into ours. `action` says what we were doing ("create
     /// CertificateSigningRequests"); `rbac` what permission a 403 means is missing.
     pub(crate) fn from_kube(
@@ -165,4 +172,40 @@ pub(crate) fn causes(err: &dyn std::error::Error) -> String {
         current = e.source();
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use anyhow::Context as _;
+
+    use super::*;
+
+    #[test]
+    fn the_fix_is_on_the_hint_line_not_in_the_message() {
+        let refused: anyhow::Result<()> = Err(ClusterError::Forbidden {
+            action: "create CertificateSigningRequests".into(),
+            message: "no".into(),
+            rbac: "create on certificatesigningrequests.certificates.k8s.io".into(),
+        }
+        .into());
+        let err = refused.context("cannot add john").unwrap_err();
+        let message = format!("{err:#}");
+        assert!(message.contains("(Forbidden: no)"), "{message}");
+        assert!(!message.contains("ask for"), "{message}");
+        assert_eq!(
+            crate::error::hint_of(&err).as_deref(),
+            Some("ask for create on certificatesigningrequests.certificates.k8s.io")
+        );
+        let waiting = ClusterError::NotApproved {
+            name: "certuser-john-1".into(),
+            timeout: "5m".into(),
+        };
+        assert!(!waiting.to_string().contains("kubectl certificate approve"));
+        assert!(
+            waiting
+                .hint()
+                .unwrap()
+                .contains("kubectl certificate approve certuser-john-1")
+        );
+    }
 }

@@ -66,6 +66,16 @@ impl Window {
     }
 }
 
+impl Window {
+    /// Close the window and let `signal` (received through it) do what it does by default: end
+    /// the process, as it would have outside any window.
+    pub fn end_process(self, signal: &'static str) {
+        drop(self);
+        let number = if signal == "SIGTERM" { SIGTERM } else { SIGINT };
+        let _ = signal_hook::low_level::emulate_default_handler(number);
+    }
+}
+
 impl Drop for Window {
     fn drop(&mut self) {
         if let Some(flag) = self.flag {

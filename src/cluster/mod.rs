@@ -2,6 +2,7 @@
 //! may do, and binding roles.
 //!
 //! - [`client`]: a client from the kubeconfig module's view, or for a new identity held in memory.
+//! - [`tls`], [`connector`]: its TLS settings and connections (trusting only the cluster's CA).
 //! - [`csr`]: the CSR flow, with its security checks.
 //! - [`interrupt`]: SIGINT/SIGTERM while a CSR of ours exists: clean up, then report.
 //! - [`access`]: SelfSubjectReview, SelfSubjectAccessReview, SelfSubjectRulesReview.
@@ -11,16 +12,18 @@
 mod access;
 mod checks;
 mod client;
+mod connector;
 mod csr;
 mod error;
 mod interrupt;
 mod rbac;
+mod tls;
 
 pub use access::{Identity, can_i, rules, whoami};
 pub use checks::{Check, CheckResult, Verdict, default_checks, verdict};
 pub use client::{ApiClient, connect, connect_as};
 pub use csr::{
-    CsrCertificate, CsrEvent, CsrRequest, csr_name, expiration_seconds, request_object,
+    CsrCertificate, CsrCleanup, CsrEvent, CsrRequest, csr_name, expiration_seconds, request_object,
     sign_via_api,
 };
 pub use error::ClusterError;

@@ -171,16 +171,24 @@ struct Failure {
 impl Failure {
     fn of(err: &anyhow::Error) -> Failure {
         Failure {
-            reason: format!("{err:#}"),
+            reason: with_hint(err),
             untried: about_the_cluster(err),
         }
     }
 
     fn untried(err: &anyhow::Error) -> Failure {
         Failure {
-            reason: format!("{err:#}"),
+            reason: with_hint(err),
             untried: true,
         }
+    }
+}
+
+/// A warning has no `hint:` line of its own: the fix goes after the reason.
+fn with_hint(err: &anyhow::Error) -> String {
+    match crate::error::hint_of(err) {
+        Some(hint) => format!("{err:#}; {hint}"),
+        None => format!("{err:#}"),
     }
 }
 

@@ -195,7 +195,7 @@ pub struct Run {
 }
 
 impl Run {
-    fn of(out: Output) -> Run {
+    pub fn of(out: Output) -> Run {
         Run {
             code: out.status.code().unwrap_or(-1),
             stdout: String::from_utf8_lossy(&out.stdout).into_owned(),

@@ -1,6 +1,7 @@
 //! Who signs a new certificate: a local CA key (`--ca-cert/--ca-key`, `--kubeadm`) or the
 //! cluster's CSR API with the current context's credentials.
 
+use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -19,13 +20,15 @@ const API_GRACE: Duration = Duration::from_secs(10);
 /// Environment variable holding the passphrase of an encrypted CA key.
 pub const CA_PASSPHRASE_ENV: &str = "CERTUSER_CA_KEY_PASSPHRASE";
 
-pub enum Signer {
+pub enum Signer<'rt> {
     Local(CertificateAuthority),
     Cluster {
         client: cluster::ApiClient,
         approve: bool,
         timeout: Duration,
         keep_csr: bool,
+        /// The CSR objects still being deleted: the signer waits for them when it goes.
+        deletions: Deletions<'rt>,
     },
 }
 
@@ -35,24 +38,42 @@ pub struct Signed {
     pub csr_name: Option<String>,
 }
 
-impl Signer {
+impl<'rt> Signer<'rt> {
     pub fn choose(
         ctx: &Ctx,
         ca: &CaArgs,
         csr: &CsrArgs,
-        rt: &tokio::runtime::Runtime,
-    ) -> anyhow::Result<Signer> {
+        rt: &'rt tokio::runtime::Runtime,
+    ) -> anyhow::Result<Signer<'rt>> {
         match local_ca_paths(ca) {
             Some((cert, key)) => Ok(Signer::Local(load_ca(&cert, &key)?)),
-            None => {
-                let client = rt.block_on(admin_client(ctx))?;
-                Ok(Signer::Cluster {
-                    client,
-                    approve: !csr.no_approve,
-                    timeout: csr.timeout.0,
-                    keep_csr: csr.keep_csr,
-                })
-            }
+            None => Ok(Signer::through_api(
+                ctx,
+                rt.block_on(admin_client(ctx))?,
+                csr,
+                rt,
+            )),
+        }
+    }
+
+    /// The cluster's CSR API, as the administrator's `client`, with the `--no-approve`,
+    /// `--timeout` and `--keep-csr` of `csr`.
+    pub fn through_api(
+        ctx: &Ctx,
+        client: cluster::ApiClient,
+        csr: &CsrArgs,
+        rt: &'rt tokio::runtime::Runtime,
+    ) -> Signer<'rt> {
+        Signer::Cluster {
+            client,
+            approve: !csr.no_approve,
+            timeout: csr.timeout.0,
+            keep_csr: csr.keep_csr,
+            deletions: Deletions {
+                rt,
+                out: ctx.out.clone(),
+                pending: RefCell::new(Vec::new()),
+            },
         }
     }
 
@@ -101,107 +122,34 @@ impl Signer {
         // Parse the CSR: it checks the self-signature and yields exactly the subject and public
         // key the certificate must carry, the same path for our CSRs and someone else's.
         let csr = pki::parse_csr_pem(csr_pem)?;
-        let (user, groups) = (&csr.subject.common_name, &csr.subject.organizations);
         let rsa = csr
             .req
             .public_key()
             .is_ok_and(|k| k.id() == openssl::pkey::Id::RSA);
         match self {
-            Signer::Local(ca) => {
-                let now = jiff::Timestamp::now();
-                let issued = pki::sign_client_certificate(
-                    ca,
-                    &csr.subject,
-                    &csr.public_key_der,
-                    rsa,
-                    validity,
-                    now,
-                )?;
-                if issued.clamped {
-                    ctx.out.warn(format!(
-                        "the CA {} expires {}: {user}'s certificate ends then, earlier than asked",
-                        ca.subject(),
-                        issued.not_after.strftime("%Y-%m-%d")
-                    ));
-                }
-                Ok(Signed {
-                    certificate_pem: issued.certificate_pem,
-                    csr_name: None,
-                })
-            }
+            Signer::Local(ca) => sign_locally(ctx, ca, &csr, rsa, validity),
             Signer::Cluster {
                 client,
                 approve,
                 timeout,
                 keep_csr,
+                deletions,
             } => {
                 let request = CsrRequest {
                     csr_pem,
                     public_key_der: &csr.public_key_der,
-                    user,
-                    groups,
+                    user: &csr.subject.common_name,
+                    groups: &csr.subject.organizations,
                     rsa,
                     expiration: validity,
                     approve: *approve,
                     timeout: *timeout,
                     keep_csr: *keep_csr,
                 };
-                let out = &ctx.out;
-                // Held while waiting; replacing it stops and clears it.
-                let spinner = std::cell::Cell::new(None);
-                let mut on_event = |event: CsrEvent<'_>| {
-                    match event {
-                    CsrEvent::Created { name } => out.progress(format!("CertificateSigningRequest {name} created")),
-                    CsrEvent::Approved { name } => out.progress(format!("CertificateSigningRequest {name} approved")),
-                    CsrEvent::WaitingForApproval { name } => out.progress(format!(
-                        "waiting for someone allowed to approve it to run:\n  kubectl certificate approve {name}"
-                    )),
-                    CsrEvent::Waiting => spinner.set(out.spinner("waiting for the certificate...")),
-                    CsrEvent::Issued => {
-                        spinner.set(None);
-                        out.progress("certificate issued");
-                    }
-                    CsrEvent::NotDeleted { name, why } => out.warn(format!(
-                        "CertificateSigningRequest {name} could not be deleted ({why}); it holds no secret, but delete it with `kubectl delete csr {name}`"
-                    )),
-                }
-                };
-                // The wait for the certificate is bounded by --timeout inside; this bounds the
-                // calls around it, so a server that never answers cannot hang `add`.
-                let bound = *timeout + API_GRACE;
-                let outcome = rt
-                    .block_on(async {
-                        tokio::time::timeout(
-                            bound,
-                            cluster::sign_via_api(client, &request, &mut on_event),
-                        )
-                        .await
-                    })
-                    .map_err(|_| {
-                        hinted(
-                            format!(
-                                "the cluster at {} did not answer the CertificateSigningRequest calls within {} (--timeout plus {}s)",
-                                client.server,
-                                crate::output::human_duration(bound.as_secs() as i64),
-                                API_GRACE.as_secs()
-                            ),
-                            "check the API server (`kubectl get --raw /readyz`) or raise --timeout; a CertificateSigningRequest may be left behind (`kubectl get csr`)",
-                        )
-                    })??;
-                let slack = jiff::SignedDuration::from_hours(1);
-                let (ends, asked) = (
-                    outcome.not_after.strftime("%Y-%m-%d %H:%M UTC"),
-                    outcome.requested_not_after.strftime("%Y-%m-%d %H:%M UTC"),
-                );
-                if outcome.not_after < outcome.requested_not_after - slack {
-                    ctx.out.warn(format!(
-                        "the cluster's signer shortened {user}'s certificate: it ends {ends} instead of {asked} (kube-controller-manager --cluster-signing-duration)"
-                    ));
-                } else if outcome.not_after > outcome.requested_not_after + slack {
-                    // Only a server that does not know expirationSeconds issues for longer.
-                    ctx.out.warn(format!(
-                        "the cluster ignored the lifetime asked for: {user}'s certificate ends {ends} instead of {asked}, and a certificate cannot be revoked. Kubernetes before v1.22 has no expirationSeconds and its signer uses kube-controller-manager --cluster-signing-duration; for a shorter certificate, sign locally with --ca-cert/--ca-key"
-                    ));
+                let mut outcome = sign_through_api(ctx, rt, client, &request)?;
+                warn_if_lifetime_differs(ctx, request.user, &outcome);
+                if let Some(cleanup) = outcome.cleanup.take() {
+                    deletions.add(outcome.name.clone(), cleanup);
                 }
                 Ok(Signed {
                     certificate_pem: outcome.certificate_pem,
@@ -209,6 +157,143 @@ impl Signer {
                 })
             }
         }
+    }
+}
+
+/// The deletions of our CSR objects still under way. They run beside what the command does
+/// next (they need nothing from it); dropping this waits for each and warns about any that
+/// failed, so no command ends before its objects are gone.
+pub struct Deletions<'rt> {
+    rt: &'rt tokio::runtime::Runtime,
+    out: crate::output::Output,
+    pending: RefCell<Vec<(String, cluster::CsrCleanup)>>,
+}
+
+impl Deletions<'_> {
+    fn add(&self, name: String, cleanup: cluster::CsrCleanup) {
+        self.pending.borrow_mut().push((name, cleanup));
+    }
+}
+
+impl Drop for Deletions<'_> {
+    fn drop(&mut self) {
+        let pending = self.pending.take();
+        // Inside the runtime (never, as the commands use it) the tasks run on without us.
+        if pending.is_empty() || tokio::runtime::Handle::try_current().is_ok() {
+            return;
+        }
+        for (name, cleanup) in pending {
+            if let Err(why) = self.rt.block_on(cleanup.finish()) {
+                // The object holds no secret: a failed delete is said, not allowed to hide the result.
+                self.out.warn(not_deleted(&name, &why));
+            }
+        }
+    }
+}
+
+fn not_deleted(name: &str, why: &str) -> String {
+    format!(
+        "CertificateSigningRequest {name} could not be deleted ({why}); it holds no secret, but delete it with `kubectl delete csr {name}`"
+    )
+}
+
+/// A local CA signs, under our policy; a CA that ends sooner than asked shortens the certificate.
+fn sign_locally(
+    ctx: &Ctx,
+    ca: &CertificateAuthority,
+    csr: &pki::ParsedCsr,
+    rsa: bool,
+    validity: Duration,
+) -> anyhow::Result<Signed> {
+    let issued = pki::sign_client_certificate(
+        ca,
+        &csr.subject,
+        &csr.public_key_der,
+        rsa,
+        validity,
+        jiff::Timestamp::now(),
+    )?;
+    if issued.clamped {
+        ctx.out.warn(format!(
+            "the CA {} expires {}: {}'s certificate ends then, earlier than asked",
+            ca.subject(),
+            issued.not_after.strftime("%Y-%m-%d"),
+            csr.subject.common_name
+        ));
+    }
+    Ok(Signed {
+        certificate_pem: issued.certificate_pem,
+        csr_name: None,
+    })
+}
+
+/// The CSR API flow, its progress on stderr, and a bound on the whole of it.
+fn sign_through_api(
+    ctx: &Ctx,
+    rt: &tokio::runtime::Runtime,
+    client: &cluster::ApiClient,
+    request: &CsrRequest<'_>,
+) -> anyhow::Result<cluster::CsrCertificate> {
+    let out = &ctx.out;
+    // Held while waiting; replacing it stops and clears it.
+    let spinner = std::cell::Cell::new(None);
+    let mut on_event = |event: CsrEvent<'_>| {
+        match event {
+        CsrEvent::Created { name } => {
+            out.progress(format!("CertificateSigningRequest {name} created"))
+        }
+        CsrEvent::Approved { name } => {
+            out.progress(format!("CertificateSigningRequest {name} approved"))
+        }
+        CsrEvent::WaitingForApproval { name } => out.progress(format!(
+            "waiting for someone allowed to approve it to run:\n  kubectl certificate approve {name}"
+        )),
+        CsrEvent::Waiting => spinner.set(out.spinner("waiting for the certificate...")),
+        CsrEvent::Issued => {
+            spinner.set(None);
+            out.progress("certificate issued");
+        }
+        CsrEvent::NotDeleted { name, why } => out.warn(not_deleted(name, &why)),
+    }
+    };
+    // The wait for the certificate is bounded by --timeout inside; this bounds the calls around
+    // it, so a server that never answers cannot hang `add`.
+    let bound = request.timeout + API_GRACE;
+    let outcome = rt
+        .block_on(async {
+            tokio::time::timeout(bound, cluster::sign_via_api(client, request, &mut on_event))
+                .await
+        })
+        .map_err(|_| {
+            hinted(
+                format!(
+                    "the cluster at {} did not answer the CertificateSigningRequest calls within {} (--timeout plus {}s)",
+                    client.server,
+                    crate::output::human_duration(bound.as_secs() as i64),
+                    API_GRACE.as_secs()
+                ),
+                "check the API server (`kubectl get --raw /readyz`) or raise --timeout; a CertificateSigningRequest may be left behind (`kubectl get csr`)",
+            )
+        })??;
+    Ok(outcome)
+}
+
+/// The cluster's signer decides the lifetime in the end: say when it is not what was asked.
+fn warn_if_lifetime_differs(ctx: &Ctx, user: &str, outcome: &cluster::CsrCertificate) {
+    let slack = jiff::SignedDuration::from_hours(1);
+    let (ends, asked) = (
+        outcome.not_after.strftime("%Y-%m-%d %H:%M UTC"),
+        outcome.requested_not_after.strftime("%Y-%m-%d %H:%M UTC"),
+    );
+    if outcome.not_after < outcome.requested_not_after - slack {
+        ctx.out.warn(format!(
+            "the cluster's signer shortened {user}'s certificate: it ends {ends} instead of {asked} (kube-controller-manager --cluster-signing-duration)"
+        ));
+    } else if outcome.not_after > outcome.requested_not_after + slack {
+        // Only a server that does not know expirationSeconds issues for longer.
+        ctx.out.warn(format!(
+            "the cluster ignored the lifetime asked for: {user}'s certificate ends {ends} instead of {asked}, and a certificate cannot be revoked. Kubernetes before v1.22 has no expirationSeconds and its signer uses kube-controller-manager --cluster-signing-duration; for a shorter certificate, sign locally with --ca-cert/--ca-key"
+        ));
     }
 }
 

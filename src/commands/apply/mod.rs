@@ -117,12 +117,12 @@ pub fn run(ctx: &Ctx, args: &ApplyArgs) -> anyhow::Result<Outcome> {
     let signer = match (&local_ca, to_issue.is_empty()) {
         (_, true) => None,
         (Some((cert, key)), false) => Some(Signer::Local(signer::load_ca(cert, key)?)),
-        (None, false) => Some(Signer::Cluster {
-            client: admin.clone().expect("made for the CSR API above"),
-            approve: !args.csr.no_approve,
-            timeout: args.csr.timeout.0,
-            keep_csr: args.csr.keep_csr,
-        }),
+        (None, false) => Some(Signer::through_api(
+            ctx,
+            admin.clone().expect("made for the CSR API above"),
+            &args.csr,
+            &rt,
+        )),
     };
 
     if args.dry_run || plan.unchanged() {

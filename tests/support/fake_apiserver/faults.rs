@@ -28,8 +28,42 @@ pub enum Answer {
     },
     /// Nothing, ever: the connection stays open until the client gives up.
     Hang,
+    /// The normal answer, but only once the gate opens: the test decides when a request ends.
+    After(Gate),
     /// The normal answer, its JSON body passed through a function (the status is kept).
     Rewrite(Arc<dyn Fn(serde_json::Value) -> serde_json::Value + Send + Sync>),
+}
+
+/// Holds the requests it is given until [`Gate::open`]; counts them.
+#[derive(Clone)]
+pub struct Gate {
+    closed: Arc<tokio::sync::Semaphore>,
+    held: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl Gate {
+    pub fn new() -> Gate {
+        Gate {
+            closed: Arc::new(tokio::sync::Semaphore::new(0)),
+            held: Arc::default(),
+        }
+    }
+
+    /// Let every held request (and every later one) through.
+    pub fn open(&self) {
+        self.closed.close();
+    }
+
+    /// How many requests reached the gate so far.
+    pub fn reached(&self) -> usize {
+        self.held.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    async fn pass(&self) {
+        self.held.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        // A closed semaphore fails every acquire at once: that is the gate opening.
+        let _ = self.closed.acquire().await;
+    }
 }
 
 #[derive(Clone)]
@@ -123,6 +157,10 @@ where
             .body(Full::new(Bytes::from(body)).boxed())
             .unwrap(),
         Some(Answer::Hang) => std::future::pending().await,
+        Some(Answer::After(gate)) => {
+            gate.pass().await;
+            normal.await
+        }
         Some(Answer::Rewrite(f)) => {
             let (parts, body) = normal.await.into_parts();
             let bytes = body

@@ -58,6 +58,11 @@ pub async fn serve(
                     }
                 }
             };
+            let user = match &certificate {
+                ClientCertificate::Accepted(identity) => Some(identity.user.clone()),
+                _ => None,
+            };
+            shared.handshakes.lock().unwrap().push(user);
             let service = hyper::service::service_fn(move |req| {
                 let (shared, certificate) = (shared.clone(), certificate.clone());
                 async move {

@@ -126,6 +126,8 @@ pub(crate) struct Shared {
     pub options: Mutex<FakeOptions>,
     pub requests: Mutex<Vec<RequestRecord>>,
     pub faults: Mutex<Vec<faults::Fault>>,
+    /// One entry per completed TLS handshake: the client certificate's user, if any.
+    pub handshakes: Mutex<Vec<Option<String>>>,
 }
 
 pub struct FakeApiServer {
@@ -150,6 +152,7 @@ impl FakeApiServer {
             options: Mutex::new(options),
             requests: Mutex::new(Vec::new()),
             faults: Mutex::new(Vec::new()),
+            handshakes: Mutex::new(Vec::new()),
         });
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
         listener.set_nonblocking(true).unwrap();
@@ -285,6 +288,20 @@ impl FakeApiServer {
     /// Misbehave from now on: see [`faults`]. The first matching fault decides.
     pub fn inject(&self, fault: faults::Fault) {
         self.shared.faults.lock().unwrap().push(fault);
+    }
+
+    /// The TLS handshakes so far, each by the user its client certificate names (`None`: no
+    /// certificate, or one the server rejected): how many connections each identity opened.
+    pub fn handshakes(&self) -> Vec<Option<String>> {
+        self.shared.handshakes.lock().unwrap().clone()
+    }
+
+    /// How many TLS connections `user` opened.
+    pub fn handshakes_of(&self, user: &str) -> usize {
+        self.handshakes()
+            .iter()
+            .filter(|u| u.as_deref() == Some(user))
+            .count()
     }
 
     pub fn requests(&self) -> Vec<RequestRecord> {

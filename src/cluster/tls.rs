@@ -1,0 +1,223 @@
+//! The TLS settings of one client, as client-go makes them: trust exactly the cluster's
+//! certificate-authority when the kubeconfig gives one, and the system store only when it does
+//! not; present the user's client certificate; check the server's name (or `tls-server-name`);
+//! check nothing with `insecure-skip-tls-verify`.
+//!
+//! Why not kube's own setup: `SslConnector::builder` loads the whole system bundle
+//! (`/etc/ssl/certs/ca-certificates.crt`, ~55 ms here) for every client, even when the
+//! kubeconfig names the CA, and then trusts both.
+
+use std::net::IpAddr;
+
+use openssl::pkey::PKey;
+use openssl::ssl::{
+    Ssl, SslContext, SslContextBuilder, SslMethod, SslMode, SslOptions, SslVerifyMode, SslVersion,
+};
+use openssl::x509::X509;
+use openssl::x509::store::X509StoreBuilder;
+use openssl::x509::verify::X509CheckFlags;
+
+use serde_json::{Map, Value};
+
+use super::ClusterError;
+
+/// The ciphers `openssl::ssl::SslConnector` allows (no anonymous, null, export or broken ones).
+const CIPHERS: &str = "DEFAULT:!aNULL:!eNULL:!MD5:!3DES:!DES:!RC4:!IDEA:!SEED:!aDSS:!SRP:!PSK";
+
+/// What every connection of one client shares.
+pub(crate) struct TlsSettings {
+    context: SslContext,
+    /// `tls-server-name`: the name to ask for (SNI) and to find in the server's certificate,
+    /// instead of the URL's host.
+    server_name: Option<String>,
+    verify: bool,
+}
+
+impl TlsSettings {
+    /// From kube's reading of the kubeconfig (the CA certificates as DER,
+    /// `insecure-skip-tls-verify`, `tls-server-name`) and the user's client certificate.
+    pub fn new(
+        config: &kube::Config,
+        identity: Option<&Identity>,
+    ) -> Result<TlsSettings, ClusterError> {
+        let bad = |what: &str, e: openssl::error::ErrorStack| {
+            ClusterError::Kubeconfig(format!("{what}: {e}"))
+        };
+        let mut builder = SslContextBuilder::new(SslMethod::tls_client())
+            .map_err(|e| bad("cannot set up TLS", e))?;
+        builder.set_options(
+            SslOptions::ALL
+                | SslOptions::NO_COMPRESSION
+                | SslOptions::NO_SSLV2
+                | SslOptions::NO_SSLV3,
+        );
+        builder.set_mode(
+            SslMode::AUTO_RETRY
+                | SslMode::ACCEPT_MOVING_WRITE_BUFFER
+                | SslMode::ENABLE_PARTIAL_WRITE,
+        );
+        // client-go's minimum; every supported Kubernetes speaks TLS 1.2 or 1.3.
+        builder
+            .set_min_proto_version(Some(SslVersion::TLS1_2))
+            .map_err(|e| bad("cannot set up TLS", e))?;
+        builder
+            .set_cipher_list(CIPHERS)
+            .map_err(|e| bad("cannot set up TLS", e))?;
+        let verify = !config.accept_invalid_certs;
+        builder.set_verify(if verify {
+            SslVerifyMode::PEER
+        } else {
+            SslVerifyMode::NONE
+        });
+        match &config.root_cert {
+            Some(ders) if !ders.is_empty() => {
+                let mut store = X509StoreBuilder::new().map_err(|e| bad("cannot set up TLS", e))?;
+                for der in ders {
+                    let ca = X509::from_der(der).map_err(|e| {
+                        bad(
+                            "the cluster's certificate-authority is not a certificate",
+                            e,
+                        )
+                    })?;
+                    store.add_cert(ca).map_err(|e| {
+                        bad("the cluster's certificate-authority cannot be used", e)
+                    })?;
+                }
+                builder.set_cert_store(store.build());
+            }
+            // No CA in the kubeconfig: the system's, as kubectl does. Skipped when nothing is
+            // verified anyway.
+            _ if verify => builder
+                .set_default_verify_paths()
+                .map_err(|e| bad("cannot read the system's certificate authorities", e))?,
+            _ => {}
+        }
+        if let Some(identity) = identity {
+            let mut chain = X509::stack_from_pem(&identity.certificate_pem)
+                .map_err(|e| bad("the user's client-certificate is not PEM", e))?
+                .into_iter();
+            let leaf = chain.next().ok_or_else(|| {
+                ClusterError::Kubeconfig(
+                    "the user's client-certificate holds no certificate".into(),
+                )
+            })?;
+            builder
+                .set_certificate(&leaf)
+                .map_err(|e| bad("the user's client-certificate cannot be used", e))?;
+            for intermediate in chain {
+                builder
+                    .add_extra_chain_cert(intermediate)
+                    .map_err(|e| bad("the user's certificate chain cannot be used", e))?;
+            }
+            // Never name the key's bytes in a message: only that it failed.
+            let key = PKey::private_key_from_pem(&identity.key_pem).map_err(|_| {
+                ClusterError::Kubeconfig(
+                    "the user's client-key is not a PEM private key (encrypted keys are not supported)"
+                        .into(),
+                )
+            })?;
+            builder
+                .set_private_key(&key)
+                .map_err(|e| bad("the user's client-key cannot be used", e))?;
+            builder.check_private_key().map_err(|_| {
+                ClusterError::Kubeconfig(
+                    "the user's client-key does not belong to its client-certificate".into(),
+                )
+            })?;
+        }
+        Ok(TlsSettings {
+            context: builder.build(),
+            server_name: config.tls_server_name.clone().filter(|n| !n.is_empty()),
+            verify,
+        })
+    }
+
+    /// One connection's TLS state for `host` (the URL's host, without brackets).
+    pub fn ssl_for(&self, host: &str) -> Result<Ssl, openssl::error::ErrorStack> {
+        let mut ssl = Ssl::new(&self.context)?;
+        let name = self.server_name.as_deref().unwrap_or(host);
+        let ip = name.parse::<IpAddr>().ok();
+        // SNI is a host name only, never an IP literal (RFC 6066).
+        if ip.is_none() {
+            ssl.set_hostname(name)?;
+        }
+        if self.verify {
+            let param = ssl.param_mut();
+            param.set_hostflags(X509CheckFlags::NO_PARTIAL_WILDCARDS);
+            match ip {
+                Some(ip) => param.set_ip(ip)?,
+                None => param.set_host(name)?,
+            }
+        }
+        Ok(ssl)
+    }
+
+    /// How many certificate authorities this client trusts (tests: only the cluster's).
+    #[cfg(test)]
+    pub fn trusted_count(&self) -> usize {
+        self.context.cert_store().all_certificates().len()
+    }
+}
+
+/// The client certificate and key PEM of the user (the view's entry, paths resolved), from
+/// `*-data` (base64) or from the file, as kube reads them.
+pub(crate) fn identity(user: &Map<String, Value>) -> Result<Option<Identity>, ClusterError> {
+    let certificate = load(user, "client-certificate")?;
+    let key = load(user, "client-key")?;
+    match (certificate, key) {
+        (None, None) => Ok(None),
+        (Some(certificate_pem), Some(key_pem)) => Ok(Some(Identity {
+            certificate_pem,
+            key_pem,
+        })),
+        (Some(_), None) => Err(ClusterError::Kubeconfig(
+            "the user has a client-certificate but no client-key".into(),
+        )),
+        (None, Some(_)) => Err(ClusterError::Kubeconfig(
+            "the user has a client-key but no client-certificate".into(),
+        )),
+    }
+}
+
+/// A client certificate and its key. No `Debug`: the key is a secret.
+pub(crate) struct Identity {
+    pub certificate_pem: Vec<u8>,
+    pub key_pem: Vec<u8>,
+}
+
+fn load(user: &Map<String, Value>, field: &str) -> Result<Option<Vec<u8>>, ClusterError> {
+    let text = |key: &str| {
+        user.get(key)
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+    };
+    if let Some(data) = text(&format!("{field}-data")) {
+        let compact: String = data.split_whitespace().collect();
+        return openssl::base64::decode_block(&compact)
+            .map(Some)
+            .map_err(|_| {
+                ClusterError::Kubeconfig(format!("the user's {field}-data is not base64"))
+            });
+    }
+    match text(field) {
+        None => Ok(None),
+        Some(path) => std::fs::read(path).map(Some).map_err(|e| {
+            ClusterError::Kubeconfig(format!("cannot read the user's {field} {path}: {e}"))
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pki::{CertificateAuthority, KeyType};
+
+    #[test]
+    fn a_cluster_ca_is_the_only_trust_anchor() {
+        let ca =
+            CertificateAuthority::create_self_signed("kubernetes", 30, KeyType::EcdsaP256).unwrap();
+        let mut config = kube::Config::new("https://127.0.0.1:6443".parse().unwrap());
+        config.root_cert = Some(vec![ca.certificate().to_der().unwrap()]);
+        assert_eq!(TlsSettings::new(&config, None).unwrap().trusted_count(), 1);
+    }
+}
