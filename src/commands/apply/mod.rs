@@ -54,7 +54,8 @@ pub fn run(ctx: &Ctx, args: &ApplyArgs) -> anyhow::Result<Outcome> {
         return Ok(Outcome::Ok);
     }
 
-    // From here on the cluster and the files change.
+    // A real run: the ledger and the rights to change bindings are the last checks; then keys
+    // are made and signed, the kubeconfig written, bindings changed, files exported.
     let ledger = ledger_hooks::open(ctx)?;
     if let Some(client) = found.binder() {
         carry_out::check_binding_rights(&rt, client, &plan)?;
