@@ -40,90 +40,16 @@ impl TlsSettings {
         config: &kube::Config,
         identity: Option<&Identity>,
     ) -> Result<TlsSettings, ClusterError> {
-        let bad = |what: &str, e: openssl::error::ErrorStack| {
-            ClusterError::Kubeconfig(format!("{what}: {e}"))
-        };
-        let mut builder = SslContextBuilder::new(SslMethod::tls_client())
-            .map_err(|e| bad("cannot set up TLS", e))?;
-        builder.set_options(
-            SslOptions::ALL
-                | SslOptions::NO_COMPRESSION
-                | SslOptions::NO_SSLV2
-                | SslOptions::NO_SSLV3,
-        );
-        builder.set_mode(
-            SslMode::AUTO_RETRY
-                | SslMode::ACCEPT_MOVING_WRITE_BUFFER
-                | SslMode::ENABLE_PARTIAL_WRITE,
-        );
-        // client-go's minimum; every supported Kubernetes speaks TLS 1.2 or 1.3.
-        builder
-            .set_min_proto_version(Some(SslVersion::TLS1_2))
-            .map_err(|e| bad("cannot set up TLS", e))?;
-        builder
-            .set_cipher_list(CIPHERS)
-            .map_err(|e| bad("cannot set up TLS", e))?;
+        let mut builder = client_builder()?;
         let verify = !config.accept_invalid_certs;
         builder.set_verify(if verify {
             SslVerifyMode::PEER
         } else {
             SslVerifyMode::NONE
         });
-        match &config.root_cert {
-            Some(ders) if !ders.is_empty() => {
-                let mut store = X509StoreBuilder::new().map_err(|e| bad("cannot set up TLS", e))?;
-                for der in ders {
-                    let ca = X509::from_der(der).map_err(|e| {
-                        bad(
-                            "the cluster's certificate-authority is not a certificate",
-                            e,
-                        )
-                    })?;
-                    store.add_cert(ca).map_err(|e| {
-                        bad("the cluster's certificate-authority cannot be used", e)
-                    })?;
-                }
-                builder.set_cert_store(store.build());
-            }
-            // No CA in the kubeconfig: the system's, as kubectl does. Skipped when nothing is
-            // verified anyway.
-            _ if verify => builder
-                .set_default_verify_paths()
-                .map_err(|e| bad("cannot read the system's certificate authorities", e))?,
-            _ => {}
-        }
+        trust(&mut builder, config.root_cert.as_deref(), verify)?;
         if let Some(identity) = identity {
-            let mut chain = X509::stack_from_pem(&identity.certificate_pem)
-                .map_err(|e| bad("the user's client-certificate is not PEM", e))?
-                .into_iter();
-            let leaf = chain.next().ok_or_else(|| {
-                ClusterError::Kubeconfig(
-                    "the user's client-certificate holds no certificate".into(),
-                )
-            })?;
-            builder
-                .set_certificate(&leaf)
-                .map_err(|e| bad("the user's client-certificate cannot be used", e))?;
-            for intermediate in chain {
-                builder
-                    .add_extra_chain_cert(intermediate)
-                    .map_err(|e| bad("the user's certificate chain cannot be used", e))?;
-            }
-            // Never name the key's bytes in a message: only that it failed.
-            let key = PKey::private_key_from_pem(&identity.key_pem).map_err(|_| {
-                ClusterError::Kubeconfig(
-                    "the user's client-key is not a PEM private key (encrypted keys are not supported)"
-                        .into(),
-                )
-            })?;
-            builder
-                .set_private_key(&key)
-                .map_err(|e| bad("the user's client-key cannot be used", e))?;
-            builder.check_private_key().map_err(|_| {
-                ClusterError::Kubeconfig(
-                    "the user's client-key does not belong to its client-certificate".into(),
-                )
-            })?;
+            present(&mut builder, identity)?;
         }
         Ok(TlsSettings {
             context: builder.build(),
@@ -157,6 +83,95 @@ impl TlsSettings {
     pub fn trusted_count(&self) -> usize {
         self.context.cert_store().all_certificates().len()
     }
+}
+
+/// A client context with `SslConnector`'s options and client-go's protocol floor.
+fn client_builder() -> Result<SslContextBuilder, ClusterError> {
+    let mut builder =
+        SslContextBuilder::new(SslMethod::tls_client()).map_err(|e| bad("cannot set up TLS", e))?;
+    builder.set_options(
+        SslOptions::ALL | SslOptions::NO_COMPRESSION | SslOptions::NO_SSLV2 | SslOptions::NO_SSLV3,
+    );
+    builder.set_mode(
+        SslMode::AUTO_RETRY | SslMode::ACCEPT_MOVING_WRITE_BUFFER | SslMode::ENABLE_PARTIAL_WRITE,
+    );
+    // client-go's minimum; every supported Kubernetes speaks TLS 1.2 or 1.3.
+    builder
+        .set_min_proto_version(Some(SslVersion::TLS1_2))
+        .map_err(|e| bad("cannot set up TLS", e))?;
+    builder
+        .set_cipher_list(CIPHERS)
+        .map_err(|e| bad("cannot set up TLS", e))?;
+    Ok(builder)
+}
+
+/// Trust exactly the kubeconfig's CA certificates (DER), or the system's when it names none.
+fn trust(
+    builder: &mut SslContextBuilder,
+    root_cert: Option<&[Vec<u8>]>,
+    verify: bool,
+) -> Result<(), ClusterError> {
+    match root_cert {
+        Some(ders) if !ders.is_empty() => {
+            let mut store = X509StoreBuilder::new().map_err(|e| bad("cannot set up TLS", e))?;
+            for der in ders {
+                let ca = X509::from_der(der).map_err(|e| {
+                    bad(
+                        "the cluster's certificate-authority is not a certificate",
+                        e,
+                    )
+                })?;
+                store
+                    .add_cert(ca)
+                    .map_err(|e| bad("the cluster's certificate-authority cannot be used", e))?;
+            }
+            builder.set_cert_store(store.build());
+        }
+        // No CA in the kubeconfig: the system's, as kubectl does. Skipped when nothing is
+        // verified anyway.
+        _ if verify => builder
+            .set_default_verify_paths()
+            .map_err(|e| bad("cannot read the system's certificate authorities", e))?,
+        _ => {}
+    }
+    Ok(())
+}
+
+/// Present the user's client certificate (and its chain) with its key.
+fn present(builder: &mut SslContextBuilder, identity: &Identity) -> Result<(), ClusterError> {
+    let mut chain = X509::stack_from_pem(&identity.certificate_pem)
+        .map_err(|e| bad("the user's client-certificate is not PEM", e))?
+        .into_iter();
+    let leaf = chain.next().ok_or_else(|| {
+        ClusterError::Kubeconfig("the user's client-certificate holds no certificate".into())
+    })?;
+    builder
+        .set_certificate(&leaf)
+        .map_err(|e| bad("the user's client-certificate cannot be used", e))?;
+    for intermediate in chain {
+        builder
+            .add_extra_chain_cert(intermediate)
+            .map_err(|e| bad("the user's certificate chain cannot be used", e))?;
+    }
+    // Never name the key's bytes in a message: only that it failed.
+    let key = PKey::private_key_from_pem(&identity.key_pem).map_err(|_| {
+        ClusterError::Kubeconfig(
+            "the user's client-key is not a PEM private key (encrypted keys are not supported)"
+                .into(),
+        )
+    })?;
+    builder
+        .set_private_key(&key)
+        .map_err(|e| bad("the user's client-key cannot be used", e))?;
+    builder.check_private_key().map_err(|_| {
+        ClusterError::Kubeconfig(
+            "the user's client-key does not belong to its client-certificate".into(),
+        )
+    })
+}
+
+fn bad(what: &str, e: openssl::error::ErrorStack) -> ClusterError {
+    ClusterError::Kubeconfig(format!("{what}: {e}"))
 }
 
 /// The client certificate and key PEM of the user (the view's entry, paths resolved), from

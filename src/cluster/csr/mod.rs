@@ -86,26 +86,7 @@ pub async fn sign_via_api(
 
     // From before the object exists until it is deleted, Ctrl-C means "clean up and stop".
     let mut interrupts = interrupt::Window::open();
-    // Who approves does not depend on the object: asked while it is created.
-    let object = request_object(&name, req.csr_pem, req.rsa, expiration);
-    let post = PostParams::default();
-    let create = csrs.create(&post, &object);
-    let approver = async {
-        match req.approve {
-            true => approve::approver(api).await,
-            false => None,
-        }
-    };
-    let (created, approver) = tokio::join!(create, approver);
-    let created = created.map_err(|e| match e {
-        kube::Error::Api(s) if s.code == 409 => ClusterError::CsrExists { name: name.clone() },
-        e => ClusterError::from_kube(
-            e,
-            &api.server,
-            "create CertificateSigningRequests",
-            "create on certificatesigningrequests.certificates.k8s.io",
-        ),
-    })?;
+    let (created, approver) = create_ours(api, &csrs, &name, req, expiration).await?;
     on_event(CsrEvent::Created { name: &name });
     let uid = created.metadata.uid.clone();
 
@@ -121,16 +102,7 @@ pub async fn sign_via_api(
     let result = tokio::select! {
         result = waited => result,
         signal = interrupts.received() => {
-            let cleanup = if req.keep_csr {
-                "it was kept (--keep-csr)".to_string()
-            } else {
-                match cleanup::delete_ours(&csrs, &name, uid.as_deref()).await {
-                    Ok(()) => "it was deleted".to_string(),
-                    Err(why) => format!(
-                        "it could not be deleted ({why}): delete it with `kubectl delete csr {name}`"
-                    ),
-                }
-            };
+            let cleanup = clean_up_interrupted(&csrs, &name, uid.as_deref(), req.keep_csr).await;
             return Err(ClusterError::Interrupted { signal, name, cleanup });
         }
     };
@@ -164,6 +136,57 @@ pub async fn sign_via_api(
                 on_event(CsrEvent::NotDeleted { name: &name, why });
             }
             Err(err)
+        }
+    }
+}
+
+/// Create our object named `name`, and meanwhile ask who we are for the approval message (who
+/// approves does not depend on the object), when we approve it ourselves.
+async fn create_ours(
+    api: &ApiClient,
+    csrs: &Api<CertificateSigningRequest>,
+    name: &str,
+    req: &CsrRequest<'_>,
+    expiration: i32,
+) -> Result<(CertificateSigningRequest, Option<String>), ClusterError> {
+    let object = request_object(name, req.csr_pem, req.rsa, expiration);
+    let post = PostParams::default();
+    let create = csrs.create(&post, &object);
+    let approver = async {
+        match req.approve {
+            true => approve::approver(api).await,
+            false => None,
+        }
+    };
+    let (created, approver) = tokio::join!(create, approver);
+    let created = created.map_err(|e| match e {
+        kube::Error::Api(s) if s.code == 409 => ClusterError::CsrExists {
+            name: name.to_owned(),
+        },
+        e => ClusterError::from_kube(
+            e,
+            &api.server,
+            "create CertificateSigningRequests",
+            "create on certificatesigningrequests.certificates.k8s.io",
+        ),
+    })?;
+    Ok((created, approver))
+}
+
+/// After Ctrl-C: delete our object (unless `--keep-csr`) and say what became of it.
+async fn clean_up_interrupted(
+    csrs: &Api<CertificateSigningRequest>,
+    name: &str,
+    uid: Option<&str>,
+    keep_csr: bool,
+) -> String {
+    if keep_csr {
+        return "it was kept (--keep-csr)".to_string();
+    }
+    match cleanup::delete_ours(csrs, name, uid).await {
+        Ok(()) => "it was deleted".to_string(),
+        Err(why) => {
+            format!("it could not be deleted ({why}): delete it with `kubectl delete csr {name}`")
         }
     }
 }

@@ -12,13 +12,14 @@ mod current;
 mod file;
 mod marker;
 mod plan;
+mod progress;
 mod report;
 
 use std::io::Read as _;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::cli::ApplyArgs;
-use crate::cluster;
+use crate::cluster::{self, ApiClient, ListedBinding};
 use crate::error::{Outcome, hinted};
 use crate::kubeconfig::{self, Kubeconfigs, Section};
 use crate::pki;
@@ -28,6 +29,9 @@ use super::add::signer::{self, Signer};
 use crate::pki::names::GroupPolicy;
 use crate::workflow::access_check::{self, NewUser};
 use crate::workflow::{ledger_hooks, target};
+use carry_out::Issued;
+use file::Wanted;
+use plan::{Existing, Issue, Plan, UserPlan};
 use report::Done;
 
 pub fn run(ctx: &Ctx, args: &ApplyArgs) -> anyhow::Result<Outcome> {
@@ -35,15 +39,104 @@ pub fn run(ctx: &Ctx, args: &ApplyArgs) -> anyhow::Result<Outcome> {
         allow_system_masters: args.allow_system_masters,
         allow_privileged: args.allow_privileged_group,
     };
+    let local_ca = signer::local_ca_paths(&args.ca);
+    // Everything is read and every refusal made before anything changes.
+    let team = read_team(ctx, args, policy, local_ca.is_some())?;
+    let kcs = read_kubeconfigs(ctx, args)?;
+    let rt = super::runtime()?;
+    let found = read_what_is_there(ctx, args, &rt, &kcs, &team, policy, local_ca.is_none())?;
+    let plan = make_plan(args, &team, &found)?;
+    refuse_taken_contexts(&plan, &kcs, &found.cluster, &team.source)?;
+    let to_issue: Vec<&UserPlan> = plan.users.iter().filter(|u| u.issue.is_some()).collect();
+    let signer = choose_signer(ctx, args, &rt, local_ca, &found, !to_issue.is_empty())?;
+    if args.dry_run || plan.unchanged() {
+        report(ctx, &plan, &team, &found, None, args.dry_run)?;
+        return Ok(Outcome::Ok);
+    }
+
+    // A real run: the ledger and the rights to change bindings are the last checks; then keys
+    // are made and signed, the kubeconfig written, bindings changed, files exported.
+    let ledger = ledger_hooks::open(ctx)?;
+    if let Some(client) = found.binder() {
+        carry_out::check_binding_rights(&rt, client, &plan)?;
+    }
+    let issued = match &signer {
+        Some(signer) => carry_out::issue(ctx, &rt, signer, &to_issue)?,
+        None => Vec::new(),
+    };
+    let files = carry_out::write_kubeconfig(kcs, &found.cluster, &team.list, &plan, &issued)?;
+    let mut done: Vec<Done> = plan.users.iter().map(|_| Done::default()).collect();
+    let label = signer.as_ref().map_or("", Signer::label);
+    let records = progress::written(
+        ctx,
+        &plan,
+        &found.cluster,
+        label,
+        &issued,
+        &files,
+        &mut done,
+    );
+    progress::unsigned_changes(ctx, &plan, &team.list);
+    ledger_hooks::save(ctx, ledger.as_ref(), records);
+
+    if let Some(client) = found.binder() {
+        carry_out::change_bindings(ctx, &rt, client, &plan)?;
+    }
+    if let Some(dir) = &args.export_dir
+        && !issued.is_empty()
+    {
+        let records = progress::exported(ctx, dir, &found.cluster, &plan, &issued, &mut done)?;
+        ledger_hooks::save(ctx, ledger.as_ref(), records);
+    }
+    if !args.no_check && !issued.is_empty() {
+        check_access(ctx, &rt, &found.cluster, &plan, &issued, &mut done);
+    }
+    progress::warn_pruned(ctx, &plan);
+    report(ctx, &plan, &team, &found, Some(&done), false)?;
+    Ok(Outcome::Ok)
+}
+
+/// The team file, parsed and checked.
+struct Team {
+    list: String,
+    wanted: Vec<Wanted>,
+    /// The name messages give the file (`stdin` for `-`).
+    source: String,
+}
+
+/// What the kubeconfig and the cluster hold before the plan.
+struct Found {
+    cluster: String,
+    now: jiff::Timestamp,
+    existing: Vec<Existing>,
+    /// The administrator's client, when the cluster is asked anything.
+    admin: Option<ApiClient>,
+    /// Whether bindings are made or pruned: then `bindings` holds the cluster's.
+    wants_bindings: bool,
+    bindings: Option<Vec<ListedBinding>>,
+}
+
+impl Found {
+    /// The client that changes bindings, when any binding is to be changed.
+    fn binder(&self) -> Option<&ApiClient> {
+        self.admin.as_ref().filter(|_| self.wants_bindings)
+    }
+}
+
+/// Read the team file, check the export folder and, for a local CA, every lifetime.
+fn read_team(
+    ctx: &Ctx,
+    args: &ApplyArgs,
+    policy: GroupPolicy,
+    local_ca: bool,
+) -> anyhow::Result<Team> {
     let (text, source) = read_team_file(&args.file)?;
     let team = file::parse(&text, &source, policy, &mut |w| ctx.out.warn(w))?;
-    let wanted = team.users;
     if let Some(dir) = &args.export_dir {
         carry_out::check_export_dir(dir)?;
     }
-    let local_ca = signer::local_ca_paths(&args.ca);
-    if local_ca.is_some() {
-        for user in &wanted {
+    if local_ca {
+        for user in &team.users {
             pki::check_lifetime(user.lifetime, false).map_err(|e| {
                 hinted(
                     format!("{source}:{}: {e}", user.line),
@@ -52,23 +145,46 @@ pub fn run(ctx: &Ctx, args: &ApplyArgs) -> anyhow::Result<Outcome> {
             })?;
         }
     }
+    Ok(Team {
+        list: team.list,
+        wanted: team.users,
+        source,
+    })
+}
 
-    // A real run reads under the lock, so it never sees a file kubectl is rewriting.
-    let kcs = if args.dry_run {
+/// A real run reads under the lock, so it never sees a file kubectl is rewriting.
+fn read_kubeconfigs(ctx: &Ctx, args: &ApplyArgs) -> anyhow::Result<Kubeconfigs> {
+    Ok(if args.dry_run {
         Kubeconfigs::load(&ctx.sources)?
     } else {
         Kubeconfigs::load_locked(&ctx.sources)?
-    };
-    let selected = target::select(ctx, &kcs)?;
-    let cluster = selected.cluster.clone();
-    let now = jiff::Timestamp::now();
-    let existing = current::existing(&kcs, &cluster, selected.user.as_deref(), policy, now);
+    })
+}
 
-    let rt = super::runtime()?;
+/// The kubeconfig's users and, where needed, the cluster's bindings and namespaces.
+/// `csr_api`: certificates are signed through the cluster, so it is asked in any case.
+fn read_what_is_there(
+    ctx: &Ctx,
+    args: &ApplyArgs,
+    rt: &tokio::runtime::Runtime,
+    kcs: &Kubeconfigs,
+    team: &Team,
+    policy: GroupPolicy,
+    csr_api: bool,
+) -> anyhow::Result<Found> {
+    let selected = target::select(ctx, kcs)?;
+    let now = jiff::Timestamp::now();
+    let existing = current::existing(
+        kcs,
+        &selected.cluster,
+        selected.user.as_deref(),
+        policy,
+        now,
+    );
     // The cluster is asked for its bindings only when the file binds someone or --prune may
     // delete some, so a local CA works without a cluster for a file without roles.
-    let wants_bindings = args.prune || wanted.iter().any(|w| w.role.is_some());
-    let admin = if wants_bindings || local_ca.is_none() {
+    let wants_bindings = args.prune || team.wanted.iter().any(|w| w.role.is_some());
+    let admin = if wants_bindings || csr_api {
         Some(rt.block_on(signer::admin_client(ctx))?)
     } else {
         None
@@ -78,27 +194,42 @@ pub fn run(ctx: &Ctx, args: &ApplyArgs) -> anyhow::Result<Outcome> {
         _ => None,
     };
     if let Some(client) = &admin {
-        check_namespaces(&rt, client, &wanted, &source)?;
+        check_namespaces(rt, client, &team.wanted, &team.source)?;
     }
-    let plan = plan::plan(
-        &wanted,
+    Ok(Found {
+        cluster: selected.cluster,
+        now,
+        existing,
+        admin,
+        wants_bindings,
+        bindings,
+    })
+}
+
+fn make_plan(args: &ApplyArgs, team: &Team, found: &Found) -> anyhow::Result<Plan> {
+    plan::plan(
+        &team.wanted,
         &plan::Inputs {
-            cluster: &cluster,
+            cluster: &found.cluster,
             list: &team.list,
-            existing: &existing,
-            bindings: bindings.as_deref(),
+            existing: &found.existing,
+            bindings: found.bindings.as_deref(),
             renew_within: args.renew_within.map(|v| v.0),
             prune: args.prune,
-            now,
+            now: found.now,
         },
-    )?;
-    // A new user's context must not exist either (a context left behind is someone's entry).
-    for user in plan
-        .users
-        .iter()
-        .filter(|u| u.issue == Some(plan::Issue::Create))
-    {
-        let context = kubeconfig::user_context(&user.name, &cluster);
+    )
+}
+
+/// A new user's context must not exist either (a context left behind is someone's entry).
+fn refuse_taken_contexts(
+    plan: &Plan,
+    kcs: &Kubeconfigs,
+    cluster: &str,
+    source: &str,
+) -> anyhow::Result<()> {
+    for user in plan.users.iter().filter(|u| u.issue == Some(Issue::Create)) {
+        let context = kubeconfig::user_context(&user.name, cluster);
         if let Some(entry) = kcs.get(Section::Contexts, &context) {
             return Err(hinted(
                 format!(
@@ -112,151 +243,83 @@ pub fn run(ctx: &Ctx, args: &ApplyArgs) -> anyhow::Result<Outcome> {
             ));
         }
     }
-    let to_issue: Vec<&plan::UserPlan> = plan.users.iter().filter(|u| u.issue.is_some()).collect();
-    // The signer only when something is signed: an unchanged file needs no CA and no CSR API.
-    let signer = match (&local_ca, to_issue.is_empty()) {
-        (_, true) => None,
-        (Some((cert, key)), false) => Some(Signer::Local(signer::load_ca(cert, key)?)),
-        (None, false) => Some(Signer::through_api(
+    Ok(())
+}
+
+/// The signer only when something is signed: an unchanged file needs no CA and no CSR API.
+fn choose_signer<'rt>(
+    ctx: &Ctx,
+    args: &ApplyArgs,
+    rt: &'rt tokio::runtime::Runtime,
+    local_ca: Option<(PathBuf, PathBuf)>,
+    found: &Found,
+    signs: bool,
+) -> anyhow::Result<Option<Signer<'rt>>> {
+    if !signs {
+        return Ok(None);
+    }
+    Ok(Some(match local_ca {
+        Some((cert, key)) => Signer::Local(signer::load_ca(&cert, &key)?),
+        None => Signer::through_api(
             ctx,
-            admin.clone().expect("made for the CSR API above"),
+            found.admin.clone().expect("made for the CSR API above"),
             &args.csr,
-            &rt,
-        )),
-    };
+            rt,
+        ),
+    }))
+}
 
-    if args.dry_run || plan.unchanged() {
-        ctx.out.result(
-            &report::data(&plan, &[], args.dry_run, &cluster, &team.list),
-            || {
-                plan.users
-                    .iter()
-                    .map(|u| format!("user/{}", u.name))
-                    .collect()
-            },
-            || report::lines(&plan, now, None),
-        )?;
-        return Ok(Outcome::Ok);
+/// What the new users may do, as each of them, into their part of the report.
+fn check_access(
+    ctx: &Ctx,
+    rt: &tokio::runtime::Runtime,
+    cluster: &str,
+    plan: &Plan,
+    issued: &[Issued<'_>],
+    done: &mut [Done],
+) {
+    let users: Vec<NewUser<'_>> = issued
+        .iter()
+        .map(|one| NewUser {
+            name: &one.plan.name,
+            cert_pem: &one.signed.certificate_pem,
+            key_pem: one.key.as_bytes(),
+            namespace: Some(one.plan.wanted.namespace.as_deref().unwrap_or("default")),
+        })
+        .collect();
+    let reports = access_check::check_new_users(ctx, rt, cluster, &users, &[]);
+    for (one, access) in issued.iter().zip(reports) {
+        done[index_of(plan, &one.plan.name)].access = access;
     }
+}
 
-    let ledger = ledger_hooks::open(ctx)?;
-    if let Some(client) = &admin
-        && wants_bindings
-    {
-        carry_out::check_binding_rights(&rt, client, &plan)?;
-    }
-    let issued = match &signer {
-        Some(signer) => carry_out::issue(ctx, &rt, signer, &to_issue)?,
-        None => Vec::new(),
-    };
-    let files = carry_out::write_kubeconfig(kcs, &cluster, &team.list, &plan, &issued)?;
-    let mut done: Vec<Done> = plan.users.iter().map(|_| Done::default()).collect();
-    let mut records = Vec::new();
-    for (one, file) in issued.iter().zip(&files) {
-        let i = index_of(&plan, &one.plan.name);
-        let label = signer.as_ref().map_or("", Signer::label);
-        records.push(
-            ledger_hooks::issued(
-                "apply",
-                &one.info,
-                Some(cluster.clone()),
-                label,
-                one.signed.csr_name.clone(),
-            )
-            .to(ledger_hooks::in_kubeconfig(file, &one.plan.name)),
-        );
-        done[i].certificate = Some(one.info.clone());
-        done[i].signed_by = Some(label);
-        done[i].csr_name = one.signed.csr_name.clone();
-        done[i].kubeconfig = Some(file.clone());
-        let what = match one.plan.issue {
-            Some(plan::Issue::Create) => "created",
-            Some(plan::Issue::Reissue { .. }) => "re-issued",
-            _ => "renewed",
-        };
-        ctx.out.done(format!(
-            "{}: {what}, certificate from {} valid until {}, context {}",
-            one.plan.name,
-            one.info.issuer,
-            one.info.not_after.strftime("%Y-%m-%d %H:%M UTC"),
-            kubeconfig::user_context(&one.plan.name, &cluster),
-        ));
-    }
-    for user in plan.users.iter().filter(|u| u.issue.is_none()) {
-        if let Some(change) = &user.context {
-            ctx.out.done(format!(
-                "context {}: namespace {}",
-                change.name,
-                change.namespace.as_deref().unwrap_or("(none)")
-            ));
-        }
-    }
-    for user in plan.users.iter().filter(|u| u.adopt && u.issue.is_none()) {
-        ctx.out.done(format!(
-            "{}: adopted, marked as managed by the team list {:?}",
-            user.name, team.list
-        ));
-    }
-    for pruned in &plan.prune {
-        ctx.out
-            .done(format!("removed user {} and its contexts", pruned.name));
-    }
-    ledger_hooks::save(ctx, ledger.as_ref(), std::mem::take(&mut records));
-
-    if let Some(client) = &admin
-        && wants_bindings
-    {
-        carry_out::change_bindings(ctx, &rt, client, &plan)?;
-    }
-    if let Some(dir) = &args.export_dir
-        && !issued.is_empty()
-    {
-        for (one, (path, cert)) in issued
-            .iter()
-            .zip(carry_out::export_all(ctx, dir, &cluster, &issued)?)
-        {
-            records.extend(ledger_hooks::exported(&cert, &cluster, &path));
-            ctx.out.done(format!(
-                "wrote {} (mode 0600) for {}",
-                path.display(),
-                one.plan.name
-            ));
-            done[index_of(&plan, &one.plan.name)].export_file = Some(path);
-        }
-        ledger_hooks::save(ctx, ledger.as_ref(), records);
-    }
-    if !args.no_check && !issued.is_empty() {
-        let users: Vec<NewUser<'_>> = issued
-            .iter()
-            .map(|one| NewUser {
-                name: &one.plan.name,
-                cert_pem: &one.signed.certificate_pem,
-                key_pem: one.key.as_bytes(),
-                namespace: Some(one.plan.wanted.namespace.as_deref().unwrap_or("default")),
-            })
-            .collect();
-        let reports = access_check::check_new_users(ctx, &rt, &cluster, &users, &[]);
-        for (one, access) in issued.iter().zip(reports) {
-            done[index_of(&plan, &one.plan.name)].access = access;
-        }
-    }
-    for user in &plan.prune {
-        ctx.out.warn(format!(
-            "{}'s certificate stays valid wherever a copy exists: certificates cannot be revoked (its bindings made by this tool are deleted)",
-            user.name
-        ));
-    }
+/// The result: the plan for a dry run or an unchanged file, what was done otherwise.
+fn report(
+    ctx: &Ctx,
+    plan: &Plan,
+    team: &Team,
+    found: &Found,
+    done: Option<&[Done]>,
+    dry_run: bool,
+) -> anyhow::Result<()> {
+    let data = report::data(
+        plan,
+        done.unwrap_or(&[]),
+        dry_run,
+        &found.cluster,
+        &team.list,
+    );
     ctx.out.result(
-        &report::data(&plan, &done, false, &cluster, &team.list),
+        &data,
         || {
             plan.users
                 .iter()
                 .map(|u| format!("user/{}", u.name))
                 .collect()
         },
-        || report::lines(&plan, now, Some(&done)),
+        || report::lines(plan, found.now, done),
     )?;
-    Ok(Outcome::Ok)
+    Ok(())
 }
 
 /// Every namespace a user is bound in must exist: the API server refuses a RoleBinding in a
@@ -264,7 +327,7 @@ pub fn run(ctx: &Ctx, args: &ApplyArgs) -> anyhow::Result<Outcome> {
 fn check_namespaces(
     rt: &tokio::runtime::Runtime,
     client: &cluster::ApiClient,
-    wanted: &[file::Wanted],
+    wanted: &[Wanted],
     source: &str,
 ) -> anyhow::Result<()> {
     let mut seen = std::collections::BTreeSet::new();
@@ -289,7 +352,7 @@ fn check_namespaces(
     Ok(())
 }
 
-fn index_of(plan: &plan::Plan, name: &str) -> usize {
+fn index_of(plan: &Plan, name: &str) -> usize {
     plan.users
         .iter()
         .position(|u| u.name == name)

@@ -131,84 +131,8 @@ pub fn lines(plan: &Plan, now: jiff::Timestamp, done: Option<&[Done]>) -> String
         text.push('\n');
     };
     for user in &plan.users {
-        let w = &user.wanted;
         for action in actions(user) {
-            let (mark, detail) = match action {
-                "create" => {
-                    let mut parts = vec![format!(
-                        "groups {}, {} key, {}",
-                        groups(&w.groups),
-                        w.key_type,
-                        human(w.lifetime.as_secs() as i64)
-                    )];
-                    if let Some(c) = &user.context {
-                        parts.push(format!(
-                            "context {}{}",
-                            c.name,
-                            in_ns(c.namespace.as_deref())
-                        ));
-                    }
-                    if let Some(b) = &user.bind {
-                        parts.push(format!("{}{}", new_binding(b), replacing(&user.unbind)));
-                    }
-                    ('+', parts.join("; "))
-                }
-                "re-issue" => {
-                    let before = match &user.issue {
-                        Some(Issue::Reissue { groups_before }) => groups(groups_before),
-                        _ => String::new(),
-                    };
-                    (
-                        '~',
-                        format!(
-                            "groups {before} -> {} (a new certificate and key)",
-                            groups(&w.groups)
-                        ),
-                    )
-                }
-                "renew" => {
-                    let ends = match &user.issue {
-                        Some(Issue::Renew { not_after }) => format!(
-                            "expires {} ({}) -> renewed for {}",
-                            not_after.strftime("%Y-%m-%d %H:%M UTC"),
-                            human(not_after.as_second() - now.as_second()),
-                            human(w.lifetime.as_secs() as i64)
-                        ),
-                        _ => String::new(),
-                    };
-                    ('~', ends)
-                }
-                "context" => {
-                    let c = user
-                        .context
-                        .as_ref()
-                        .expect("a context action has a change");
-                    let detail = if c.exists {
-                        format!(
-                            "{}: namespace {} -> {}",
-                            c.name,
-                            c.namespace_before.as_deref().unwrap_or("(none)"),
-                            c.namespace.as_deref().unwrap_or("(none)")
-                        )
-                    } else {
-                        format!("{} (missing){}", c.name, in_ns(c.namespace.as_deref()))
-                    };
-                    ('~', detail)
-                }
-                "bind" => {
-                    let b = user.bind.as_ref().expect("a bind action has a binding");
-                    (
-                        '~',
-                        format!("{}{}", new_binding(b), replacing(&user.unbind)),
-                    )
-                }
-                "unbind" => ('~', format!("delete {}", listed(&user.unbind))),
-                "adopt" => (
-                    '~',
-                    "made outside apply: marked as this list's (its certificate kept)".to_string(),
-                ),
-                _ => (' ', String::new()),
-            };
+            let (mark, detail) = action_detail(user, action, now);
             if user.issue == Some(Issue::Create) && action == "bind" {
                 continue; // already on the create line
             }
@@ -230,6 +154,92 @@ pub fn lines(plan: &Plan, now: jiff::Timestamp, done: Option<&[Done]>) -> String
         }
     }
     text
+}
+
+/// The mark and the words of one action's line.
+fn action_detail(user: &UserPlan, action: &str, now: jiff::Timestamp) -> (char, String) {
+    match action {
+        "create" => ('+', created(user)),
+        "re-issue" => {
+            let before = match &user.issue {
+                Some(Issue::Reissue { groups_before }) => groups(groups_before),
+                _ => String::new(),
+            };
+            (
+                '~',
+                format!(
+                    "groups {before} -> {} (a new certificate and key)",
+                    groups(&user.wanted.groups)
+                ),
+            )
+        }
+        "renew" => ('~', renewed(user, now)),
+        "context" => ('~', context_change(user)),
+        "bind" => {
+            let b = user.bind.as_ref().expect("a bind action has a binding");
+            (
+                '~',
+                format!("{}{}", new_binding(b), replacing(&user.unbind)),
+            )
+        }
+        "unbind" => ('~', format!("delete {}", listed(&user.unbind))),
+        "adopt" => (
+            '~',
+            "made outside apply: marked as this list's (its certificate kept)".to_string(),
+        ),
+        _ => (' ', String::new()),
+    }
+}
+
+/// A new user's groups, key and lifetime, with its context and binding.
+fn created(user: &UserPlan) -> String {
+    let w = &user.wanted;
+    let mut parts = vec![format!(
+        "groups {}, {} key, {}",
+        groups(&w.groups),
+        w.key_type,
+        human(w.lifetime.as_secs() as i64)
+    )];
+    if let Some(c) = &user.context {
+        parts.push(format!(
+            "context {}{}",
+            c.name,
+            in_ns(c.namespace.as_deref())
+        ));
+    }
+    if let Some(b) = &user.bind {
+        parts.push(format!("{}{}", new_binding(b), replacing(&user.unbind)));
+    }
+    parts.join("; ")
+}
+
+fn renewed(user: &UserPlan, now: jiff::Timestamp) -> String {
+    match &user.issue {
+        Some(Issue::Renew { not_after }) => format!(
+            "expires {} ({}) -> renewed for {}",
+            not_after.strftime("%Y-%m-%d %H:%M UTC"),
+            human(not_after.as_second() - now.as_second()),
+            human(user.wanted.lifetime.as_secs() as i64)
+        ),
+        _ => String::new(),
+    }
+}
+
+fn context_change(user: &UserPlan) -> String {
+    let c = user
+        .context
+        .as_ref()
+        .expect("a context action has a change");
+    if c.exists {
+        format!(
+            "{}: namespace {} -> {}",
+            c.name,
+            c.namespace_before.as_deref().unwrap_or("(none)"),
+            c.namespace.as_deref().unwrap_or("(none)")
+        )
+    } else {
+        format!("{} (missing){}", c.name, in_ns(c.namespace.as_deref()))
+    }
 }
 
 /// `Plan: 2 to create, 1 to re-issue, ...` (`Applied: 2 created, ...` once `done`), or
