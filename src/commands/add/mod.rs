@@ -164,6 +164,9 @@ fn issue_all(
     groups_of: &[Vec<String>],
     validity: Duration,
 ) -> anyhow::Result<Vec<IssuedUser>> {
+    if let Signer::Local(ca) = signer {
+        return issue_all_locally(ctx, ca, &args.users, groups_of, args.key.key_type, validity);
+    }
     let requests = make_keys(ctx, &args.users, groups_of, args.key.key_type)?;
     let mut issued = Vec::new();
     for (i, (user, (key, csr_pem))) in args.users.iter().zip(requests).enumerate() {
@@ -174,6 +177,39 @@ fn issue_all(
         issued.push(issue(ctx, signer, rt, user, (key, csr_pem), validity)?);
     }
     Ok(issued)
+}
+
+/// With a local CA each user's whole issue (key, CSR, signature, read-back) is CPU work that
+/// needs nothing from another user's: one job per user across the cores, the CA shared read-only.
+fn issue_all_locally(
+    ctx: &Ctx,
+    ca: &pki::CertificateAuthority,
+    users: &[String],
+    groups_of: &[Vec<String>],
+    kind: KeyType,
+    validity: Duration,
+) -> anyhow::Result<Vec<IssuedUser>> {
+    let _spinner = rsa_4096_spinner(ctx, users, kind);
+    let issued = keys::in_parallel(users.len(), keys::cores(), |i| {
+        let (key, csr_pem) = key_and_csr(&users[i], &groups_of[i], kind)?;
+        let (signed, info, warning) = signer::issue_locally(ca, &csr_pem, validity)?;
+        let one = IssuedUser {
+            user: users[i].clone(),
+            key: key.to_pem()?,
+            signed,
+            info,
+        };
+        Ok((one, warning))
+    })?;
+    Ok(issued
+        .into_iter()
+        .map(|(one, warning)| {
+            if let Some(warning) = warning {
+                ctx.out.warn(warning);
+            }
+            one
+        })
+        .collect())
 }
 
 /// The report of each user now in the kubeconfig, each announced on stderr as it is.
@@ -293,22 +329,36 @@ fn make_keys(
     groups_of: &[Vec<String>],
     kind: KeyType,
 ) -> anyhow::Result<Vec<(PrivateKey, Vec<u8>)>> {
-    // RSA 4096 takes seconds: show that something is happening.
-    let _spinner = matches!(kind, KeyType::Rsa4096).then(|| {
-        ctx.out.spinner(match users {
-            [one] => format!("generating an RSA 4096 key for {one}..."),
-            _ => format!("generating {} RSA 4096 keys...", users.len()),
-        })
-    });
+    let _spinner = rsa_4096_spinner(ctx, users, kind);
     keys::in_parallel(users.len(), keys::cores(), |i| {
-        let key = PrivateKey::generate(kind)?;
-        let subject = Subject {
-            common_name: users[i].clone(),
-            organizations: groups_of[i].clone(),
-        };
-        let csr_pem = pki::build_csr(&key, &subject)?;
-        Ok((key, csr_pem))
+        key_and_csr(&users[i], &groups_of[i], kind)
     })
+}
+
+/// RSA 4096 takes seconds: show that something is happening.
+fn rsa_4096_spinner(ctx: &Ctx, users: &[String], kind: KeyType) -> Option<crate::output::Spinner> {
+    if !matches!(kind, KeyType::Rsa4096) {
+        return None;
+    }
+    ctx.out.spinner(match users {
+        [one] => format!("generating an RSA 4096 key for {one}..."),
+        _ => format!("generating {} RSA 4096 keys...", users.len()),
+    })
+}
+
+/// One user's new key and the PEM CSR it signs.
+fn key_and_csr(
+    user: &str,
+    groups: &[String],
+    kind: KeyType,
+) -> anyhow::Result<(PrivateKey, Vec<u8>)> {
+    let key = PrivateKey::generate(kind)?;
+    let subject = Subject {
+        common_name: user.to_string(),
+        organizations: groups.to_vec(),
+    };
+    let csr_pem = pki::build_csr(&key, &subject)?;
+    Ok((key, csr_pem))
 }
 
 /// Sign one user's CSR (made by `make_keys`) and keep the key for the kubeconfig write.

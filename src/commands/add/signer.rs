@@ -106,8 +106,7 @@ impl<'rt> Signer<'rt> {
         validity: Duration,
     ) -> anyhow::Result<(Signed, CertInfo)> {
         let signed = self.sign(ctx, rt, csr_pem, validity)?;
-        let cert = pki::parse_certificate_pem(&signed.certificate_pem, "the issued certificate")?;
-        let info = pki::inspect_certificate(&cert)?;
+        let info = read_back(&signed)?;
         Ok((signed, info))
     }
 
@@ -122,12 +121,15 @@ impl<'rt> Signer<'rt> {
         // Parse the CSR: it checks the self-signature and yields exactly the subject and public
         // key the certificate must carry, the same path for our CSRs and someone else's.
         let csr = pki::parse_csr_pem(csr_pem)?;
-        let rsa = csr
-            .req
-            .public_key()
-            .is_ok_and(|k| k.id() == openssl::pkey::Id::RSA);
+        let rsa = is_rsa(&csr);
         match self {
-            Signer::Local(ca) => sign_locally(ctx, ca, &csr, rsa, validity),
+            Signer::Local(ca) => {
+                let (signed, warning) = sign_with_ca(ca, &csr, rsa, validity)?;
+                if let Some(warning) = warning {
+                    ctx.out.warn(warning);
+                }
+                Ok(signed)
+            }
             Signer::Cluster {
                 client,
                 approve,
@@ -197,14 +199,14 @@ fn not_deleted(name: &str, why: &str) -> String {
     )
 }
 
-/// A local CA signs, under our policy; a CA that ends sooner than asked shortens the certificate.
-fn sign_locally(
-    ctx: &Ctx,
+/// A local CA signs, under our policy; a CA that ends sooner than asked shortens the
+/// certificate, and the warning that says so is returned, not printed: this runs on any thread.
+fn sign_with_ca(
     ca: &CertificateAuthority,
     csr: &pki::ParsedCsr,
     rsa: bool,
     validity: Duration,
-) -> anyhow::Result<Signed> {
+) -> anyhow::Result<(Signed, Option<String>)> {
     let issued = pki::sign_client_certificate(
         ca,
         &csr.subject,
@@ -213,18 +215,47 @@ fn sign_locally(
         validity,
         jiff::Timestamp::now(),
     )?;
-    if issued.clamped {
-        ctx.out.warn(format!(
+    let warning = issued.clamped.then(|| {
+        format!(
             "the CA {} expires {}: {}'s certificate ends then, earlier than asked",
             ca.subject(),
             issued.not_after.strftime("%Y-%m-%d"),
             csr.subject.common_name
-        ));
-    }
-    Ok(Signed {
+        )
+    });
+    let signed = Signed {
         certificate_pem: issued.certificate_pem,
         csr_name: None,
-    })
+    };
+    Ok((signed, warning))
+}
+
+/// A local CA's certificate for a PEM CSR, read back like any issued certificate. It touches
+/// nothing but the CA (read-only), so `add` runs it for many users across the cores; the
+/// warning, if any, is for the caller to print.
+pub fn issue_locally(
+    ca: &CertificateAuthority,
+    csr_pem: &[u8],
+    validity: Duration,
+) -> anyhow::Result<(Signed, CertInfo, Option<String>)> {
+    let csr = pki::parse_csr_pem(csr_pem)?;
+    let rsa = is_rsa(&csr);
+    let (signed, warning) = sign_with_ca(ca, &csr, rsa, validity)?;
+    let info = read_back(&signed)?;
+    Ok((signed, info, warning))
+}
+
+fn is_rsa(csr: &pki::ParsedCsr) -> bool {
+    csr.req
+        .public_key()
+        .is_ok_and(|k| k.id() == openssl::pkey::Id::RSA)
+}
+
+/// The issued certificate parsed back from what will be written: the report and the ledger
+/// describe exactly those bytes.
+fn read_back(signed: &Signed) -> anyhow::Result<CertInfo> {
+    let cert = pki::parse_certificate_pem(&signed.certificate_pem, "the issued certificate")?;
+    Ok(pki::inspect_certificate(&cert)?)
 }
 
 /// The CSR API flow, its progress on stderr, and a bound on the whole of it.
@@ -340,5 +371,42 @@ pub fn lifetime(days: u32, duration: Option<crate::cli::Validity>) -> anyhow::Re
             "use --days 1 or more, or --duration 12h",
         )),
         None => Ok(Duration::from_secs(u64::from(days) * 86_400)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pki::KeyType;
+
+    /// `add` signs many users at once with one CA: the CA is shared by the threads, and each
+    /// user gets a certificate from it with their own name, in their own order.
+    #[test]
+    fn one_ca_signs_for_many_threads_and_each_user_gets_their_own_certificate() {
+        fn shared_by_threads<T: Sync>(_: &T) {}
+        let ca = CertificateAuthority::create_self_signed("kubernetes", 365, KeyType::EcdsaP256)
+            .unwrap();
+        shared_by_threads(&ca);
+        let users: Vec<String> = (0..6).map(|i| format!("user{i}")).collect();
+        let issued = super::super::keys::in_parallel(users.len(), 2, |i| {
+            let key = PrivateKey::generate(KeyType::EcdsaP256)?;
+            let subject = Subject {
+                common_name: users[i].clone(),
+                organizations: vec!["dev".into()],
+            };
+            let csr_pem = pki::build_csr(&key, &subject)?;
+            let (signed, info, warning) =
+                issue_locally(&ca, &csr_pem, Duration::from_secs(86_400))?;
+            Ok((key, signed, info, warning))
+        })
+        .unwrap();
+        for (user, (key, signed, info, warning)) in users.iter().zip(issued) {
+            assert_eq!(info.common_name.as_deref(), Some(user.as_str()));
+            assert_eq!(info.groups, ["dev"]);
+            assert!(warning.is_none());
+            let cert = pki::parse_certificate_pem(&signed.certificate_pem, "t").unwrap();
+            assert!(pki::issued_by(&cert, ca.certificate()));
+            assert!(key.matches(&cert.public_key().unwrap().public_key_to_der().unwrap()));
+        }
     }
 }
