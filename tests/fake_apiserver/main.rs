@@ -806,3 +806,31 @@ fn ca_config_maps_as_a_real_cluster_publishes_them() {
         "{err}"
     );
 }
+
+/// Go's net package sets TCP_NODELAY on every connection, so a real API server never holds the
+/// second segment of a handshake flight or a response until the client's delayed ACK (40 ms on
+/// Linux). Best of three, so a busy machine does not fail it.
+#[test]
+fn a_handshake_and_a_request_are_not_held_for_a_delayed_ack() {
+    let server = FakeApiServer::start(FakeOptions::default());
+    let dir = tempfile::tempdir().unwrap();
+    let ca = dir.path().join("ca.crt");
+    std::fs::write(&ca, server.ca_cert_pem()).unwrap();
+    let best = (0..3)
+        .map(|_| {
+            let out = Command::new("curl")
+                .args(["-sS", "-o", "/dev/null", "-w", "%{time_total}", "--cacert"])
+                .arg(&ca)
+                .arg(format!("{}/version", server.url()))
+                .output()
+                .expect("curl is installed");
+            let seconds: f64 = String::from_utf8_lossy(&out.stdout).trim().parse().unwrap();
+            seconds
+        })
+        .fold(f64::INFINITY, f64::min);
+    assert!(
+        best < 0.035,
+        "connect, TLS handshake and GET /version took {:.1} ms at best",
+        best * 1000.0
+    );
+}

@@ -38,6 +38,9 @@ pub async fn serve(
             accepted = listener.accept() => match accepted { Ok(a) => a, Err(_) => continue },
             _ = &mut shutdown => return,
         };
+        // Go's net package sets TCP_NODELAY on every connection, so the real apiserver does not
+        // hold a response's second segment until the client's delayed ACK (~40 ms).
+        let _ = tcp.set_nodelay(true);
         let (shared, acceptor) = (shared.clone(), acceptor.clone());
         tokio::spawn(async move {
             let ssl = openssl::ssl::Ssl::new(acceptor.context()).unwrap();
