@@ -36,7 +36,7 @@ pub fn run(ctx: &Ctx, args: &CanIArgs) -> anyhow::Result<Outcome> {
                 .checks
                 .iter()
                 .filter(|c| c.allowed)
-                .map(|c| format!("{}:{}", c.check.verb, c.check.resource))
+                .map(|c| format!("{}:{}", c.check.verb, c.check.resource_label()))
                 .collect()
         },
         || {

@@ -134,6 +134,23 @@ fn whoami_and_can_i_as_an_existing_user() {
         assert_eq!((yes.code, yes.stdout.trim()), (0, "yes"), "{yes:?}");
         let matrix = sb.run(&["can-i", "john", "-n", "dev1"]);
         assert_eq!(matrix.code, 1, "edit rights are still missing: {matrix:?}");
+        // -o name: the allowed checks as VERB:RESOURCE[.GROUP][/SUBRESOURCE], subresource kept,
+        // each one a question `can-i USER VERB RESOURCE` answers yes to.
+        let names = sb.run(&["can-i", "john", "-n", "dev1", "-o", "name"]);
+        let allowed: Vec<&str> = names.stdout.lines().collect();
+        assert!(
+            allowed.contains(&"get:pods/log") && allowed.contains(&"list:pods"),
+            "{names:?}"
+        );
+        for check in allowed {
+            let (verb, resource) = check.split_once(':').unwrap();
+            let yes = sb.run(&["can-i", "john", verb, resource, "-n", "dev1"]);
+            assert_eq!(
+                (yes.code, yes.stdout.trim()),
+                (0, "yes"),
+                "{check}: {yes:?}"
+            );
+        }
         assert!(
             matrix.stdout.contains("VERB") && matrix.stdout.contains("--clusterrole edit"),
             "{}",
