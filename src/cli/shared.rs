@@ -77,6 +77,13 @@ pub struct CaArgs {
     pub kubeadm: bool,
 }
 
+impl CaArgs {
+    /// Signing with a CA key on this machine (`--ca-cert/--ca-key` or `--kubeadm`), not the cluster.
+    pub fn is_local(&self) -> bool {
+        self.ca_cert.is_some() || self.kubeadm
+    }
+}
+
 #[derive(Debug, Args)]
 #[command(next_help_heading = "Signing through the cluster's CSR API")]
 pub struct CsrArgs {

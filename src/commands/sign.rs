@@ -39,6 +39,12 @@ struct SignedUser {
 
 pub fn run(ctx: &Ctx, args: &SignArgs) -> anyhow::Result<Outcome> {
     let validity = signer::lifetime(args.lifetime.days, args.lifetime.duration)?;
+    // The same line as `add`'s: the CSR API has its own minimum that no flag lifts.
+    if args.ca.is_local()
+        && let Some(warning) = pki::check_lifetime(validity, args.allow_short_lifetime)?
+    {
+        ctx.out.warn(warning);
+    }
     let request = read_request(ctx, args)?;
     refuse_what_add_refuses(ctx, args, &request)?;
     check_destinations(ctx, args)?;

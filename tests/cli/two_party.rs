@@ -301,3 +301,41 @@ fn sign_refuses_what_add_refuses_and_changes_nothing() {
     user.run(&["request", "eve", "--file", "eve2.csr"])
         .fails_with("pending");
 }
+
+/// `sign` with a local CA holds the same line as `add`: under 10 minutes is refused (a `1m` is
+/// easily a typo for a month) before anything is signed, unless `--allow-short-lifetime`.
+#[test]
+fn sign_with_a_local_ca_refuses_lifetimes_under_ten_minutes_unless_allowed() {
+    let sb = Sandbox::new();
+    let (crt, key) = sb.openssl_ca();
+    let (crt, key) = (crt.to_str().unwrap(), key.to_str().unwrap());
+    sb.run(&[
+        "request",
+        "bob",
+        "--key-type",
+        "ecdsa-p256",
+        "--file",
+        "bob.csr",
+    ])
+    .ok();
+    let sign = |extra: &[&str]| {
+        let mut args = vec!["sign", "bob.csr", "--file", "bob.crt", "--ca-cert", crt];
+        args.extend(["--ca-key", key]);
+        args.extend(extra);
+        sb.run(&args)
+    };
+    let before = sb.snapshot();
+    let refused = sign(&["--duration", "1m"]);
+    refused.fails_with("--allow-short-lifetime");
+    assert_eq!(refused.code, 2, "{refused:?}");
+    assert!(before == sb.snapshot(), "a refused sign changed files");
+    sign(&["--duration", "2m", "--allow-short-lifetime"]).ok();
+    let end = openssl(&[
+        "x509",
+        "-in",
+        sb.path("bob.crt").to_str().unwrap(),
+        "-noout",
+        "-enddate",
+    ]);
+    assert!(end.ok().stdout.starts_with("notAfter="), "{}", end.stdout);
+}
