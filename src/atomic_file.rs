@@ -17,24 +17,59 @@ pub(crate) fn replace(
     create_mode: u32,
     prepare: impl FnOnce(&File) -> io::Result<()>,
 ) -> io::Result<()> {
-    let dir = folder_of(path);
-    let tmp = temp_path(&dir, &file_name(path));
-    let result = (|| {
-        let mut file = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(create_mode)
-            .open(&tmp)?;
-        prepare(&file)?;
-        file.write_all(bytes)?;
-        file.sync_all()?;
-        fs::rename(&tmp, path)?;
-        File::open(&dir)?.sync_all()
-    })();
-    if result.is_err() {
-        let _ = fs::remove_file(&tmp);
+    stage(path, bytes, create_mode, prepare)?.commit()
+}
+
+/// The new content of a file, written and fsynced in a temp file beside it but not yet in place.
+/// [`Staged::commit`] renames it over the target; dropped uncommitted, it is removed. Staging
+/// every file of a change before committing any means a file that cannot be written (a full
+/// disk, a folder we may not write) leaves all of them as they were.
+pub(crate) struct Staged {
+    tmp: PathBuf,
+    path: PathBuf,
+    committed: bool,
+}
+
+/// Write `bytes` to a temp file for `path` (see [`replace`] for `create_mode` and `prepare`).
+pub(crate) fn stage(
+    path: &Path,
+    bytes: &[u8],
+    create_mode: u32,
+    prepare: impl FnOnce(&File) -> io::Result<()>,
+) -> io::Result<Staged> {
+    let tmp = temp_path(&folder_of(path), &file_name(path));
+    // From here on, dropping `staged` removes the temp file whatever fails.
+    let staged = Staged {
+        tmp,
+        path: path.to_path_buf(),
+        committed: false,
+    };
+    let mut file = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(create_mode)
+        .open(&staged.tmp)?;
+    prepare(&file)?;
+    file.write_all(bytes)?;
+    file.sync_all()?;
+    Ok(staged)
+}
+
+impl Staged {
+    /// Rename over the target, then fsync the folder: the rename is only durable once it is.
+    pub(crate) fn commit(mut self) -> io::Result<()> {
+        fs::rename(&self.tmp, &self.path)?;
+        self.committed = true;
+        File::open(folder_of(&self.path))?.sync_all()
     }
-    result
+}
+
+impl Drop for Staged {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = fs::remove_file(&self.tmp);
+        }
+    }
 }
 
 /// Create `dir` and its missing parents 0700: they will hold credentials. An existing folder is

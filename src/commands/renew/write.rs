@@ -2,10 +2,15 @@
 //! where it is kept — the `*-data` fields of its kubeconfig entry, or the files the entry names —
 //! and nothing else changes.
 
+use std::path::Path;
+
+use anyhow::Context;
 use serde_json::Value;
 
+use crate::atomic_file::{self, Staged};
+
 use crate::kubeconfig::{Kubeconfigs, Section};
-use crate::pki::{self, SecretPem};
+use crate::pki::SecretPem;
 
 use super::plan::Candidate;
 use crate::kubeconfig::credentials::{self, Storage};
@@ -34,6 +39,10 @@ pub fn write(sources: &crate::kubeconfig::Sources, renewals: &[Renewal<'_>]) -> 
                 );
             }
         }
+        // Every new file is written beside its target before any is put in place, so a file
+        // that cannot be written leaves a user's certificate and key both old, never mixed.
+        let mut staged = Vec::new();
+        let mut bodies = Vec::new();
         for r in renewals {
             let c = r.candidate;
             let entry = kcs
@@ -47,7 +56,7 @@ pub fn write(sources: &crate::kubeconfig::Sources, renewals: &[Renewal<'_>]) -> 
                         Value::String(credentials::encode_base64(&r.certificate_pem)),
                     );
                 }
-                Storage::File(path) => pki::write_public_file(path, &r.certificate_pem)?,
+                Storage::File(path) => staged.push(stage(path, &r.certificate_pem, 0o644)?),
             }
             if let Some(key) = &r.key {
                 match &c.key_storage {
@@ -57,16 +66,31 @@ pub fn write(sources: &crate::kubeconfig::Sources, renewals: &[Renewal<'_>]) -> 
                             Value::String(credentials::encode_base64(key.as_bytes())),
                         );
                     }
-                    Storage::File(path) => pki::write_private_key(path, key)?,
+                    Storage::File(path) => staged.push(stage(path, key.as_bytes(), 0o600)?),
                 }
             }
             if &body != entry.value {
-                kcs.upsert(Section::Users, &c.name, body);
+                bodies.push((c.name.clone(), body));
             }
+        }
+        for file in staged {
+            file.commit()?;
+        }
+        for (name, body) in bodies {
+            kcs.upsert(Section::Users, &name, body);
         }
         Ok(())
     })?;
     Ok(())
+}
+
+/// A certificate (0644) or key (0600) file's new content, staged beside it; a key's missing
+/// folders are made 0700, as `pki::write_private_key` does.
+fn stage(path: &Path, bytes: &[u8], mode: u32) -> anyhow::Result<Staged> {
+    let folder = atomic_file::folder_of(path);
+    atomic_file::create_private_dir(&folder)
+        .and_then(|()| atomic_file::stage(path, bytes, mode, |_| Ok(())))
+        .with_context(|| format!("cannot write {}: nothing was renewed", path.display()))
 }
 
 #[cfg(test)]
@@ -127,6 +151,64 @@ mod tests {
             std::fs::read_to_string(&path).unwrap(),
             text,
             "nothing written"
+        );
+    }
+
+    #[test]
+    fn a_key_file_that_cannot_be_written_leaves_the_certificate_file_as_it_was() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = dir.path().join("config");
+        let (cert_path, key_path) = (
+            dir.path().join("john.crt"),
+            dir.path().join("blocked/john.key"),
+        );
+        // A file where the key's folder should be: no temp file can be made there, even as root.
+        std::fs::write(dir.path().join("blocked"), "a file, not a folder").unwrap();
+        let (old_pem, info) = certificate("old");
+        std::fs::write(&cert_path, &old_pem).unwrap();
+        let text = format!(
+            "apiVersion: v1\nkind: Config\nusers:\n- name: john\n  user:\n    client-certificate: {}\n    client-key: {}\n",
+            cert_path.display(),
+            key_path.display()
+        );
+        std::fs::write(&config, &text).unwrap();
+        let candidate = Candidate {
+            name: "john".into(),
+            subject: Subject {
+                common_name: "john".into(),
+                organizations: vec![],
+            },
+            old_pem: old_pem.clone(),
+            old: info,
+            cert_storage: Storage::File(cert_path.clone()),
+            key_storage: Storage::File(key_path),
+            key: super::super::plan::KeyPlan::New(KeyType::EcdsaP256),
+            validity: Duration::from_secs(3600),
+            kubeconfig: config.clone(),
+        };
+        let key = crate::pki::PrivateKey::generate(KeyType::EcdsaP256).unwrap();
+        let renewal = Renewal {
+            candidate: &candidate,
+            certificate_pem: certificate("new").0,
+            key: Some(key.to_pem().unwrap()),
+        };
+        let sources = Sources::from_parts(Some(&config), None, None);
+        write(&sources, &[renewal]).unwrap_err();
+        assert_eq!(
+            std::fs::read(&cert_path).unwrap(),
+            old_pem,
+            "a new certificate beside the old key"
+        );
+        assert_eq!(std::fs::read_to_string(&config).unwrap(), text);
+        let mut names: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        assert_eq!(
+            names,
+            ["blocked", "config", "john.crt"],
+            "no temp file left"
         );
     }
 }
