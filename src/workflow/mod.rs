@@ -7,8 +7,10 @@
 //! - [`access_check`]: who the server says a user is, what they may do, and the verdict.
 //! - [`ledger_hooks`]: open the ledger before anything is issued, save its lines after.
 //! - [`pending_request`]: `request`'s record beside the key, found again by `install`.
+//! - [`credential_files`]: a user's new certificate and key where the old ones are kept.
 
 pub mod access_check;
+pub mod credential_files;
 pub mod ledger_hooks;
 pub mod pending_request;
 pub mod target;

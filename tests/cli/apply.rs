@@ -783,3 +783,81 @@ fn metadata_is_checked_before_anything_happens() {
     assert_eq!(server.requests().len(), asked, "no request at all");
     assert!(entry(&sb.kubectl_view(), "users", "john").is_none());
 }
+
+/// A user whose certificate and key are files (`add --cert-dir`) keeps them as files when apply
+/// re-issues it: the same paths, new contents that belong together, nothing embedded instead and
+/// no old file left behind.
+#[test]
+fn a_reissued_user_kept_in_files_stays_in_those_files() {
+    let (_server, sb, ca) = cluster();
+    let mut args = vec![
+        "add",
+        "kate",
+        "-g",
+        "dev1",
+        "-n",
+        "dev1",
+        "--key-type",
+        "ecdsa-p256",
+    ];
+    args.extend(["--cert-dir", "certs", "--no-check"]);
+    args.extend(ca.iter().map(String::as_str));
+    sb.run(&args).ok();
+    let before = entry(&sb.kubectl_view(), "users", "kate").unwrap()["user"].clone();
+    let (crt, key) = (
+        before["client-certificate"].as_str().unwrap().to_string(),
+        before["client-key"].as_str().unwrap().to_string(),
+    );
+    let old_key = std::fs::read(&key).unwrap();
+
+    let run = apply(
+        &sb,
+        &ca,
+        &team("- name: kate\n  groups: [dev1, qa]\n"),
+        &["--no-check", "-o", "json"],
+    );
+    let report = run.ok().json();
+    assert!(
+        report["users"][0]["actions"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("re-issue")),
+        "{report}"
+    );
+    let after = entry(&sb.kubectl_view(), "users", "kate").unwrap()["user"].clone();
+    assert_eq!(
+        (
+            after["client-certificate"].as_str(),
+            after["client-key"].as_str()
+        ),
+        (Some(crt.as_str()), Some(key.as_str())),
+        "{after}"
+    );
+    assert!(
+        after.get("client-certificate-data").is_none() && after.get("client-key-data").is_none(),
+        "{after}"
+    );
+    let cert = std::fs::read(&crt).unwrap();
+    assert!(subject(&cert).contains("O = qa"), "{}", subject(&cert));
+    assert_ne!(
+        std::fs::read(&key).unwrap(),
+        old_key,
+        "a new key for a new identity"
+    );
+    assert_eq!(
+        std::fs::metadata(&key).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    let public = |args: &[&str]| crate::harness::openssl(args).ok().stdout.clone();
+    assert_eq!(
+        public(&["x509", "-in", &crt, "-noout", "-pubkey"]),
+        public(&["pkey", "-in", &key, "-pubout"]),
+        "the certificate and the key file belong together"
+    );
+    let mut names: Vec<String> = std::fs::read_dir(sb.path("certs"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["kate.crt", "kate.key"]);
+}

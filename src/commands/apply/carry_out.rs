@@ -18,7 +18,8 @@ use super::super::add::signer::{Signed, Signer};
 use super::super::{Ctx, export};
 use super::marker;
 use super::plan::{NewBinding, Plan, UserPlan};
-use crate::kubeconfig::credentials;
+use crate::kubeconfig::credentials::{self, Storage};
+use crate::workflow::credential_files::{self, StagedFiles};
 
 /// A certificate issued for a user of the plan, not yet written anywhere.
 pub struct Issued<'a> {
@@ -88,11 +89,12 @@ pub fn write_kubeconfig(
         for pruned in &plan.prune {
             check_unchanged(kcs, &pruned.name, pruned.current_serial.as_deref())?;
         }
+        let mut staged = StagedFiles::default();
         for one in issued {
-            let body = credentials::embedded_user(&one.signed.certificate_pem, one.key.as_bytes());
-            let body = merged_user(kcs, &one.plan.name, body);
+            let body = new_credentials(kcs, one, &mut staged)?;
             kcs.upsert(Section::Users, &one.plan.name, marker::marked(body, list));
         }
+        staged.commit()?;
         // Adopted users keep their credentials; only the marker is added.
         for user in plan.users.iter().filter(|u| u.adopt && u.issue.is_none()) {
             let body = kcs
@@ -122,6 +124,31 @@ pub fn write_kubeconfig(
             })
             .collect())
     })?)
+}
+
+/// The user entry with its new certificate and key: embedded for a new user or one whose
+/// credentials were embedded; a user kept in files (`add --cert-dir`) keeps its files, replaced
+/// with the others of this write (staged).
+fn new_credentials(
+    kcs: &Kubeconfigs,
+    one: &Issued<'_>,
+    staged: &mut StagedFiles,
+) -> anyhow::Result<serde_json::Map<String, serde_json::Value>> {
+    let (cert_pem, key_pem) = (&one.signed.certificate_pem, one.key.as_bytes());
+    let existing = kcs.get(Section::Users, &one.plan.name);
+    let storage = existing.as_ref().map(credential_files::storage_of);
+    match (existing, storage) {
+        (Some(entry), Some(storage)) if storage != (Storage::Embedded, Storage::Embedded) => {
+            let mut body = entry.value.clone();
+            staged.replace(&mut body, (&storage.0, &storage.1), cert_pem, Some(key_pem))?;
+            Ok(body)
+        }
+        _ => Ok(merged_user(
+            kcs,
+            &one.plan.name,
+            credentials::embedded_user(cert_pem, key_pem),
+        )),
+    }
 }
 
 /// The user's certificate is still the one the plan read (or the user is still absent).

@@ -2,18 +2,12 @@
 //! where it is kept — the `*-data` fields of its kubeconfig entry, or the files the entry names —
 //! and nothing else changes.
 
-use std::path::Path;
-
-use anyhow::Context;
-use serde_json::Value;
-
-use crate::atomic_file::{self, Staged};
-
 use crate::kubeconfig::{Kubeconfigs, Section};
 use crate::pki::SecretPem;
 
 use super::plan::Candidate;
-use crate::kubeconfig::credentials::{self, Storage};
+use crate::kubeconfig::credentials;
+use crate::workflow::credential_files::StagedFiles;
 
 /// A certificate in hand for a candidate; `key` is None when the old key is kept.
 pub struct Renewal<'a> {
@@ -39,9 +33,7 @@ pub fn write(sources: &crate::kubeconfig::Sources, renewals: &[Renewal<'_>]) -> 
                 );
             }
         }
-        // Every new file is written beside its target before any is put in place, so a file
-        // that cannot be written leaves a user's certificate and key both old, never mixed.
-        let mut staged = Vec::new();
+        let mut staged = StagedFiles::default();
         let mut bodies = Vec::new();
         for r in renewals {
             let c = r.candidate;
@@ -49,33 +41,18 @@ pub fn write(sources: &crate::kubeconfig::Sources, renewals: &[Renewal<'_>]) -> 
                 .get(Section::Users, &c.name)
                 .expect("checked under the lock above");
             let mut body = entry.value.clone();
-            match &c.cert_storage {
-                Storage::Embedded => {
-                    body.insert(
-                        "client-certificate-data".into(),
-                        Value::String(credentials::encode_base64(&r.certificate_pem)),
-                    );
-                }
-                Storage::File(path) => staged.push(stage(path, &r.certificate_pem, 0o644)?),
-            }
-            if let Some(key) = &r.key {
-                match &c.key_storage {
-                    Storage::Embedded => {
-                        body.insert(
-                            "client-key-data".into(),
-                            Value::String(credentials::encode_base64(key.as_bytes())),
-                        );
-                    }
-                    Storage::File(path) => staged.push(stage(path, key.as_bytes(), 0o600)?),
-                }
-            }
+            let key = r.key.as_ref().map(SecretPem::as_bytes);
+            staged.replace(
+                &mut body,
+                (&c.cert_storage, &c.key_storage),
+                &r.certificate_pem,
+                key,
+            )?;
             if &body != entry.value {
                 bodies.push((c.name.clone(), body));
             }
         }
-        for file in staged {
-            file.commit()?;
-        }
+        staged.commit()?;
         for (name, body) in bodies {
             kcs.upsert(Section::Users, &name, body);
         }
@@ -84,21 +61,13 @@ pub fn write(sources: &crate::kubeconfig::Sources, renewals: &[Renewal<'_>]) -> 
     Ok(())
 }
 
-/// A certificate (0644) or key (0600) file's new content, staged beside it; a key's missing
-/// folders are made 0700, as `pki::write_private_key` does.
-fn stage(path: &Path, bytes: &[u8], mode: u32) -> anyhow::Result<Staged> {
-    let folder = atomic_file::folder_of(path);
-    atomic_file::create_private_dir(&folder)
-        .and_then(|()| atomic_file::stage(path, bytes, mode, |_| Ok(())))
-        .with_context(|| format!("cannot write {}: nothing was renewed", path.display()))
-}
-
 #[cfg(test)]
 mod tests {
     use std::time::Duration;
 
     use super::*;
     use crate::kubeconfig::Sources;
+    use crate::kubeconfig::credentials::Storage;
     use crate::pki::{CertificateAuthority, KeyType, Subject};
 
     fn certificate(cn: &str) -> (Vec<u8>, crate::pki::CertInfo) {
