@@ -861,3 +861,31 @@ fn a_reissued_user_kept_in_files_stays_in_those_files() {
     names.sort();
     assert_eq!(names, ["kate.crt", "kate.key"]);
 }
+
+/// `add --force` over a user a list manages makes it add's own: the marker goes with the old
+/// certificate, so that list's `--prune` no longer takes the user someone just re-made by hand.
+#[test]
+fn add_force_over_a_managed_user_makes_it_adds_own() {
+    let (_server, sb, ca) = cluster();
+    apply(
+        &sb,
+        &ca,
+        &team("- name: zoe\n- name: max\n"),
+        &["--no-check"],
+    )
+    .ok();
+    assert_eq!(
+        marker(&sb.kubectl_view(), "zoe").as_deref(),
+        Some("default")
+    );
+    let mut args = vec!["add", "zoe", "--force", "--no-check", "-q"];
+    args.extend(ca.iter().map(String::as_str));
+    sb.run(&args).ok();
+    let view = sb.kubectl_view();
+    assert_eq!(marker(&view, "zoe"), None, "{view}");
+    apply(&sb, &ca, &team("- name: max\n"), &["--no-check", "--prune"]).ok();
+    assert!(
+        entry(&sb.kubectl_view(), "users", "zoe").is_some(),
+        "add's zoe survives --prune"
+    );
+}

@@ -143,7 +143,7 @@ pub(super) fn plan_users(
 }
 
 /// The user body to write: the new credentials, beside the non-credential fields of an
-/// existing entry of that name.
+/// existing entry of that name (but not an `apply` list's marker).
 pub(crate) fn merged_user(
     kcs: &Kubeconfigs,
     user: &str,
@@ -155,7 +155,9 @@ pub(crate) fn merged_user(
         .unwrap_or_default();
     body.retain(|k, _| !CREDENTIAL_FIELDS.contains(&k.as_str()));
     body.extend(credentials);
-    body
+    // A replaced user is the replacer's: a list's marker would let that list prune it (apply
+    // marks its own users again after this).
+    super::super::apply::marker::unmarked(body)
 }
 
 /// The `USER@CLUSTER` context to write: cluster and user set, the namespace set when one was

@@ -41,6 +41,17 @@ pub fn marked(mut user: Map<String, Value>, list: &str) -> Map<String, Value> {
     user
 }
 
+/// `user` without our marker (an emptied `extensions` list removed too); other extensions kept.
+pub fn unmarked(mut user: Map<String, Value>) -> Map<String, Value> {
+    if let Some(Value::Array(list)) = user.get_mut("extensions") {
+        list.retain(|e| e.get("name").and_then(Value::as_str) != Some(EXTENSION));
+        if list.is_empty() {
+            user.remove("extensions");
+        }
+    }
+    user
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -77,5 +88,20 @@ mod tests {
         );
         let odd = body(json!({ "extensions": [{ "name": EXTENSION, "extension": "x" }] }));
         assert_eq!(list_of(&odd), None, "a marker we cannot read is no marker");
+    }
+
+    #[test]
+    fn unmarking_removes_only_our_extension() {
+        let user = body(json!({
+            "extensions": [
+                { "name": "example.com/other", "extension": { "x": 1 } },
+                { "name": EXTENSION, "extension": { "userList": "team-a" } },
+            ],
+        }));
+        let user = unmarked(user);
+        assert_eq!(list_of(&user), None);
+        assert_eq!(user["extensions"].as_array().unwrap().len(), 1);
+        let only_ours = unmarked(marked(Map::new(), "team-a"));
+        assert!(only_ours.is_empty(), "{only_ours:?}");
     }
 }

@@ -10,7 +10,7 @@
 mod carry_out;
 mod current;
 mod file;
-mod marker;
+pub(crate) mod marker;
 mod plan;
 mod progress;
 mod report;
