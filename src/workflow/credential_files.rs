@@ -48,26 +48,27 @@ impl StagedFiles {
         cert_pem: &[u8],
         key_pem: Option<&[u8]>,
     ) -> anyhow::Result<()> {
-        match cert {
-            Storage::Embedded => {
-                body.insert(
-                    "client-certificate-data".into(),
-                    credentials::encode_base64(cert_pem).into(),
-                );
-            }
-            Storage::File(path) => self.0.push(stage(path, cert_pem, 0o644)?),
+        self.put(body, cert, "client-certificate-data", cert_pem, 0o644)?;
+        match key_pem {
+            Some(pem) => self.put(body, key, "client-key-data", pem, 0o600),
+            None => Ok(()),
         }
-        let Some(key_pem) = key_pem else {
-            return Ok(());
-        };
-        match key {
+    }
+
+    /// One credential: `data_key` in `body` when embedded, else a staged file (`mode`).
+    fn put(
+        &mut self,
+        body: &mut Map<String, Value>,
+        storage: &Storage,
+        data_key: &str,
+        pem: &[u8],
+        mode: u32,
+    ) -> anyhow::Result<()> {
+        match storage {
             Storage::Embedded => {
-                body.insert(
-                    "client-key-data".into(),
-                    credentials::encode_base64(key_pem).into(),
-                );
+                body.insert(data_key.into(), credentials::encode_base64(pem).into());
             }
-            Storage::File(path) => self.0.push(stage(path, key_pem, 0o600)?),
+            Storage::File(path) => self.0.push(stage(path, pem, mode)?),
         }
         Ok(())
     }
