@@ -1,7 +1,7 @@
 //! `renew` keeps the identity, changes the key and the expiry, and touches nothing else; judged
 //! by the openssl tool and kubectl.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::harness::{Sandbox, decode, entry, openssl, openssl_date, openssl_signed};
 use crate::support::fake_apiserver::{FakeApiServer, FakeOptions};
@@ -52,6 +52,20 @@ fn openssl_user(
         user,
     ])
     .ok();
+}
+
+/// A second CA made by openssl (`other-ca.crt`, `other-ca.key`), for certificates ours did not issue.
+fn other_ca(sb: &Sandbox) -> (PathBuf, PathBuf) {
+    let (crt, key) = (sb.path("other-ca.crt"), sb.path("other-ca.key"));
+    let (crt_s, key_s) = (crt.to_str().unwrap(), key.to_str().unwrap());
+    let mut args = vec![
+        "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key_s,
+    ];
+    args.extend(["-out", crt_s, "-subj", "/CN=other-ca", "-days", "30"]);
+    args.extend(["-addext", "basicConstraints=critical,CA:TRUE"]);
+    args.extend(["-addext", "keyUsage=critical,keyCertSign"]);
+    openssl(&args).ok();
+    (crt, key)
 }
 
 fn local_ca() -> (Sandbox, String, String) {
@@ -292,27 +306,7 @@ fn renew_through_the_csr_api_keeps_the_lifetime() {
 #[test]
 fn renew_all_within_renews_the_due_skips_the_foreign_and_says_so() {
     let (sb, ca, ca_key) = local_ca();
-    let (other_ca, other_key) = (sb.path("other-ca.crt"), sb.path("other-ca.key"));
-    openssl(&[
-        "req",
-        "-x509",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-keyout",
-        other_key.to_str().unwrap(),
-        "-out",
-        other_ca.to_str().unwrap(),
-        "-subj",
-        "/CN=other-ca",
-        "-days",
-        "30",
-        "-addext",
-        "basicConstraints=critical,CA:TRUE",
-        "-addext",
-        "keyUsage=critical,keyCertSign",
-    ])
-    .ok();
+    let (other_ca, other_key) = other_ca(&sb);
     openssl_user(
         &sb,
         Path::new(&ca),
@@ -403,27 +397,7 @@ fn bad_input_changes_nothing() {
         -1,
         5,
     );
-    let (other_ca, other_key) = (sb.path("other-ca.crt"), sb.path("other-ca.key"));
-    openssl(&[
-        "req",
-        "-x509",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-keyout",
-        other_key.to_str().unwrap(),
-        "-out",
-        other_ca.to_str().unwrap(),
-        "-subj",
-        "/CN=other-ca",
-        "-days",
-        "30",
-        "-addext",
-        "basicConstraints=critical,CA:TRUE",
-        "-addext",
-        "keyUsage=critical,keyCertSign",
-    ])
-    .ok();
+    let (other_ca, other_key) = other_ca(&sb);
     // john's key replaced by another one: --reuse-key must refuse it.
     let stray = sb.path("stray.key");
     openssl(&["genrsa", "-out", stray.to_str().unwrap(), "2048"]).ok();
