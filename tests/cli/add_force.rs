@@ -1,30 +1,7 @@
 //! `add --force` on an existing user: says what it replaces, replaces the credentials, and keeps
 //! what was not asked to change (the context's namespace, the groups, other fields).
 
-use crate::harness::{Run, Sandbox, decode, entry, openssl_stdin};
-
-fn ready() -> Sandbox {
-    let sb = Sandbox::new();
-    sb.openssl_ca();
-    sb.seed_kubeconfig();
-    sb
-}
-
-fn add(sb: &Sandbox, extra: &[&str]) -> Run {
-    let (crt, key) = (sb.path("ca.crt"), sb.path("ca.key"));
-    let mut args = vec![
-        "add",
-        "--no-check",
-        "--key-type",
-        "ecdsa-p256",
-        "--ca-cert",
-        crt.to_str().unwrap(),
-        "--ca-key",
-        key.to_str().unwrap(),
-    ];
-    args.extend_from_slice(extra);
-    sb.run(&args)
-}
+use crate::harness::{Sandbox, decode, entry, openssl_stdin};
 
 fn subject(sb: &Sandbox, user: &str) -> String {
     let view = sb.kubectl_view();
@@ -37,9 +14,10 @@ fn subject(sb: &Sandbox, user: &str) -> String {
 
 #[test]
 fn force_keeps_the_namespace_and_groups_it_was_not_asked_to_change() {
-    let sb = ready();
-    add(&sb, &["john", "-g", "dev1", "-g", "ops", "-n", "dev1"]).ok();
-    let run = add(&sb, &["john", "--force"]);
+    let sb = Sandbox::with_local_ca();
+    sb.add_local(&["john", "-g", "dev1", "-g", "ops", "-n", "dev1"])
+        .ok();
+    let run = sb.add_local(&["john", "--force"]);
     let stderr = &run.ok().stderr;
     assert!(
         stderr.contains("replacing user john") && stderr.contains("john@kubernetes"),
@@ -56,7 +34,8 @@ fn force_keeps_the_namespace_and_groups_it_was_not_asked_to_change() {
     );
 
     // Asked to change: the new namespace and groups win.
-    add(&sb, &["john", "--force", "-n", "prod", "-g", "sre"]).ok();
+    sb.add_local(&["john", "--force", "-n", "prod", "-g", "sre"])
+        .ok();
     let view = sb.kubectl_view();
     assert_eq!(
         entry(&view, "contexts", "john@kubernetes").unwrap()["context"]["namespace"],
@@ -71,7 +50,7 @@ fn force_keeps_the_namespace_and_groups_it_was_not_asked_to_change() {
 
 #[test]
 fn force_replaces_other_credentials_and_keeps_other_fields() {
-    let sb = ready();
+    let sb = Sandbox::with_local_ca();
     // A token user with an extension, and its own context with an extension.
     let mut doc: serde_json::Value =
         serde_saphyr::from_str(&std::fs::read_to_string(&sb.kubeconfig).unwrap()).unwrap();
@@ -84,7 +63,7 @@ fn force_replaces_other_credentials_and_keeps_other_fields() {
         "context": { "cluster": "kubernetes", "user": "bob", "namespace": "team", "extensions": [{ "name": "y", "extension": { "keep": "too" } }] },
     }));
     std::fs::write(&sb.kubeconfig, serde_json::to_string(&doc).unwrap()).unwrap();
-    let run = add(&sb, &["bob", "--force"]);
+    let run = sb.add_local(&["bob", "--force"]);
     assert!(
         run.ok().stderr.contains("token"),
         "names the credential it replaces: {}",

@@ -17,16 +17,9 @@ fn add(sb: &Sandbox, extra: &[&str]) -> crate::harness::Run {
     sb.run(&args)
 }
 
-fn ready() -> Sandbox {
-    let sb = Sandbox::new();
-    sb.openssl_ca();
-    sb.seed_kubeconfig();
-    sb
-}
-
 #[test]
 fn seed_recipe_in_one_command() {
-    let sb = ready();
+    let sb = Sandbox::with_local_ca();
     let run = add(
         &sb,
         &[
@@ -121,7 +114,7 @@ fn seed_recipe_in_one_command() {
 
 #[test]
 fn every_key_type_is_read_by_openssl_and_kubectl() {
-    let sb = ready();
+    let sb = Sandbox::with_local_ca();
     for (i, (kind, public_key)) in [
         ("rsa-2048", "Public-Key: (2048 bit)"),
         ("rsa-3072", "Public-Key: (3072 bit)"),
@@ -180,7 +173,7 @@ fn every_key_type_is_read_by_openssl_and_kubectl() {
 
 #[test]
 fn several_users_and_groups_in_one_write() {
-    let sb = ready();
+    let sb = Sandbox::with_local_ca();
     let out = add(
         &sb,
         &[
@@ -228,7 +221,7 @@ fn several_users_and_groups_in_one_write() {
 
 #[test]
 fn cert_dir_writes_private_files_referenced_by_absolute_path() {
-    let sb = ready();
+    let sb = Sandbox::with_local_ca();
     add(
         &sb,
         &["jane", "--cert-dir", "certs/jane", "--use", "--no-check"],
@@ -258,7 +251,7 @@ fn cert_dir_writes_private_files_referenced_by_absolute_path() {
 
 #[test]
 fn force_replaces_an_existing_user() {
-    let sb = ready();
+    let sb = Sandbox::with_local_ca();
     add(&sb, &["john", "--no-check"]).ok();
     let first = sb.kubectl_view();
     add(&sb, &["john", "--force", "--days", "30", "--no-check"]).ok();
@@ -320,7 +313,7 @@ fn clamps_to_the_ca_lifetime_with_a_warning() {
 
 #[test]
 fn encrypted_ca_key_with_passphrase_from_the_environment() {
-    let sb = ready();
+    let sb = Sandbox::with_local_ca();
     let plain = sb.path("ca.key");
     let encrypted = sb.path("ca-enc.key");
     openssl(&[
@@ -360,7 +353,7 @@ fn encrypted_ca_key_with_passphrase_from_the_environment() {
 
 #[test]
 fn pkcs1_and_sec1_ca_keys_are_accepted() {
-    let sb = ready();
+    let sb = Sandbox::with_local_ca();
     let pkcs1 = sb.path("ca-pkcs1.key");
     openssl(&[
         "rsa",

@@ -2,13 +2,6 @@
 
 use crate::harness::{Sandbox, decode, entry, openssl, openssl_stdin};
 
-fn ready() -> Sandbox {
-    let sb = Sandbox::new();
-    sb.openssl_ca();
-    sb.seed_kubeconfig();
-    sb
-}
-
 /// Run `args` and check it is refused with `needle` in the message and nothing changed.
 #[track_caller]
 fn refused(sb: &Sandbox, args: &[&str], needle: &str) {
@@ -42,7 +35,7 @@ fn run_refused(sb: &Sandbox, args: Vec<String>, needle: &str) {
 
 #[test]
 fn malformed_kubeconfig_names_the_file() {
-    let sb = ready();
+    let sb = Sandbox::with_local_ca();
     std::fs::write(&sb.kubeconfig, "apiVersion: v1\nclusters: [\n  - name: x\n").unwrap();
     let (crt, key) = (sb.path("ca.crt"), sb.path("ca.key"));
     run_refused(
@@ -54,7 +47,7 @@ fn malformed_kubeconfig_names_the_file() {
 
 #[test]
 fn a_parse_error_never_echoes_the_file() {
-    let sb = ready();
+    let sb = Sandbox::with_local_ca();
     std::fs::write(
         &sb.kubeconfig,
         "users:\n- name: u\n  user:\n    token: SECRET-TOKEN-123\n    bad: [\n",
@@ -67,7 +60,7 @@ fn a_parse_error_never_echoes_the_file() {
 
 #[test]
 fn missing_cluster() {
-    let sb = ready();
+    let sb = Sandbox::with_local_ca();
     let (crt, key) = (sb.path("ca.crt"), sb.path("ca.key"));
     run_refused(
         &sb,
@@ -109,7 +102,7 @@ fn missing_cluster() {
 
 #[test]
 fn ca_certificate_that_is_not_a_ca() {
-    let sb = ready();
+    let sb = Sandbox::with_local_ca();
     let (crt, key) = (sb.path("leaf.crt"), sb.path("leaf.key"));
     openssl(&[
         "req",
@@ -138,7 +131,7 @@ fn ca_certificate_that_is_not_a_ca() {
 
 #[test]
 fn ca_key_that_does_not_match() {
-    let sb = ready();
+    let sb = Sandbox::with_local_ca();
     let other = sb.path("other.key");
     openssl(&["genrsa", "-out", other.to_str().unwrap(), "2048"]).ok();
     let crt = sb.path("ca.crt");
@@ -151,7 +144,7 @@ fn ca_key_that_does_not_match() {
 
 #[test]
 fn expired_ca() {
-    let sb = ready();
+    let sb = Sandbox::with_local_ca();
     let (crt, key) = (sb.path("old.crt"), sb.path("old.key"));
     crate::harness::openssl_ca_with_dates(&sb, &crt, &key, "20200101000000Z", "20210101000000Z");
     run_refused(
@@ -163,7 +156,7 @@ fn expired_ca() {
 
 #[test]
 fn encrypted_ca_key_without_passphrase() {
-    let sb = ready();
+    let sb = Sandbox::with_local_ca();
     let enc = sb.path("enc.key");
     openssl(&[
         "genrsa",
@@ -185,7 +178,7 @@ fn encrypted_ca_key_without_passphrase() {
 
 #[test]
 fn unreadable_files() {
-    let sb = ready();
+    let sb = Sandbox::with_local_ca();
     let crt = sb.path("ca.crt");
     run_refused(
         &sb,
@@ -209,7 +202,7 @@ fn unreadable_files() {
 
 #[test]
 fn invalid_user_names_and_groups() {
-    let sb = ready();
+    let sb = Sandbox::with_local_ca();
     let (crt, key) = (sb.path("ca.crt"), sb.path("ca.key"));
     let (crt, key) = (crt.to_str().unwrap(), key.to_str().unwrap());
     for (name, needle) in [
@@ -283,7 +276,7 @@ fn invalid_user_names_and_groups() {
 
 #[test]
 fn existing_user_or_context_without_force() {
-    let sb = ready();
+    let sb = Sandbox::with_local_ca();
     let (crt, key) = (sb.path("ca.crt"), sb.path("ca.key"));
     let (crt, key) = (crt.to_str().unwrap(), key.to_str().unwrap());
     sb.kubectl(&[
@@ -315,7 +308,7 @@ fn existing_user_or_context_without_force() {
 
 #[test]
 fn bad_flags_are_usage_errors() {
-    let sb = ready();
+    let sb = Sandbox::with_local_ca();
     let run = sb.run(&["add", "john", "--key-type", "dsa-1024"]);
     assert_eq!(run.code, 2);
     assert!(
@@ -331,7 +324,7 @@ fn bad_flags_are_usage_errors() {
 
 #[test]
 fn kubeadm_flag_reads_the_control_plane_ca() {
-    let sb = ready();
+    let sb = Sandbox::with_local_ca();
     // On any machine, control plane or not, --kubeadm does exactly what naming kubeadm's files
     // does; --dry-run, so a real cluster CA is at most read, and nothing is written.
     let before = sb.snapshot();
@@ -360,7 +353,7 @@ fn kubeadm_flag_reads_the_control_plane_ca() {
 
 #[test]
 fn a_local_ca_refuses_lifetimes_under_ten_minutes_unless_allowed() {
-    let sb = ready();
+    let sb = Sandbox::with_local_ca();
     let (crt, key) = (sb.path("ca.crt"), sb.path("ca.key"));
     let (crt, key) = (crt.to_str().unwrap(), key.to_str().unwrap());
     for short in ["30s", "1m", "9m59s"] {
@@ -383,7 +376,7 @@ fn a_local_ca_refuses_lifetimes_under_ten_minutes_unless_allowed() {
 
 #[test]
 fn a_local_ca_warns_about_lifetimes_beyond_a_year() {
-    let sb = ready();
+    let sb = Sandbox::with_local_ca();
     let (crt, key) = (sb.path("ca.crt"), sb.path("ca.key"));
     let (crt, key) = (crt.to_str().unwrap(), key.to_str().unwrap());
     let long = with_ca(crt, key, &["--days", "800"]);

@@ -5,30 +5,7 @@
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::Path;
 
-use crate::harness::{Run, Sandbox, entry};
-
-fn ready() -> Sandbox {
-    let sb = Sandbox::new();
-    sb.openssl_ca();
-    sb.seed_kubeconfig();
-    sb
-}
-
-fn add(sb: &Sandbox, extra: &[&str]) -> Run {
-    let (crt, key) = (sb.path("ca.crt"), sb.path("ca.key"));
-    let mut args = vec![
-        "add",
-        "--no-check",
-        "--key-type",
-        "ecdsa-p256",
-        "--ca-cert",
-        crt.to_str().unwrap(),
-        "--ca-key",
-        key.to_str().unwrap(),
-    ];
-    args.extend_from_slice(extra);
-    sb.run(&args)
-}
+use crate::harness::{Sandbox, entry};
 
 fn mode(p: &Path) -> u32 {
     std::fs::symlink_metadata(p).unwrap().permissions().mode() & 0o777
@@ -36,13 +13,13 @@ fn mode(p: &Path) -> u32 {
 
 #[test]
 fn a_readable_kubeconfig_that_receives_a_key_is_made_private_and_we_say_so() {
-    let sb = ready();
+    let sb = Sandbox::with_local_ca();
     std::fs::set_permissions(&sb.kubeconfig, std::fs::Permissions::from_mode(0o644)).unwrap();
     // Files referenced by path put no key into the kubeconfig: its mode is left alone.
-    let run = add(&sb, &["bob", "--cert-dir", "certs"]);
+    let run = sb.add_local(&["bob", "--cert-dir", "certs"]);
     assert!(!run.ok().stderr.contains("0644"), "{}", run.stderr);
     assert_eq!(mode(&sb.kubeconfig), 0o644);
-    let run = add(&sb, &["john"]);
+    let run = sb.add_local(&["john"]);
     let stderr = &run.ok().stderr;
     assert_eq!(mode(&sb.kubeconfig), 0o600);
     assert!(
@@ -56,8 +33,8 @@ fn a_readable_kubeconfig_that_receives_a_key_is_made_private_and_we_say_so() {
 
 #[test]
 fn export_never_writes_through_a_symlink_and_always_writes_0600() {
-    let sb = ready();
-    add(&sb, &["john"]).ok();
+    let sb = Sandbox::with_local_ca();
+    sb.add_local(&["john"]).ok();
     let shared = sb.path("shared-place");
     std::fs::write(&shared, "not yours\n").unwrap();
     std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o644)).unwrap();
@@ -86,9 +63,10 @@ fn export_never_writes_through_a_symlink_and_always_writes_0600() {
 
 #[test]
 fn cert_dir_files_are_0600_and_paths_are_clean() {
-    let sb = ready();
+    let sb = Sandbox::with_local_ca();
     std::fs::create_dir_all(sb.path("certs")).unwrap();
-    add(&sb, &["bob", "--cert-dir", "./certs/../certs/./team"]).ok();
+    sb.add_local(&["bob", "--cert-dir", "./certs/../certs/./team"])
+        .ok();
     let dir = sb.path("certs/team");
     assert_eq!(mode(&dir.join("bob.crt")), 0o600, "as --help says");
     assert_eq!(mode(&dir.join("bob.key")), 0o600);
@@ -107,12 +85,13 @@ fn cert_dir_files_are_0600_and_paths_are_clean() {
 
 #[test]
 fn a_cert_dir_others_may_write_or_someone_else_owns_is_refused() {
-    let sb = ready();
+    let sb = Sandbox::with_local_ca();
     let open = sb.path("open");
     std::fs::create_dir(&open).unwrap();
     std::fs::set_permissions(&open, std::fs::Permissions::from_mode(0o777)).unwrap();
     let before = sb.snapshot();
-    add(&sb, &["bob", "--cert-dir", "open"]).fails_with("writable");
+    sb.add_local(&["bob", "--cert-dir", "open"])
+        .fails_with("writable");
     assert!(before == sb.snapshot());
 
     // Someone else's folder (we can make one only as root).
@@ -124,6 +103,7 @@ fn a_cert_dir_others_may_write_or_someone_else_owns_is_refused() {
         .status()
         .is_ok_and(|s| s.success());
     if chowned && std::fs::metadata(&theirs).unwrap().uid() == 65534 {
-        add(&sb, &["bob", "--cert-dir", "theirs"]).fails_with("owned by");
+        sb.add_local(&["bob", "--cert-dir", "theirs"])
+            .fails_with("owned by");
     }
 }

@@ -113,6 +113,30 @@ impl Sandbox {
         }
     }
 
+    /// A sandbox with an openssl CA (`ca.crt`, `ca.key`) and a kubectl-made kubeconfig: the
+    /// setting of most local-CA tests.
+    pub fn with_local_ca() -> Sandbox {
+        let sb = Sandbox::new();
+        sb.openssl_ca();
+        sb.seed_kubeconfig();
+        sb
+    }
+
+    /// `add` signed by the sandbox's openssl CA, with an ECDSA key (fast) and no access check,
+    /// then `extra` (users and flags).
+    pub fn add_local(&self, extra: &[&str]) -> Run {
+        let (crt, key) = (self.path("ca.crt"), self.path("ca.key"));
+        let mut args = vec!["add", "--no-check", "--key-type", "ecdsa-p256"];
+        args.extend([
+            "--ca-cert",
+            crt.to_str().unwrap(),
+            "--ca-key",
+            key.to_str().unwrap(),
+        ]);
+        args.extend_from_slice(extra);
+        self.run(&args)
+    }
+
     /// A CA made by the openssl tool, not by us: `ca.crt` and `ca.key` in the sandbox.
     pub fn openssl_ca(&self) -> (PathBuf, PathBuf) {
         let (crt, key) = (self.path("ca.crt"), self.path("ca.key"));

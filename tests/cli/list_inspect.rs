@@ -2,13 +2,6 @@
 
 use crate::harness::{Sandbox, openssl};
 
-fn ready() -> Sandbox {
-    let sb = Sandbox::new();
-    sb.openssl_ca();
-    sb.seed_kubeconfig();
-    sb
-}
-
 fn add(sb: &Sandbox, args: &[&str]) {
     let (crt, key) = (sb.path("ca.crt"), sb.path("ca.key"));
     let mut all = vec![
@@ -25,7 +18,7 @@ fn add(sb: &Sandbox, args: &[&str]) {
 
 #[test]
 fn list_shows_certificate_users_with_expiry() {
-    let sb = ready();
+    let sb = Sandbox::with_local_ca();
     add(&sb, &["john", "-g", "dev1", "-g", "qa"]);
     add(&sb, &["jane", "--days", "30", "--cert-dir", "certs"]);
     // A user kubectl wrote from openssl-made files, with a relative path.
@@ -109,7 +102,7 @@ fn list_shows_certificate_users_with_expiry() {
 
 #[test]
 fn list_reports_a_broken_certificate_without_failing() {
-    let sb = ready();
+    let sb = Sandbox::with_local_ca();
     sb.kubectl(&[
         "config",
         "set-credentials",
@@ -131,7 +124,7 @@ fn list_reports_a_broken_certificate_without_failing() {
 
 #[test]
 fn inspect_a_user_and_a_file_agree_with_openssl() {
-    let sb = ready();
+    let sb = Sandbox::with_local_ca();
     add(
         &sb,
         &[

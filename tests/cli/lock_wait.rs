@@ -52,16 +52,9 @@ fn wait_for_line(rx: &mpsc::Receiver<String>, needle: &str) -> String {
     panic!("no line with {needle:?} on stderr; saw: {seen:#?}");
 }
 
-fn ready() -> Sandbox {
-    let sb = Sandbox::new();
-    sb.openssl_ca();
-    sb.seed_kubeconfig();
-    sb
-}
-
 #[test]
 fn a_lock_held_by_a_running_process_is_named_at_once() {
-    let sb = ready();
+    let sb = Sandbox::with_local_ca();
     let mut holder = std::process::Command::new("sleep")
         .arg("600")
         .spawn()
@@ -90,7 +83,7 @@ fn a_lock_held_by_a_running_process_is_named_at_once() {
 
 #[test]
 fn a_stale_lock_is_called_stale_and_kubectls_own_lock_is_recognised() {
-    let sb = ready();
+    let sb = Sandbox::with_local_ca();
     // A process that has exited: its lock was left behind.
     let mut gone = std::process::Command::new("true").spawn().unwrap();
     let pid = gone.id();
