@@ -9,6 +9,7 @@ use serde_json::{Map, Value, json};
 
 use super::ClusterError;
 use super::connector::HttpsConnector;
+use super::one_connection::OneConnection;
 use super::tls::TlsSettings;
 use crate::kubeconfig::ClientView;
 
@@ -100,14 +101,15 @@ fn needs_kube_stack(config: &kube::Config) -> bool {
 }
 
 /// kube's client over our connector ([`super::connector`]): the same layers kube stacks (base
-/// URL, retries of 429/503/504, token or basic auth, impersonation headers), our TLS under them.
+/// URL, retries of 429/503/504, token or basic auth, impersonation headers), our TLS under them,
+/// and requests that share one connection ([`OneConnection`]).
 /// The outer error is kube's (a layer it could not make), the inner ours (the TLS settings).
 fn own_stack(
     config: kube::Config,
     identity: Option<&super::tls::Identity>,
 ) -> Result<Result<kube::Client, ClusterError>, kube::Error> {
     use kube::client::ConfigExt;
-    let tls = match TlsSettings::new(&config, identity) {
+    let tls = match TlsSettings::new(&config, identity, http2_allowed()) {
         Ok(tls) => tls,
         Err(e) => return Ok(Err(e)),
     };
@@ -122,9 +124,14 @@ fn own_stack(
         .option_layer(config.auth_layer()?)
         .layer(config.extra_headers_layer()?)
         .layer(request_log())
-        .map_err(tower::BoxError::from)
-        .service(http);
+        .service(OneConnection::new(http));
     Ok(Ok(kube::Client::new(service, config.default_namespace)))
+}
+
+/// client-go's switch, honoured the same way: any non-empty `DISABLE_HTTP2` keeps every
+/// connection to HTTP/1.1.
+fn http2_allowed() -> bool {
+    std::env::var_os("DISABLE_HTTP2").is_none_or(|v| v.is_empty())
 }
 
 /// The `-v` request log: plain functions, so the layer's type can be named.

@@ -1,6 +1,7 @@
 //! The connections under a client: TCP (hyper-util's connector), then TLS with our own
 //! [`TlsSettings`], the whole of it (name lookup, connect, handshake) bounded by one timeout.
-//! A plain `http://` server gets a plain connection, as with kube.
+//! A plain `http://` server gets a plain connection, as with kube. Over TLS, HTTP/2 when ALPN
+//! chose it (see [`TlsSettings::new`]).
 
 use std::future::Future;
 use std::pin::Pin;
@@ -111,10 +112,19 @@ pub(crate) enum Stream {
 }
 
 impl Connection for Stream {
+    /// hyper-util's client speaks HTTP/2 on a connection marked so, and shares it between
+    /// requests; anything else is HTTP/1.1, one request at a time.
     fn connected(&self) -> Connected {
         match self {
             Stream::Plain(tcp) => tcp.inner().connected(),
-            Stream::Tls(tls) => tls.inner().get_ref().connected(),
+            Stream::Tls(tls) => {
+                let connected = tls.inner().get_ref().connected();
+                if tls.inner().ssl().selected_alpn_protocol() == Some(b"h2") {
+                    connected.negotiated_h2()
+                } else {
+                    connected
+                }
+            }
         }
     }
 }

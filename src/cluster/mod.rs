@@ -16,6 +16,7 @@ mod connector;
 mod csr;
 mod error;
 mod interrupt;
+mod one_connection;
 mod rbac;
 mod tls;
 

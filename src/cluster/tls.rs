@@ -36,11 +36,22 @@ pub(crate) struct TlsSettings {
 impl TlsSettings {
     /// From kube's reading of the kubeconfig (the CA certificates as DER,
     /// `insecure-skip-tls-verify`, `tls-server-name`) and the user's client certificate.
+    /// `http2`: offer `h2` before `http/1.1` by ALPN, as client-go does unless `DISABLE_HTTP2`
+    /// is set; the server chooses.
     pub fn new(
         config: &kube::Config,
         identity: Option<&Identity>,
+        http2: bool,
     ) -> Result<TlsSettings, ClusterError> {
         let mut builder = client_builder()?;
+        let protocols: &[u8] = if http2 {
+            b"\x02h2\x08http/1.1"
+        } else {
+            b"\x08http/1.1"
+        };
+        builder
+            .set_alpn_protos(protocols)
+            .map_err(|e| bad("cannot set up TLS", e))?;
         let verify = !config.accept_invalid_certs;
         builder.set_verify(if verify {
             SslVerifyMode::PEER
@@ -233,6 +244,11 @@ mod tests {
             CertificateAuthority::create_self_signed("kubernetes", 30, KeyType::EcdsaP256).unwrap();
         let mut config = kube::Config::new("https://127.0.0.1:6443".parse().unwrap());
         config.root_cert = Some(vec![ca.certificate().to_der().unwrap()]);
-        assert_eq!(TlsSettings::new(&config, None).unwrap().trusted_count(), 1);
+        assert_eq!(
+            TlsSettings::new(&config, None, true)
+                .unwrap()
+                .trusted_count(),
+            1
+        );
     }
 }

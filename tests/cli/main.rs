@@ -17,6 +17,7 @@ mod cli_surface;
 mod closed_pipe;
 mod cluster_choice;
 mod concurrency;
+mod connections;
 mod corpus;
 mod crash;
 mod csr_cleanup;

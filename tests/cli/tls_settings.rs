@@ -113,7 +113,8 @@ fn a_command_opens_one_connection_for_its_calls() {
         vec![Some("kubernetes-admin".to_string()); 2],
         "one TLS connection per command"
     );
-    // can-i asks its three questions at once: at most one connection each (HTTP/1.1).
+    // can-i asks its three questions at once: at most one connection each, and one in all
+    // over HTTP/2 (tests/cli/connections.rs).
     sb.run(&["can-i", "list", "pods"]).ok();
     assert!(
         server.handshakes_of("kubernetes-admin") <= 2 + 3,

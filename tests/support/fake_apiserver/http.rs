@@ -32,7 +32,8 @@ pub async fn serve(
     mut shutdown: tokio::sync::oneshot::Receiver<()>,
 ) {
     let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-    let acceptor = Arc::new(shared.pki.acceptor());
+    let http2 = shared.options.lock().unwrap().http2;
+    let acceptor = Arc::new(shared.pki.acceptor(http2));
     loop {
         let (tcp, _) = tokio::select! {
             accepted = listener.accept() => match accepted { Ok(a) => a, Err(_) => continue },
@@ -76,9 +77,20 @@ pub async fn serve(
                     Ok::<_, Infallible>(answer.await)
                 }
             });
-            let _ = hyper::server::conn::http1::Builder::new()
-                .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
-                .await;
+            // The protocol ALPN chose, as Go's server does (`TLSNextProto["h2"]`): HTTP/2 is
+            // never assumed on a connection that did not negotiate it.
+            let http2 = stream.ssl().selected_alpn_protocol() == Some(b"h2");
+            let io = hyper_util::rt::TokioIo::new(stream);
+            if http2 {
+                let executor = hyper_util::rt::TokioExecutor::new();
+                let _ = hyper::server::conn::http2::Builder::new(executor)
+                    .serve_connection(io, service)
+                    .await;
+            } else {
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(io, service)
+                    .await;
+            }
         });
     }
 }
@@ -225,6 +237,7 @@ async fn handle(
     let path = req.uri().path().to_string();
     let query = req.uri().query().unwrap_or("").to_string();
     shared.requests.lock().unwrap().push(RequestRecord {
+        version: req.version(),
         method: method.to_string(),
         path: if query.is_empty() {
             path.clone()

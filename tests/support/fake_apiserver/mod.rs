@@ -100,6 +100,9 @@ pub struct FakeOptions {
     /// An attacker allowed to delete and create CSRs replaces each new CSR, right after its
     /// creation, with his own of the same name (his key, the same subject).
     pub replace_created_csrs: bool,
+    /// Offer HTTP/2 by ALPN, as kube-apiserver (Go's net/http) does; off, only HTTP/1.1 is
+    /// spoken, as behind a proxy that does not speak HTTP/2.
+    pub http2: bool,
 }
 
 impl Default for FakeOptions {
@@ -109,12 +112,15 @@ impl Default for FakeOptions {
             max_signing_duration: None,
             version: ServerVersion::NEWEST,
             replace_created_csrs: false,
+            http2: true,
         }
     }
 }
 
 #[derive(Clone, Debug)]
 pub struct RequestRecord {
+    /// HTTP/2 or HTTP/1.1: what the connection negotiated.
+    pub version: hyper::Version,
     pub method: String,
     pub path: String,
     pub user: Option<String>,

@@ -7,7 +7,7 @@ use openssl::ec::{EcGroup, EcKey};
 use openssl::hash::MessageDigest;
 use openssl::nid::Nid;
 use openssl::pkey::{PKey, PKeyRef, Private, Public};
-use openssl::ssl::{SslAcceptor, SslMethod, SslVerifyMode, SslVersion};
+use openssl::ssl::{AlpnError, SslAcceptor, SslMethod, SslVerifyMode, SslVersion};
 use openssl::x509::extension::{
     BasicConstraints, ExtendedKeyUsage, KeyUsage, SubjectAlternativeName, SubjectKeyIdentifier,
 };
@@ -158,8 +158,10 @@ impl Pki {
 
     /// The acceptor: our serving certificate for 127.0.0.1/localhost. Client certificates are
     /// requested but not judged in the handshake (`verifies_client` does that, like the real
-    /// authenticator), and requests without one reach the handler as anonymous.
-    pub fn acceptor(&self) -> SslAcceptor {
+    /// authenticator), and requests without one reach the handler as anonymous. ALPN as Go's
+    /// net/http server: `h2` preferred, then `http/1.1`; only `http/1.1` with `http2` off (Go's
+    /// `GODEBUG=http2server=0`, or a proxy in front that speaks only HTTP/1.1).
+    pub fn acceptor(&self, http2: bool) -> SslAcceptor {
         let key = ec_key();
         let mut b = builder(&name("kube-apiserver", &[]), &public(&key), 365 * 86_400);
         b.set_issuer_name(self.ca.subject_name()).unwrap();
@@ -193,6 +195,16 @@ impl Pki {
             .unwrap();
         acceptor.set_session_cache_mode(openssl::ssl::SslSessionCacheMode::OFF);
         acceptor.set_options(openssl::ssl::SslOptions::NO_TICKET);
+        let protocols: &'static [u8] = if http2 {
+            b"\x02h2\x08http/1.1"
+        } else {
+            b"\x08http/1.1"
+        };
+        // The server's preference decides, as in Go's crypto/tls; a client that offers none of
+        // them (or no ALPN at all) gets HTTP/1.1 without an ALPN answer.
+        acceptor.set_alpn_select_callback(move |_, offered| {
+            openssl::ssl::select_next_proto(protocols, offered).ok_or(AlpnError::NOACK)
+        });
         acceptor.build()
     }
 }

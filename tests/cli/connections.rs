@@ -1,0 +1,136 @@
+//! How many connections a command opens, and what they speak: HTTP/2 by ALPN when the server
+//! offers it (kube-apiserver does), every request of one identity multiplexed on one connection
+//! as client-go does; HTTP/1.1 when the server or `DISABLE_HTTP2` says so.
+
+use crate::harness::{Run, Sandbox};
+use crate::support::fake_apiserver::{FakeApiServer, FakeOptions, RequestRecord};
+
+fn cluster(http2: bool) -> (FakeApiServer, Sandbox) {
+    let server = FakeApiServer::start(FakeOptions {
+        http2,
+        ..FakeOptions::default()
+    });
+    let sb = Sandbox::new();
+    server.admin_kubeconfig(&sb.kubeconfig, "kubernetes");
+    (server, sb)
+}
+
+/// The requests `user` made, with the protocol each came in on.
+fn requests_of(server: &FakeApiServer, user: &str) -> Vec<RequestRecord> {
+    server
+        .requests()
+        .into_iter()
+        .filter(|r| r.user.as_deref() == Some(user))
+        .collect()
+}
+
+#[track_caller]
+fn all_over(requests: &[RequestRecord], version: hyper::Version) {
+    assert!(
+        !requests.is_empty() && requests.iter().all(|r| r.version == version),
+        "expected every request over {version:?}: {:?}",
+        requests
+            .iter()
+            .map(|r| (r.version, &r.method, &r.path))
+            .collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn requests_go_over_http2_when_the_server_offers_it_and_http_1_1_when_not() {
+    for (http2, version) in [
+        (true, hyper::Version::HTTP_2),
+        (false, hyper::Version::HTTP_11),
+    ] {
+        let (server, sb) = cluster(http2);
+        let run = sb.run(&["whoami"]);
+        run.ok();
+        assert!(run.stdout.contains("kubernetes-admin"), "{}", run.stdout);
+        all_over(&requests_of(&server, "kubernetes-admin"), version);
+    }
+}
+
+#[test]
+fn disable_http2_keeps_to_http_1_1_as_kubectl_does() {
+    let (server, sb) = cluster(true);
+    let run = Run::of(
+        sb.certuser()
+            .env("DISABLE_HTTP2", "1")
+            .arg("whoami")
+            .output()
+            .unwrap(),
+    );
+    run.ok();
+    all_over(
+        &requests_of(&server, "kubernetes-admin"),
+        hyper::Version::HTTP_11,
+    );
+}
+
+#[test]
+fn can_i_asks_its_questions_at_once_on_one_connection() {
+    let (server, sb) = cluster(true);
+    sb.run(&["can-i", "list", "pods"]).ok();
+    let requests = requests_of(&server, "kubernetes-admin");
+    assert!(requests.len() >= 3, "{requests:?}");
+    all_over(&requests, hyper::Version::HTTP_2);
+    assert_eq!(
+        server.handshakes_of("kubernetes-admin"),
+        1,
+        "{:?}",
+        server.handshakes()
+    );
+}
+
+/// The new user's check (who am I, nine access reviews, the rules) asks everything at once: over
+/// HTTP/2 that is one TLS handshake, not one per question.
+#[test]
+fn a_new_users_access_check_takes_one_connection() {
+    let (server, sb) = cluster(true);
+    let run = sb.run(&["add", "john", "-g", "dev1", "-n", "dev1"]);
+    run.ok();
+    assert!(run.stdout.contains("pods"), "{}", run.stdout);
+    let requests = requests_of(&server, "john");
+    assert!(requests.len() >= 11, "the whole check ran: {requests:?}");
+    all_over(&requests, hyper::Version::HTTP_2);
+    assert_eq!(server.handshakes_of("john"), 1, "{:?}", server.handshakes());
+}
+
+/// Behind something that speaks only HTTP/1.1 the same check still runs, on as many
+/// connections as it asks questions at once.
+#[test]
+fn without_http2_the_access_check_runs_over_http_1_1() {
+    let (server, sb) = cluster(false);
+    let run = sb.run(&["add", "john", "-g", "dev1", "-n", "dev1"]);
+    run.ok();
+    assert!(
+        run.stdout.contains("cannot") && run.stdout.contains("pods"),
+        "{}\n{}",
+        run.stdout,
+        run.stderr
+    );
+    let requests = requests_of(&server, "john");
+    assert!(requests.len() >= 11, "the whole check ran: {requests:?}");
+    all_over(&requests, hyper::Version::HTTP_11);
+    assert!(server.handshakes_of("john") >= 1);
+}
+
+/// The administrator's side of the CSR flow (who approves, create, approve, watch, delete) is
+/// one client: over HTTP/2 one connection carries it all, the watch included.
+#[test]
+fn an_add_through_the_csr_api_takes_one_connection_as_the_administrator() {
+    let (server, sb) = cluster(true);
+    sb.run(&["add", "john", "-g", "dev1", "-n", "dev1"]).ok();
+    let requests = requests_of(&server, "kubernetes-admin");
+    assert!(
+        requests.iter().any(|r| r.path.contains("watch")),
+        "{requests:?}"
+    );
+    all_over(&requests, hyper::Version::HTTP_2);
+    assert_eq!(
+        server.handshakes_of("kubernetes-admin"),
+        1,
+        "{:?}",
+        server.handshakes()
+    );
+}
