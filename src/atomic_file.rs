@@ -17,6 +17,18 @@ pub(crate) fn replace(
     create_mode: u32,
     prepare: impl FnOnce(&File) -> io::Result<()>,
 ) -> io::Result<()> {
+    replace_pieces(path, &[bytes], create_mode, prepare)
+}
+
+/// [`replace`] with the content in pieces, written one after another: an edit of a large
+/// kubeconfig writes the unchanged stretches straight from the text as read, without first
+/// joining them into a second copy of the file.
+pub(crate) fn replace_pieces(
+    path: &Path,
+    pieces: &[&[u8]],
+    create_mode: u32,
+    prepare: impl FnOnce(&File) -> io::Result<()>,
+) -> io::Result<()> {
     let dir = folder_of(path);
     let tmp = temp_path(&dir, &file_name(path));
     let result = (|| {
@@ -26,7 +38,9 @@ pub(crate) fn replace(
             .mode(create_mode)
             .open(&tmp)?;
         prepare(&file)?;
-        file.write_all(bytes)?;
+        for piece in pieces {
+            file.write_all(piece)?;
+        }
         file.sync_all()?;
         fs::rename(&tmp, path)?;
         File::open(&dir)?.sync_all()

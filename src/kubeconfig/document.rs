@@ -2,6 +2,7 @@
 //! not edit (unknown fields, extensions, preferences, relative paths, key order) is written back
 //! as it was read. Comments are the one loss, as with kubectl itself.
 
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value};
@@ -106,14 +107,18 @@ impl Document {
         }
     }
 
-    pub fn render(&self) -> Result<String, KubeconfigError> {
-        if let Some(text) = self.spliced() {
-            return Ok(text);
+    /// The file's new content, as pieces to write one after another: a splice borrows the
+    /// unchanged stretches of the text as read.
+    pub fn render(&self) -> Result<Vec<Cow<'_, str>>, KubeconfigError> {
+        if let Some(pieces) = self.spliced() {
+            return Ok(pieces);
         }
-        to_yaml(&Value::Object(self.root.clone()))
+        Ok(vec![Cow::Owned(to_yaml(&Value::Object(
+            self.root.clone(),
+        ))?)])
     }
 
-    fn spliced(&self) -> Option<String> {
+    fn spliced(&self) -> Option<Vec<Cow<'_, str>>> {
         let original = self.original.as_deref().filter(|_| !self.rewritten)?;
         let lists = Section::ALL
             .iter()
@@ -184,10 +189,11 @@ const MAX_BYTES: u64 = 128 << 20;
 /// The file's text, refusing (FileTooLarge) to read more than [`MAX_BYTES`] of it.
 fn read_bounded(path: &Path) -> std::io::Result<String> {
     use std::io::Read;
-    let mut bytes = Vec::new();
-    std::fs::File::open(path)?
-        .take(MAX_BYTES + 1)
-        .read_to_end(&mut bytes)?;
+    let file = std::fs::File::open(path)?;
+    // Sized from the start: grown by doubling, a 38 MB file would take a 64 MiB buffer.
+    let size = file.metadata().map_or(0, |m| m.len()).min(MAX_BYTES + 1);
+    let mut bytes = Vec::with_capacity(size as usize);
+    file.take(MAX_BYTES + 1).read_to_end(&mut bytes)?;
     if bytes.len() as u64 > MAX_BYTES {
         return Err(std::io::ErrorKind::FileTooLarge.into());
     }
