@@ -3,10 +3,13 @@
 //! as it was read. Comments are the one loss, as with kubectl itself.
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use serde_json::{Map, Value};
 
+use super::blobs::Blobs;
 use super::section::Section;
 use super::splice::{Appends, splice};
 pub use super::yaml::to_yaml;
@@ -29,6 +32,12 @@ pub(crate) struct Document {
     /// An edit put credential material (a key, a token) into it: it must not stay readable by
     /// others.
     pub gains_secret: bool,
+    /// Where, in `original`, the credentials are that item bodies of `root` still hold as
+    /// placeholders (see `blobs`): the file's 38 MB are held once, as text, not again as values.
+    pub(super) blobs: Blobs,
+    /// Per section (in `Section::ALL` order), the items whose body holds such placeholders, each
+    /// with its body resolved once asked for (see `lazy_body`).
+    pub(super) lazy: [HashMap<usize, OnceLock<Map<String, Value>>>; 3],
 }
 
 impl Document {
@@ -53,18 +62,28 @@ impl Document {
                 });
             }
         };
-        let root = match &text {
-            Some(text) => parse(path, text)?,
-            None => Map::new(),
+        let (root, blobs) = match &text {
+            Some(text) => parse_lazily(path, text)?,
+            None => (Map::new(), Blobs::default()),
         };
-        Ok(Document::new(path, text, root))
+        Ok(Document::new(path, text, root, blobs))
     }
 
-    fn new(path: &Path, original: Option<String>, root: Map<String, Value>) -> Document {
-        let read_lengths = Section::ALL.map(|s| {
-            root.get(s.list_key())
-                .and_then(Value::as_array)
-                .map_or(0, Vec::len)
+    fn new(
+        path: &Path,
+        original: Option<String>,
+        root: Map<String, Value>,
+        blobs: Blobs,
+    ) -> Document {
+        let items = |s: Section| root.get(s.list_key()).and_then(Value::as_array);
+        let read_lengths = Section::ALL.map(|s| items(s).map_or(0, Vec::len));
+        let lazy = Section::ALL.map(|s| {
+            let bodies = items(s).into_iter().flatten().map(|i| i.get(s.item_key()));
+            bodies
+                .enumerate()
+                .filter(|(_, body)| body.is_some_and(|b| blobs.in_value(b)))
+                .map(|(i, _)| (i, OnceLock::new()))
+                .collect()
         });
         Document {
             path: path.to_path_buf(),
@@ -75,6 +94,8 @@ impl Document {
             read_lengths,
             current_context_set: false,
             gains_secret: false,
+            blobs,
+            lazy,
         }
     }
 
@@ -113,9 +134,8 @@ impl Document {
         if let Some(pieces) = self.spliced() {
             return Ok(pieces);
         }
-        Ok(vec![Cow::Owned(to_yaml(&Value::Object(
-            self.root.clone(),
-        ))?)])
+        let root = self.resolved_root().into_owned();
+        Ok(vec![Cow::Owned(to_yaml(&Value::Object(root))?)])
     }
 
     fn spliced(&self) -> Option<Vec<Cow<'_, str>>> {
@@ -144,7 +164,7 @@ impl Document {
 
     /// The document as it is now, safe to print.
     pub fn render_redacted(&self) -> Result<String, KubeconfigError> {
-        render_shown(&self.root)
+        render_shown(&self.resolved_root())
     }
 
     /// The document as it was read, safe to print ("" for a file that did not exist).
@@ -235,10 +255,21 @@ fn still_holds(path: &Path, text: Option<&str>) -> std::io::Result<bool> {
 
 /// Parse kubeconfig text (YAML, or JSON which is YAML too) and check its shape.
 pub(crate) fn parse(path: &Path, text: &str) -> Result<Map<String, Value>, KubeconfigError> {
-    if text.trim().is_empty() {
-        return Ok(Map::new());
+    let (root, blobs) = parse_lazily(path, text)?;
+    let mut root = Value::Object(root);
+    blobs.resolve(text, &mut root);
+    match root {
+        Value::Object(map) => Ok(map),
+        _ => unreachable!("resolving keeps a map a map"),
     }
-    let value = super::yaml::parse(path, text)?;
+}
+
+/// [`parse`], leaving the lifted credentials of item bodies in the text (see `blobs`).
+fn parse_lazily(path: &Path, text: &str) -> Result<(Map<String, Value>, Blobs), KubeconfigError> {
+    if text.trim().is_empty() {
+        return Ok((Map::new(), Blobs::default()));
+    }
+    let (value, blobs) = super::yaml::parse(path, text)?;
     let invalid = |what: String| KubeconfigError::Invalid {
         path: path.to_path_buf(),
         what,
@@ -283,7 +314,7 @@ pub(crate) fn parse(path: &Path, text: &str) -> Result<Map<String, Value>, Kubec
     {
         return Err(invalid("current-context is not a string".into()));
     }
-    Ok(root)
+    Ok((root, blobs))
 }
 
 #[cfg(test)]
@@ -372,6 +403,33 @@ mod tests {
         assert!(doc.root.is_empty() && doc.original.is_none());
         let doc = Document::reload(&path, Some(doc)).unwrap();
         assert!(doc.original.is_none());
+    }
+
+    #[test]
+    fn credentials_stay_in_the_text_until_their_entry_is_read() {
+        let text = crate::kubeconfig::testing::embedded_users(50);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config");
+        std::fs::write(&path, &text).unwrap();
+        let mut doc = Document::load(&path).unwrap();
+        let expected = parse(&path, &text).unwrap();
+        let tree = serde_json::to_string(&doc.root).unwrap().len();
+        assert!(tree * 10 < text.len(), "the tree holds {tree} bytes");
+        for (section, i) in [
+            (Section::Users, 49),
+            (Section::Users, 0),
+            (Section::Clusters, 0),
+        ] {
+            let list = section.list_key();
+            let body = &expected[list][i][section.item_key()];
+            assert_eq!(Value::Object(doc.body(section, i).unwrap().clone()), *body);
+        }
+        assert_eq!(
+            doc.render_redacted().unwrap(),
+            render_shown(&expected).unwrap()
+        );
+        doc.resolve_all();
+        assert_eq!(doc.root, expected);
     }
 
     #[test]

@@ -72,10 +72,7 @@ impl Kubeconfigs {
         let item = &items(doc, section)?[i];
         Some(Entry {
             name: item["name"].as_str().unwrap_or_default(),
-            value: item
-                .get(section.item_key())
-                .and_then(Value::as_object)
-                .unwrap_or(&EMPTY),
+            value: doc.body(section, i).unwrap_or(&EMPTY),
             file: &doc.path,
         })
     }

@@ -4,26 +4,30 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use super::{KubeconfigError, blobs};
+use super::KubeconfigError;
+use super::blobs::{self, Blobs};
 
 /// The YAML of `text`, parsed with its long base64 values lifted out (see `blobs`) when that is
-/// certain to mean the same; otherwise, and for any error, from the text as it is.
-pub(super) fn parse(path: &Path, text: &str) -> Result<Value, KubeconfigError> {
+/// certain to mean the same; otherwise, and for any error, from the text as it is. Inside the
+/// bodies of named-list items the lifted values stay placeholders, found in `text` through the
+/// `Blobs` returned.
+pub(super) fn parse(path: &Path, text: &str) -> Result<(Value, Blobs), KubeconfigError> {
     if let Some(lifted) = blobs::lift(text)
         && let Ok(mut value) = from_str(&lifted.text)
-        && lifted.restore(&mut value)
+        && let Some(blobs) = lifted.restore(&mut value)
     {
-        return Ok(value);
+        return Ok((value, blobs));
     }
     // No source snippet in the message: the lines around an error may hold a token or key.
-    from_str(text).map_err(|e| KubeconfigError::Parse {
+    let value = from_str(text).map_err(|e| KubeconfigError::Parse {
         path: path.to_path_buf(),
         detail: e
             .without_snippet()
             .to_string()
             .trim_start_matches("error: ")
             .to_string(),
-    })
+    })?;
+    Ok((value, Blobs::default()))
 }
 
 fn from_str(text: &str) -> Result<Value, serde_saphyr::Error> {
