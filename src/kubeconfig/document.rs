@@ -424,6 +424,12 @@ mod tests {
             let body = &expected[list][i][section.item_key()];
             assert_eq!(Value::Object(doc.body(section, i).unwrap().clone()), *body);
         }
+        // Read once for a walk over every entry: the same body, not kept.
+        let user = |i: usize| Value::Object(doc.body_once(Section::Users, i).unwrap().into_owned());
+        assert_eq!(user(3), expected["users"][3]["user"]);
+        assert!(doc.lazy[Section::Users.slot()][&3].get().is_none());
+        assert!(doc.lazy[Section::Users.slot()][&49].get().is_some());
+        assert_eq!(user(49), expected["users"][49]["user"]);
         assert_eq!(
             doc.render_redacted().unwrap(),
             render_shown(&expected).unwrap()

@@ -23,6 +23,20 @@ impl Document {
         }
     }
 
+    /// [`Document::body`] without keeping what it reads: for a walk over every entry (`list`),
+    /// which then holds one resolved body at a time instead of all of them.
+    pub fn body_once(&self, section: Section, i: usize) -> Option<Cow<'_, Map<String, Value>>> {
+        let item = self.root.get(section.list_key())?.as_array()?.get(i)?;
+        let body = item.get(section.item_key())?.as_object()?;
+        match self.lazy[section.slot()].get(&i) {
+            Some(resolved) => Some(match resolved.get() {
+                Some(kept) => Cow::Borrowed(kept),
+                None => Cow::Owned(self.resolved(body)),
+            }),
+            None => Some(Cow::Borrowed(body)),
+        }
+    }
+
     fn resolved(&self, body: &Map<String, Value>) -> Map<String, Value> {
         let mut value = Value::Object(body.clone());
         self.blobs
