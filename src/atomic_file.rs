@@ -17,7 +17,19 @@ pub(crate) fn replace(
     create_mode: u32,
     prepare: impl FnOnce(&File) -> io::Result<()>,
 ) -> io::Result<()> {
-    stage(path, bytes, create_mode, prepare)?.commit()
+    replace_pieces(path, &[bytes], create_mode, prepare)
+}
+
+/// [`replace`] with the content in pieces, written one after another: an edit of a large
+/// kubeconfig writes the unchanged stretches straight from the text as read, without first
+/// joining them into a second copy of the file.
+pub(crate) fn replace_pieces(
+    path: &Path,
+    pieces: &[&[u8]],
+    create_mode: u32,
+    prepare: impl FnOnce(&File) -> io::Result<()>,
+) -> io::Result<()> {
+    stage(path, pieces, create_mode, prepare)?.commit()
 }
 
 /// The new content of a file, written and fsynced in a temp file beside it but not yet in place.
@@ -30,10 +42,11 @@ pub(crate) struct Staged {
     committed: bool,
 }
 
-/// Write `bytes` to a temp file for `path` (see [`replace`] for `create_mode` and `prepare`).
+/// Write `pieces`, one after another, to a temp file for `path` (see [`replace`] for
+/// `create_mode` and `prepare`).
 pub(crate) fn stage(
     path: &Path,
-    bytes: &[u8],
+    pieces: &[&[u8]],
     create_mode: u32,
     prepare: impl FnOnce(&File) -> io::Result<()>,
 ) -> io::Result<Staged> {
@@ -50,7 +63,9 @@ pub(crate) fn stage(
         .mode(create_mode)
         .open(&staged.tmp)?;
     prepare(&file)?;
-    file.write_all(bytes)?;
+    for piece in pieces {
+        file.write_all(piece)?;
+    }
     file.sync_all()?;
     Ok(staged)
 }

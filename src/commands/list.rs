@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use crate::error::Outcome;
-use crate::kubeconfig::{Kubeconfigs, Section};
+use crate::kubeconfig::{Entry, Kubeconfigs, Section};
 use crate::output::human_duration as human;
 use crate::output::table;
 use crate::pki;
@@ -45,61 +45,60 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<Outcome> {
 }
 
 pub fn collect(kcs: &Kubeconfigs, now: jiff::Timestamp) -> Vec<ListedUser> {
-    let mut out = Vec::new();
     let mut contexts = kcs.contexts_by_user();
-    let mut contexts_of = |user: &str| contexts.remove(user).unwrap_or_default();
     let mut names = kcs.names(Section::Users);
     names.sort(); // like `kubectl config get-users`, whatever order the files have
-    for name in names {
-        let Some(entry) = kcs.get(Section::Users, &name) else {
-            continue;
-        };
-        let (pem, storage) = match credentials::certificate(&entry) {
-            Ok(Some(found)) => found,
-            Ok(None) => continue, // token, exec or basic-auth user: not ours to list
-            Err(err) => {
-                let storage = match entry
-                    .value
-                    .get("client-certificate")
-                    .and_then(|v| v.as_str())
-                {
-                    Some(p) => credentials::Storage::File(entry.resolve_path(p)),
-                    None => credentials::Storage::Embedded,
-                };
-                out.push(unreadable(
-                    &name,
-                    storage,
-                    entry.file,
-                    format!("{err:#}"),
-                    contexts_of(&name),
-                ));
-                continue;
-            }
-        };
-        let info = pki::summarize_certificate_pem(&pem, &format!("user {name}'s certificate"));
-        match info {
-            Ok(info) => out.push(ListedUser {
-                name: name.clone(),
-                common_name: info.common_name,
-                groups: info.groups,
-                issuer: Some(info.issuer),
-                residual_seconds: Some(info.not_after.as_second() - now.as_second()),
-                not_after: Some(info.not_after),
-                storage,
-                kubeconfig: entry.file.to_path_buf(),
-                contexts: contexts_of(&name),
-                error: None,
-            }),
-            Err(err) => out.push(unreadable(
-                &name,
+    names
+        .iter()
+        .filter_map(|name| {
+            let contexts = contexts.remove(name).unwrap_or_default();
+            // One entry at a time: its credentials are read for this row and let go after.
+            kcs.with_entry(Section::Users, name, |entry| listed(entry, contexts, now))?
+        })
+        .collect()
+}
+
+/// The row of one user, or `None` for a user without a client certificate (token, exec or
+/// basic auth: not ours to list).
+fn listed(entry: &Entry<'_>, contexts: Vec<String>, now: jiff::Timestamp) -> Option<ListedUser> {
+    let name = entry.name;
+    let (pem, storage) = match credentials::certificate(entry) {
+        Ok(Some(found)) => found,
+        Ok(None) => return None,
+        Err(err) => {
+            let storage = match entry
+                .value
+                .get("client-certificate")
+                .and_then(|v| v.as_str())
+            {
+                Some(p) => credentials::Storage::File(entry.resolve_path(p)),
+                None => credentials::Storage::Embedded,
+            };
+            return Some(unreadable(
+                name,
                 storage,
                 entry.file,
-                err.to_string(),
-                contexts_of(&name),
-            )),
+                format!("{err:#}"),
+                contexts,
+            ));
         }
-    }
-    out
+    };
+    let info = pki::summarize_certificate_pem(&pem, &format!("user {name}'s certificate"));
+    Some(match info {
+        Ok(info) => ListedUser {
+            name: name.to_string(),
+            common_name: info.common_name,
+            groups: info.groups,
+            issuer: Some(info.issuer),
+            residual_seconds: Some(info.not_after.as_second() - now.as_second()),
+            not_after: Some(info.not_after),
+            storage,
+            kubeconfig: entry.file.to_path_buf(),
+            contexts,
+            error: None,
+        },
+        Err(err) => unreadable(name, storage, entry.file, err.to_string(), contexts),
+    })
 }
 
 fn unreadable(

@@ -2,7 +2,8 @@
 //! credentials is base64 (`client-certificate-data: LS0tLS1CRUdJTi...`, 3 KiB a user): parsing
 //! those runs cost `list` over 1,000 users most of its YAML time, and an `add` to a 38 MB file
 //! most of its time. So each long base64 value that ends its line is swapped for a short
-//! placeholder before the parse and put back after.
+//! placeholder before the parse and put back after: at once outside the entry bodies, and inside
+//! one when that entry is read (see `lazy_body`), so the values are held once, in the text.
 //!
 //! Why that cannot change the meaning: a placeholder is lifted only from `: ` followed by
 //! base64 characters up to the end of the line, which YAML reads as a plain string that ends
@@ -10,14 +11,20 @@
 //! continued line, an alias), the placeholder is not found as a whole value, or not exactly
 //! once, and the caller parses the original text instead.
 
+use std::fmt::Write;
+
 use serde_json::Value;
+
+use super::section::Section;
 
 /// Shorter runs are not worth it, and a long run of base64 characters with a letter in it
 /// cannot be a YAML number, boolean or null.
 const MIN_LEN: usize = 64;
-const MARK: &str = "certuser-lifted-base64-";
+/// Short, because the parser reads every character of the 20,000 placeholders of a 10,000-user
+/// file; a file that holds it anywhere is parsed as it is.
+const MARK: &str = "cu64_";
 
-/// The text with its long base64 values replaced by `certuser-lifted-base64-N`, and where
+/// The text with its long base64 values replaced by `cu64_N`, and where
 /// value N was in the original.
 pub(super) struct Lifted<'a> {
     pub text: String,
@@ -42,7 +49,7 @@ pub(super) fn lift(original: &str) -> Option<Lifted<'_>> {
             let run = start + run.start..start + run.end;
             text.push_str(&original[copied..run.start]);
             text.push_str(MARK);
-            text.push_str(&blobs.len().to_string());
+            let _ = write!(text, "{}", blobs.len());
             blobs.push(run.clone());
             copied = run.end;
         }
@@ -59,6 +66,18 @@ pub(super) fn lift(original: &str) -> Option<Lifted<'_>> {
     })
 }
 
+/// Which bytes are base64 characters: a table, since every byte of a 38 MB file is looked at.
+const BASE64: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        table[b] = c.is_ascii_alphanumeric() || matches!(c, b'+' | b'/' | b'=');
+        b += 1;
+    }
+    table
+};
+
 /// Where, in `line`, a long base64 value runs from just after `: ` to the end of the line.
 fn base64_tail(line: &str) -> Option<std::ops::Range<usize>> {
     let line = line.strip_suffix('\r').unwrap_or(line);
@@ -69,7 +88,7 @@ fn base64_tail(line: &str) -> Option<std::ops::Range<usize>> {
     let run = bytes
         .iter()
         .rev()
-        .take_while(|&&b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='))
+        .take_while(|&&b| BASE64[usize::from(b)])
         .count();
     let start = line.len() - run;
     let value = &bytes[start..];
@@ -83,35 +102,56 @@ fn base64_tail(line: &str) -> Option<std::ops::Range<usize>> {
 }
 
 impl Lifted<'_> {
-    /// Put every value back into the parsed tree. `false` if any placeholder was not found as
-    /// a whole string value exactly once: the text meant something else there, and the caller
-    /// must parse the original instead.
-    pub fn restore(&self, value: &mut Value) -> bool {
+    /// Put the values back into the parsed tree, all but those inside the body of a named-list
+    /// item (`users[i].user`, `clusters[i].cluster`, `contexts[i].context`): those placeholders
+    /// stay, and [`Blobs`] says where their values are in the text. `None` if any placeholder
+    /// was not found as a whole string value exactly once: the text meant something else there,
+    /// and the caller must parse the original instead.
+    pub fn restore(self, value: &mut Value) -> Option<Blobs> {
         let mut seen = vec![false; self.blobs.len()];
-        self.put_back(value, &mut seen) && seen.iter().all(|&s| s)
+        let restored = match value {
+            Value::Object(root) => root.iter_mut().all(|(key, value)| {
+                let item_key = Section::ALL
+                    .iter()
+                    .find(|s| s.list_key() == key)
+                    .map(|s| s.item_key());
+                match (item_key, value) {
+                    (Some(body_key), Value::Array(items)) => items.iter_mut().all(|item| {
+                        let Value::Object(item) = item else {
+                            return self.put_back(item, &mut seen, false);
+                        };
+                        item.iter_mut().all(|(k, v)| {
+                            !k.contains(MARK) && self.put_back(v, &mut seen, k == body_key)
+                        })
+                    }),
+                    (_, value) => !key.contains(MARK) && self.put_back(value, &mut seen, false),
+                }
+            }),
+            other => self.put_back(other, &mut seen, false),
+        };
+        (restored && seen.iter().all(|&s| s)).then_some(Blobs { ranges: self.blobs })
     }
 
-    fn put_back(&self, value: &mut Value, seen: &mut [bool]) -> bool {
+    /// Check every placeholder in `value` and, unless `keep`, put its value back.
+    fn put_back(&self, value: &mut Value, seen: &mut [bool], keep: bool) -> bool {
         match value {
             Value::String(s) => {
                 if !s.contains(MARK) {
                     return true;
                 }
-                let Some(i) = s
-                    .strip_prefix(MARK)
-                    .and_then(|n| n.parse::<usize>().ok())
-                    .filter(|&i| i < seen.len() && !seen[i])
-                else {
+                let Some(i) = placeholder(s).filter(|&i| i < seen.len() && !seen[i]) else {
                     return false; // part of a longer string, or twice: not a plain value
                 };
                 seen[i] = true;
-                *s = self.original[self.blobs[i].clone()].to_string();
+                if !keep {
+                    *s = self.original[self.blobs[i].clone()].to_string();
+                }
                 true
             }
-            Value::Array(items) => items.iter_mut().all(|v| self.put_back(v, seen)),
+            Value::Array(items) => items.iter_mut().all(|v| self.put_back(v, seen, keep)),
             Value::Object(map) => {
                 map.keys().all(|k| !k.contains(MARK))
-                    && map.values_mut().all(|v| self.put_back(v, seen))
+                    && map.values_mut().all(|v| self.put_back(v, seen, keep))
             }
             _ => true,
         }
@@ -121,6 +161,49 @@ impl Lifted<'_> {
     #[cfg(test)]
     pub fn count(&self) -> usize {
         self.blobs.len()
+    }
+}
+
+/// The number N of a whole `cu64_N` placeholder.
+fn placeholder(s: &str) -> Option<usize> {
+    s.strip_prefix(MARK)?.parse().ok()
+}
+
+/// Where, in the text as read, the values whose placeholders a parsed tree still holds are: an
+/// item body's credentials stay in the text (one copy of a 38 MB file, not two) until the body
+/// is asked for.
+#[derive(Clone, Debug, Default)]
+pub(super) struct Blobs {
+    ranges: Vec<std::ops::Range<usize>>,
+}
+
+impl Blobs {
+    /// Whether `value` holds a placeholder of ours.
+    pub fn in_value(&self, value: &Value) -> bool {
+        if self.ranges.is_empty() {
+            return false;
+        }
+        match value {
+            Value::String(s) => placeholder(s).is_some_and(|i| i < self.ranges.len()),
+            Value::Array(items) => items.iter().any(|v| self.in_value(v)),
+            Value::Object(map) => map.values().any(|v| self.in_value(v)),
+            _ => false,
+        }
+    }
+
+    /// `value` with every placeholder replaced by its value from `text` (the text these
+    /// placeholders were lifted from).
+    pub fn resolve(&self, text: &str, value: &mut Value) {
+        match value {
+            Value::String(s) => {
+                if let Some(range) = placeholder(s).and_then(|i| self.ranges.get(i)) {
+                    *s = text[range.clone()].to_string();
+                }
+            }
+            Value::Array(items) => items.iter_mut().for_each(|v| self.resolve(text, v)),
+            Value::Object(map) => map.values_mut().for_each(|v| self.resolve(text, v)),
+            _ => {}
+        }
     }
 }
 
@@ -135,12 +218,12 @@ mod tests {
     /// Lifting must give exactly what parsing the original gives, or refuse.
     fn same_or_refused(text: &str) -> Option<usize> {
         let lifted = lift(text)?;
+        let count = lifted.count();
         let mut value = parse(&lifted.text);
-        let restored = lifted.restore(&mut value);
-        if restored {
-            assert_eq!(value, parse(text), "{text}");
-        }
-        restored.then(|| lifted.count())
+        let blobs = lifted.restore(&mut value)?;
+        blobs.resolve(text, &mut value);
+        assert_eq!(value, parse(text), "{text}");
+        Some(count)
     }
 
     fn blob(seed: u8) -> String {

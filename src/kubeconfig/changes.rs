@@ -4,6 +4,7 @@
 
 use serde_json::{Map, Value};
 
+use super::document::Document;
 use super::merged::Kubeconfigs;
 use super::section::Section;
 
@@ -14,6 +15,7 @@ impl Kubeconfigs {
         let secret = section == Section::Users && super::redact::holds_secret(&value);
         if let Some(&(d, i)) = self.index()[section.slot()].get(name) {
             let doc = &mut self.docs[d];
+            doc.resolve_all(); // the whole file is rendered again
             let item = doc
                 .root
                 .get_mut(section.list_key())
@@ -65,6 +67,13 @@ impl Kubeconfigs {
         let mut removed = false;
         self.index.take(); // items move: the index is rebuilt on the next lookup
         for doc in &mut self.docs {
+            let holds = |doc: &Document| {
+                let list = doc.root.get(section.list_key()).and_then(Value::as_array);
+                list.is_some_and(|l| l.iter().any(|i| i["name"] == name))
+            };
+            if holds(doc) {
+                doc.resolve_all(); // items move, and the whole file is rendered again
+            }
             if let Some(list) = doc
                 .root
                 .get_mut(section.list_key())
@@ -172,6 +181,44 @@ mod tests {
         );
         assert!(!dir.path().join("missing").exists());
         assert!(!dir.path().join("b.lock").exists());
+    }
+
+    #[test]
+    fn changing_removing_and_rewriting_keep_every_other_entrys_credentials() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config");
+        let read = || {
+            crate::kubeconfig::document::parse(&path, &std::fs::read_to_string(&path).unwrap())
+                .unwrap()
+        };
+        let s = sources(dir.path(), &["config"]);
+        let text = crate::kubeconfig::testing::embedded_users(30);
+        // A changed entry, a removed one, and an append to a layout that is not spliced
+        // (`contexts: []` is flow style): each renders the whole file.
+        let flow = text.replacen("contexts:\n", "contexts: []\nx-old-contexts:\n", 1);
+        for (original, edit) in [(&text, 0), (&text, 1), (&flow, 2)] {
+            std::fs::write(&path, original).unwrap();
+            let mut expected = read();
+            let users = expected["users"].as_array_mut().unwrap();
+            Kubeconfigs::edit(&s, |k| {
+                match edit {
+                    0 => k.upsert(Section::Users, "u7", body("token", "t")),
+                    1 => assert!(k.remove(Section::Users, "u7")),
+                    _ => k.upsert(Section::Contexts, "new@c", body("user", "u7")),
+                }
+                Ok(())
+            })
+            .unwrap();
+            match edit {
+                0 => users[7]["user"] = serde_json::json!({"token": "t"}),
+                1 => drop(users.remove(7)),
+                _ => {
+                    expected["contexts"] =
+                        serde_json::json!([{"context": {"user": "u7"}, "name": "new@c"}])
+                }
+            }
+            assert_eq!(read(), expected, "edit {edit}");
+        }
     }
 
     #[test]

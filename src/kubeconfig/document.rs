@@ -2,10 +2,14 @@
 //! not edit (unknown fields, extensions, preferences, relative paths, key order) is written back
 //! as it was read. Comments are the one loss, as with kubectl itself.
 
+use std::borrow::Cow;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use serde_json::{Map, Value};
 
+use super::blobs::Blobs;
 use super::section::Section;
 use super::splice::{Appends, splice};
 pub use super::yaml::to_yaml;
@@ -28,6 +32,12 @@ pub(crate) struct Document {
     /// An edit put credential material (a key, a token) into it: it must not stay readable by
     /// others.
     pub gains_secret: bool,
+    /// Where, in `original`, the credentials are that item bodies of `root` still hold as
+    /// placeholders (see `blobs`): the file's 38 MB are held once, as text, not again as values.
+    pub(super) blobs: Blobs,
+    /// Per section (in `Section::ALL` order), the items whose body holds such placeholders, each
+    /// with its body resolved once asked for (see `lazy_body`).
+    pub(super) lazy: [HashMap<usize, OnceLock<Map<String, Value>>>; 3],
 }
 
 impl Document {
@@ -52,18 +62,28 @@ impl Document {
                 });
             }
         };
-        let root = match &text {
-            Some(text) => parse(path, text)?,
-            None => Map::new(),
+        let (root, blobs) = match &text {
+            Some(text) => parse_lazily(path, text)?,
+            None => (Map::new(), Blobs::default()),
         };
-        Ok(Document::new(path, text, root))
+        Ok(Document::new(path, text, root, blobs))
     }
 
-    fn new(path: &Path, original: Option<String>, root: Map<String, Value>) -> Document {
-        let read_lengths = Section::ALL.map(|s| {
-            root.get(s.list_key())
-                .and_then(Value::as_array)
-                .map_or(0, Vec::len)
+    fn new(
+        path: &Path,
+        original: Option<String>,
+        root: Map<String, Value>,
+        blobs: Blobs,
+    ) -> Document {
+        let items = |s: Section| root.get(s.list_key()).and_then(Value::as_array);
+        let read_lengths = Section::ALL.map(|s| items(s).map_or(0, Vec::len));
+        let lazy = Section::ALL.map(|s| {
+            let bodies = items(s).into_iter().flatten().map(|i| i.get(s.item_key()));
+            bodies
+                .enumerate()
+                .filter(|(_, body)| body.is_some_and(|b| blobs.in_value(b)))
+                .map(|(i, _)| (i, OnceLock::new()))
+                .collect()
         });
         Document {
             path: path.to_path_buf(),
@@ -74,6 +94,8 @@ impl Document {
             read_lengths,
             current_context_set: false,
             gains_secret: false,
+            blobs,
+            lazy,
         }
     }
 
@@ -106,14 +128,17 @@ impl Document {
         }
     }
 
-    pub fn render(&self) -> Result<String, KubeconfigError> {
-        if let Some(text) = self.spliced() {
-            return Ok(text);
+    /// The file's new content, as pieces to write one after another: a splice borrows the
+    /// unchanged stretches of the text as read.
+    pub fn render(&self) -> Result<Vec<Cow<'_, str>>, KubeconfigError> {
+        if let Some(pieces) = self.spliced() {
+            return Ok(pieces);
         }
-        to_yaml(&Value::Object(self.root.clone()))
+        let root = self.resolved_root().into_owned();
+        Ok(vec![Cow::Owned(to_yaml(&Value::Object(root))?)])
     }
 
-    fn spliced(&self) -> Option<String> {
+    fn spliced(&self) -> Option<Vec<Cow<'_, str>>> {
         let original = self.original.as_deref().filter(|_| !self.rewritten)?;
         let lists = Section::ALL
             .iter()
@@ -139,7 +164,7 @@ impl Document {
 
     /// The document as it is now, safe to print.
     pub fn render_redacted(&self) -> Result<String, KubeconfigError> {
-        render_shown(&self.root)
+        render_shown(&self.resolved_root())
     }
 
     /// The document as it was read, safe to print ("" for a file that did not exist).
@@ -184,10 +209,11 @@ const MAX_BYTES: u64 = 128 << 20;
 /// The file's text, refusing (FileTooLarge) to read more than [`MAX_BYTES`] of it.
 fn read_bounded(path: &Path) -> std::io::Result<String> {
     use std::io::Read;
-    let mut bytes = Vec::new();
-    std::fs::File::open(path)?
-        .take(MAX_BYTES + 1)
-        .read_to_end(&mut bytes)?;
+    let file = std::fs::File::open(path)?;
+    // Sized from the start: grown by doubling, a 38 MB file would take a 64 MiB buffer.
+    let size = file.metadata().map_or(0, |m| m.len()).min(MAX_BYTES + 1);
+    let mut bytes = Vec::with_capacity(size as usize);
+    file.take(MAX_BYTES + 1).read_to_end(&mut bytes)?;
     if bytes.len() as u64 > MAX_BYTES {
         return Err(std::io::ErrorKind::FileTooLarge.into());
     }
@@ -229,10 +255,21 @@ fn still_holds(path: &Path, text: Option<&str>) -> std::io::Result<bool> {
 
 /// Parse kubeconfig text (YAML, or JSON which is YAML too) and check its shape.
 pub(crate) fn parse(path: &Path, text: &str) -> Result<Map<String, Value>, KubeconfigError> {
-    if text.trim().is_empty() {
-        return Ok(Map::new());
+    let (root, blobs) = parse_lazily(path, text)?;
+    let mut root = Value::Object(root);
+    blobs.resolve(text, &mut root);
+    match root {
+        Value::Object(map) => Ok(map),
+        _ => unreachable!("resolving keeps a map a map"),
     }
-    let value = super::yaml::parse(path, text)?;
+}
+
+/// [`parse`], leaving the lifted credentials of item bodies in the text (see `blobs`).
+fn parse_lazily(path: &Path, text: &str) -> Result<(Map<String, Value>, Blobs), KubeconfigError> {
+    if text.trim().is_empty() {
+        return Ok((Map::new(), Blobs::default()));
+    }
+    let (value, blobs) = super::yaml::parse(path, text)?;
     let invalid = |what: String| KubeconfigError::Invalid {
         path: path.to_path_buf(),
         what,
@@ -277,7 +314,7 @@ pub(crate) fn parse(path: &Path, text: &str) -> Result<Map<String, Value>, Kubec
     {
         return Err(invalid("current-context is not a string".into()));
     }
-    Ok(root)
+    Ok((root, blobs))
 }
 
 #[cfg(test)]
@@ -366,6 +403,39 @@ mod tests {
         assert!(doc.root.is_empty() && doc.original.is_none());
         let doc = Document::reload(&path, Some(doc)).unwrap();
         assert!(doc.original.is_none());
+    }
+
+    #[test]
+    fn credentials_stay_in_the_text_until_their_entry_is_read() {
+        let text = crate::kubeconfig::testing::embedded_users(50);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config");
+        std::fs::write(&path, &text).unwrap();
+        let mut doc = Document::load(&path).unwrap();
+        let expected = parse(&path, &text).unwrap();
+        let tree = serde_json::to_string(&doc.root).unwrap().len();
+        assert!(tree * 10 < text.len(), "the tree holds {tree} bytes");
+        for (section, i) in [
+            (Section::Users, 49),
+            (Section::Users, 0),
+            (Section::Clusters, 0),
+        ] {
+            let list = section.list_key();
+            let body = &expected[list][i][section.item_key()];
+            assert_eq!(Value::Object(doc.body(section, i).unwrap().clone()), *body);
+        }
+        // Read once for a walk over every entry: the same body, not kept.
+        let user = |i: usize| Value::Object(doc.body_once(Section::Users, i).unwrap().into_owned());
+        assert_eq!(user(3), expected["users"][3]["user"]);
+        assert!(doc.lazy[Section::Users.slot()][&3].get().is_none());
+        assert!(doc.lazy[Section::Users.slot()][&49].get().is_some());
+        assert_eq!(user(49), expected["users"][49]["user"]);
+        assert_eq!(
+            doc.render_redacted().unwrap(),
+            render_shown(&expected).unwrap()
+        );
+        doc.resolve_all();
+        assert_eq!(doc.root, expected);
     }
 
     #[test]

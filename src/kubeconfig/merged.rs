@@ -72,12 +72,29 @@ impl Kubeconfigs {
         let item = &items(doc, section)?[i];
         Some(Entry {
             name: item["name"].as_str().unwrap_or_default(),
-            value: item
-                .get(section.item_key())
-                .and_then(Value::as_object)
-                .unwrap_or(&EMPTY),
+            value: doc.body(section, i).unwrap_or(&EMPTY),
             file: &doc.path,
         })
+    }
+
+    /// [`Self::get`] for a walk over many entries: `f` sees the entry, and a body read from the
+    /// text for it is not kept (see `lazy_body`), so `list` over 10,000 users does not end up
+    /// holding every user's credentials a second time.
+    pub fn with_entry<R>(
+        &self,
+        section: Section,
+        name: &str,
+        f: impl FnOnce(&Entry<'_>) -> R,
+    ) -> Option<R> {
+        let &(d, i) = self.index()[section.slot()].get(name)?;
+        let doc = &self.docs[d];
+        let item = &items(doc, section)?[i];
+        let body = doc.body_once(section, i);
+        Some(f(&Entry {
+            name: item["name"].as_str().unwrap_or_default(),
+            value: body.as_deref().unwrap_or(&EMPTY),
+            file: &doc.path,
+        }))
     }
 
     pub(super) fn index(&self) -> &[HashMap<String, (usize, usize)>; 3] {

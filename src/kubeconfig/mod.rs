@@ -7,6 +7,7 @@
 //! - [`document`]: one file as an ordered YAML value, parsed and written back without loss.
 //! - [`yaml`]: the text to an ordered value and back, as kubectl lays it out.
 //! - [`blobs`]: long base64 values kept out of the YAML parser's way (most of a big file).
+//! - [`lazy_body`]: an entry's credentials read from the text when the entry is first read.
 //! - [`merged`]: the merged view over all files (kubectl's first-file-wins), with O(1) lookups.
 //! - [`entry`]: one named entry of that view and the file it came from.
 //! - [`changes`]: upsert, remove, current-context, each in the file kubectl would change.
@@ -26,6 +27,7 @@ pub mod credentials;
 mod document;
 mod entry;
 mod error;
+mod lazy_body;
 mod locate;
 mod merged;
 pub mod redact;

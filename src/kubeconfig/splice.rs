@@ -7,6 +7,8 @@
 //! else (flow style, JSON, anchors, a key written twice) returns `None` and the caller renders
 //! the whole document, which is always correct.
 
+use std::borrow::Cow;
+
 use serde_json::Value;
 
 use super::document::to_yaml;
@@ -25,9 +27,10 @@ pub(super) struct Appends<'a> {
     pub current_context: Option<&'a str>,
 }
 
-/// The original text with the appends written in, or `None` when its layout is not one we can
-/// be certain to splice into.
-pub(super) fn splice(original: &str, appends: &Appends<'_>) -> Option<String> {
+/// The original text with the appends written in, as the pieces to write one after another (the
+/// unchanged stretches borrowed from `original`, not copied: a 38 MB file is not held twice), or
+/// `None` when its layout is not one we can be certain to splice into.
+pub(super) fn splice<'a>(original: &'a str, appends: &Appends<'_>) -> Option<Vec<Cow<'a, str>>> {
     let lines = lines(original);
     let mut patches = Vec::new();
     for (key, items) in &appends.lists {
@@ -70,18 +73,17 @@ pub(super) fn splice(original: &str, appends: &Appends<'_>) -> Option<String> {
         });
     }
     patches.sort_by_key(|p| p.start);
-    let mut out =
-        String::with_capacity(original.len() + patches.iter().map(|p| p.text.len()).sum::<usize>());
+    let mut out = Vec::with_capacity(2 * patches.len() + 1);
     let mut from = 0;
     for patch in patches {
         if patch.start < from {
             return None; // overlapping edits: not a layout we splice
         }
-        out.push_str(&original[from..patch.start]);
-        out.push_str(&patch.text);
+        out.push(Cow::Borrowed(&original[from..patch.start]));
+        out.push(Cow::Owned(patch.text));
         from = patch.end;
     }
-    out.push_str(&original[from..]);
+    out.push(Cow::Borrowed(&original[from..]));
     Some(out)
 }
 
@@ -178,7 +180,7 @@ mod tests {
             lists: vec![("users", new)],
             current_context: current,
         };
-        let spliced = splice(original, &appends)?;
+        let spliced = splice(original, &appends)?.concat();
         let mut expected = parse(Path::new("t"), original).unwrap();
         let users = expected
             .entry("users")

@@ -2,6 +2,7 @@
 //! lock, let the caller change the view, write each changed file atomically, unlock. A change
 //! that fails writes nothing; `plan` runs one without writing, for dry runs.
 
+use std::borrow::Cow;
 use std::path::PathBuf;
 
 use super::document::Document;
@@ -54,7 +55,7 @@ impl Kubeconfigs {
         // Read under the lock: what another writer just wrote is part of what we write.
         let mut kcs = Kubeconfigs::reload(sources, earlier)?;
         let result = f(&mut kcs).map_err(KubeconfigError::Change)?;
-        let rendered: Vec<(PathBuf, String, write::Mode)> = kcs
+        let rendered: Vec<(PathBuf, Vec<Cow<'_, str>>, write::Mode)> = kcs
             .docs
             .iter()
             .filter(|d| d.changed)
@@ -67,8 +68,8 @@ impl Kubeconfigs {
                 Ok((d.path.clone(), d.render()?, mode))
             })
             .collect::<Result<_, KubeconfigError>>()?;
-        for (path, text, mode) in rendered {
-            write::replace(&path, &text, mode)?;
+        for (path, pieces, mode) in rendered {
+            write::replace_pieces(&path, &pieces, mode)?;
         }
         drop(guards);
         Ok(result)

@@ -6,6 +6,7 @@
 //! atomically (temp file in the same folder, fsync, rename, fsync the folder), keeping its mode
 //! and owner; a new file is 0600 in a 0700 folder.
 
+use std::borrow::Cow;
 use std::fs::{self, OpenOptions};
 use std::io::Write;
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
@@ -146,6 +147,15 @@ pub(crate) enum Mode {
 
 /// Replace `path` with `text` atomically. Call with the lock held.
 pub(crate) fn replace(path: &Path, text: &str, policy: Mode) -> Result<(), KubeconfigError> {
+    replace_pieces(path, &[Cow::Borrowed(text)], policy)
+}
+
+/// [`replace`] with the new content given as pieces written one after another.
+pub(crate) fn replace_pieces(
+    path: &Path,
+    pieces: &[Cow<'_, str>],
+    policy: Mode,
+) -> Result<(), KubeconfigError> {
     let path = target_of(path);
     ensure_dir(&path)?;
     let err = |source| KubeconfigError::Write {
@@ -171,7 +181,8 @@ pub(crate) fn replace(path: &Path, text: &str, policy: Mode) -> Result<(), Kubec
     remove_stale_temp_files(&dir, &atomic_file::file_name(&path));
     // Created 0600, then given its exact mode (the umask may have narrowed it) and its owner
     // before a byte of the kubeconfig is in it.
-    atomic_file::replace(&path, text.as_bytes(), 0o600, |file| {
+    let bytes: Vec<&[u8]> = pieces.iter().map(|p| p.as_bytes()).collect();
+    atomic_file::replace_pieces(&path, &bytes, 0o600, |file| {
         file.set_permissions(fs::Permissions::from_mode(mode))?;
         if let Some(meta) = &existing {
             let ours = file.metadata()?;

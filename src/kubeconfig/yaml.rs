@@ -4,26 +4,51 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use super::{KubeconfigError, blobs};
+use super::KubeconfigError;
+use super::blobs::{self, Blobs};
 
 /// The YAML of `text`, parsed with its long base64 values lifted out (see `blobs`) when that is
-/// certain to mean the same; otherwise, and for any error, from the text as it is.
-pub(super) fn parse(path: &Path, text: &str) -> Result<Value, KubeconfigError> {
+/// certain to mean the same; otherwise, and for any error, from the text as it is. Inside the
+/// bodies of named-list items the lifted values stay placeholders, found in `text` through the
+/// `Blobs` returned.
+pub(super) fn parse(path: &Path, text: &str) -> Result<(Value, Blobs), KubeconfigError> {
     if let Some(lifted) = blobs::lift(text)
-        && let Ok(mut value) = serde_saphyr::from_str::<Value>(count_yaml(&lifted.text))
-        && lifted.restore(&mut value)
+        && let Ok(mut value) = from_str(&lifted.text)
+        && let Some(blobs) = lifted.restore(&mut value)
     {
-        return Ok(value);
+        return Ok((value, blobs));
     }
     // No source snippet in the message: the lines around an error may hold a token or key.
-    serde_saphyr::from_str(count_yaml(text)).map_err(|e| KubeconfigError::Parse {
+    let value = from_str(text).map_err(|e| KubeconfigError::Parse {
         path: path.to_path_buf(),
         detail: e
             .without_snippet()
             .to_string()
             .trim_start_matches("error: ")
             .to_string(),
-    })
+    })?;
+    Ok((value, Blobs::default()))
+}
+
+fn from_str(text: &str) -> Result<Value, serde_saphyr::Error> {
+    serde_saphyr::from_str_with_options(count_yaml(text), options())
+}
+
+/// The parser's defaults are made for configuration files of a few hundred lines: they refuse a
+/// document of more than 250,000 nodes or 64 MiB of scalars, which a kubeconfig of 36,000 token
+/// users, or of 14,000 certificate users with a context each, passes. Our own bound is the file's size (128 MiB, see
+/// `document`), so those counts are lifted; the limits on aliases, anchors and depth, which stop
+/// a small file from expanding without end, stay. Comments are not needed in the tree (the text
+/// keeps them), so the parser does not collect their text.
+fn options() -> serde_saphyr::Options {
+    let mut budget = serde_saphyr::Budget::default();
+    budget.max_nodes = usize::MAX;
+    budget.max_events = usize::MAX;
+    budget.max_total_scalar_bytes = usize::MAX;
+    let mut options = serde_saphyr::Options::default();
+    options.budget = Some(budget);
+    options.emit_comments = false;
+    options
 }
 
 // Tests read how many bytes went through the YAML parser on this thread.
@@ -74,5 +99,18 @@ mod tests {
         assert!(parsed * 20 < text.len(), "{parsed} of {} bytes", text.len());
         assert_eq!(root["users"][199]["user"]["client-key-data"], data.as_str());
         assert_eq!(root["users"].as_array().unwrap().len(), 200);
+    }
+
+    #[test]
+    fn a_kubeconfig_of_many_small_entries_is_not_refused_as_too_big() {
+        // The parser's default budget stops at 250,000 nodes: 36,000 token users are 252,000
+        // (item, name and user keys and values, the body, its key and value). A real file of
+        // that many users is a few MB, far below what we read.
+        let mut text = String::from("apiVersion: v1\nkind: Config\nusers:\n");
+        for i in 0..36_000 {
+            text.push_str(&format!("- name: u{i}\n  user:\n    token: t{i}\n"));
+        }
+        let root = super::super::document::parse(Path::new("t"), &text).unwrap();
+        assert_eq!(root["users"][35_999]["user"]["token"], "t35999");
     }
 }

@@ -87,6 +87,6 @@ impl StagedFiles {
 /// made 0700, as `pki::write_private_key` does.
 fn stage(path: &Path, bytes: &[u8], mode: u32) -> anyhow::Result<Staged> {
     atomic_file::create_private_dir(&atomic_file::folder_of(path))
-        .and_then(|()| atomic_file::stage(path, bytes, mode, |_| Ok(())))
+        .and_then(|()| atomic_file::stage(path, &[bytes], mode, |_| Ok(())))
         .with_context(|| format!("cannot write {}: nothing was changed", path.display()))
 }

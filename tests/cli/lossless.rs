@@ -413,3 +413,73 @@ fn a_kubeconfig_written_by_kubectl_config_set_is_edited_without_loss() {
     drop_named(&mut kubectl_after, "contexts", "john@kubernetes");
     assert_eq!(kubectl_before, kubectl_after);
 }
+
+/// A kubeconfig of many certificate users with embedded data, in the layout kubectl writes (the
+/// shape of issue 10's 10,000-user file, smaller): each user's base64 distinct.
+fn many_embedded_users(n: usize) -> String {
+    let data = |seed: usize| {
+        let bytes: Vec<u8> = (0..1600usize).map(|i| ((i * 7) ^ seed) as u8).collect();
+        openssl::base64::encode_block(&bytes)
+    };
+    let mut text = format!(
+        "apiVersion: v1\nclusters:\n- cluster:\n    certificate-authority-data: {}\n    server: https://127.0.0.1:1\n  name: kubernetes\ncontexts:\n",
+        data(99_999)
+    );
+    for i in 0..n {
+        text.push_str(&format!(
+            "- context:\n    cluster: kubernetes\n    user: user{i:05}\n  name: user{i:05}@kubernetes\n"
+        ));
+    }
+    text.push_str("current-context: user00000@kubernetes\nkind: Config\npreferences: {}\nusers:\n");
+    for i in 0..n {
+        text.push_str(&format!(
+            "- name: user{i:05}\n  user:\n    client-certificate-data: {}\n    client-key-data: {}\n",
+            data(2 * i),
+            data(2 * i + 1)
+        ));
+    }
+    text
+}
+
+#[test]
+fn an_add_to_a_kubeconfig_of_many_embedded_users_changes_no_other_byte() {
+    let sb = Sandbox::new();
+    let (crt, key) = sb.openssl_ca();
+    let original = many_embedded_users(300);
+    std::fs::write(&sb.kubeconfig, &original).unwrap();
+    let before = sb.kubectl_view();
+    sb.run(&[
+        "add",
+        "newcomer",
+        "-q",
+        "--no-check",
+        "--ca-cert",
+        crt.to_str().unwrap(),
+        "--ca-key",
+        key.to_str().unwrap(),
+    ])
+    .ok();
+    // The real kubectl reads every other entry exactly as before (its view lists them sorted by
+    // name), and the new ones.
+    let mut after = sb.kubectl_view();
+    for (list, name) in [("users", "newcomer"), ("contexts", "newcomer@kubernetes")] {
+        let items = after[list].as_array_mut().unwrap();
+        let position = items.iter().position(|c| c["name"] == name);
+        let new = items.remove(position.unwrap_or_else(|| panic!("kubectl sees {name}")));
+        assert!(new.to_string().contains("newcomer"), "{list}/{name}");
+    }
+    assert_eq!(before, after, "an entry other than the new ones changed");
+    // And the file is the original with the new lines written in: byte for byte elsewhere.
+    let text = std::fs::read_to_string(&sb.kubeconfig).unwrap();
+    let context_at = text
+        .find("- context:\n    cluster: kubernetes\n    user: newcomer\n")
+        .unwrap();
+    let context_end = context_at
+        + text[context_at..]
+            .find("name: newcomer@kubernetes\n")
+            .unwrap()
+        + "name: newcomer@kubernetes\n".len();
+    let user_at = text.find("- name: newcomer\n").unwrap();
+    let without = format!("{}{}", &text[..context_at], &text[context_end..user_at]);
+    assert_eq!(without, original, "the text around the new entries changed");
+}
