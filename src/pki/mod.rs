@@ -1,6 +1,7 @@
 //! Keys, CSRs, the CA and our signing policy, with OpenSSL (and, for `list`, a small DER reader).
 //!
-//! - [`key`]: generate and read private keys; write them 0600.
+//! - [`key`]: generate and read private keys; write them 0600 ([`key_pem`]: the usual CA
+//!   key formats read without OpenSSL 3's decoder set-up).
 //! - [`keygen`]: keys that can be abandoned; one RSA key raced across the idle cores.
 //! - [`csr`]: build and parse certificate signing requests.
 //! - [`ca`]: load and validate an issuer before it signs anything.
@@ -24,6 +25,7 @@ mod der;
 mod error;
 mod inspect;
 mod key;
+mod key_pem;
 mod keygen;
 pub mod names;
 mod pem;
