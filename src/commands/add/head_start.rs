@@ -62,8 +62,13 @@ impl Drop for KeysInMaking {
 }
 
 fn make(kind: KeyType, count: usize, abandoned: &AtomicBool) -> anyhow::Result<Vec<PrivateKey>> {
-    // One key: every idle core races for it. Several: each core makes its share.
-    let racers = if count == 1 { pki::idle_cores() } else { 1 };
+    // One RSA key: every idle core races for it. Several: each core makes its share. The other
+    // kinds take a millisecond or less: nothing to race for.
+    let racers = if count == 1 && kind.is_rsa() {
+        pki::idle_cores()
+    } else {
+        1
+    };
     keys::in_parallel(count, keys::cores(), |_| {
         pki::generate_unless_abandoned(kind, racers, abandoned)?
             .ok_or_else(|| anyhow::anyhow!("the key generation was abandoned"))
@@ -89,5 +94,29 @@ impl CaLoading {
         self.0
             .join()
             .unwrap_or_else(|_| Err(anyhow::anyhow!("loading the CA panicked")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_keys_asked_for_arrive_in_number_and_kind() {
+        for (kind, count) in [(KeyType::EcdsaP256, 3), (KeyType::Rsa2048, 1)] {
+            let keys = KeysInMaking::start(kind, count).wait().unwrap();
+            assert_eq!(keys.len(), count);
+            assert!(keys.iter().all(|k| KeyType::of(k.pkey()) == Some(kind)));
+        }
+    }
+
+    /// What a refused command's drop does: the generation under way (RSA 4096, seconds) gives
+    /// up instead of finishing a key nobody will use.
+    #[test]
+    fn abandoned_keys_stop_being_made() {
+        let keys = KeysInMaking::start(KeyType::Rsa4096, 1);
+        keys.abandoned.store(true, Ordering::Relaxed);
+        let err = keys.wait().unwrap_err();
+        assert!(err.to_string().contains("abandoned"), "{err}");
     }
 }
