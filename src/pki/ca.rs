@@ -61,8 +61,9 @@ impl CertificateAuthority {
     ) -> Result<Self, PkiError> {
         let cert = super::parse_certificate_pem(cert_pem, cert_name)?;
         // A bundle would leave open which certificate signs: OpenSSL would silently take the
-        // first, and the kubeconfig's CA may be another one.
-        let count = X509::stack_from_pem(cert_pem).map_or(1, |certs| certs.len());
+        // first, and the kubeconfig's CA may be another one. Counted from the PEM markers, so
+        // the certificate is parsed once.
+        let count = certificate_blocks(cert_pem);
         if count > 1 {
             return Err(PkiError::SeveralCertificates {
                 what: cert_name.into(),
@@ -195,6 +196,17 @@ impl CertificateAuthority {
     }
 }
 
+/// How many certificate blocks a PEM file holds (`CERTIFICATE`, `X509 CERTIFICATE`, `TRUSTED
+/// CERTIFICATE`): a marker counts where OpenSSL sees one, at the start of a line.
+fn certificate_blocks(pem: &[u8]) -> usize {
+    pem.split(|&b| b == b'\n')
+        .filter(|line| {
+            let line = line.strip_suffix(b"\r").unwrap_or(line);
+            line.starts_with(b"-----BEGIN ") && line.ends_with(b"CERTIFICATE-----")
+        })
+        .count()
+}
+
 #[cfg(test)]
 mod tests {
     use std::process::Command;
@@ -311,6 +323,33 @@ mod tests {
         let missing = dir.path().join("missing.crt");
         let err = CertificateAuthority::load(&missing, &key, None, now).unwrap_err();
         assert!(matches!(err, PkiError::Read { .. }) && err.to_string().contains("missing.crt"));
+    }
+
+    #[test]
+    fn a_bundle_is_refused_and_a_request_beside_the_certificate_is_not_counted() {
+        let dir = tempfile::tempdir().unwrap();
+        let (crt, key) = openssl_ca(
+            dir.path(),
+            &["-addext", "basicConstraints=critical,CA:TRUE"],
+        );
+        let one = std::fs::read(&crt).unwrap();
+        let now = jiff::Timestamp::now();
+        let two = [one.clone(), one.clone()].concat();
+        std::fs::write(&crt, &two).unwrap();
+        let err = CertificateAuthority::load(&crt, &key, None, now).unwrap_err();
+        assert!(
+            matches!(err, PkiError::SeveralCertificates { count: 2, .. }),
+            "{err}"
+        );
+        let crlf = String::from_utf8(two).unwrap().replace('\n', "\r\n");
+        assert_eq!(certificate_blocks(crlf.as_bytes()), 2);
+        let with_request = [
+            &one[..],
+            b"-----BEGIN CERTIFICATE REQUEST-----\nAAAA\n-----END CERTIFICATE REQUEST-----\n",
+        ]
+        .concat();
+        std::fs::write(&crt, with_request).unwrap();
+        CertificateAuthority::load(&crt, &key, None, now).unwrap();
     }
 
     #[test]

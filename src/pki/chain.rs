@@ -63,8 +63,7 @@ mod tests {
         let issued = sign_client_certificate(
             &ca,
             &subject,
-            &key.public_key_der().unwrap(),
-            false,
+            key.pkey(),
             std::time::Duration::from_secs(86_400),
             jiff::Timestamp::now(),
         )

@@ -2,7 +2,7 @@
 
 use openssl::hash::MessageDigest;
 use openssl::nid::Nid;
-use openssl::pkey::{Id, PKeyRef, Private};
+use openssl::pkey::{Id, PKey, PKeyRef, Private, Public};
 use openssl::x509::{X509NameBuilder, X509NameRef, X509Req, X509ReqBuilder};
 use serde::Serialize;
 
@@ -73,7 +73,9 @@ pub fn build_csr(key: &PrivateKey, subject: &Subject) -> Result<Vec<u8>, PkiErro
 /// A parsed and verified CSR.
 pub struct ParsedCsr {
     pub subject: Subject,
-    /// SubjectPublicKeyInfo DER of the key the CSR carries.
+    /// The key the CSR carries: what a certificate for it is signed over.
+    pub public_key: PKey<Public>,
+    /// SubjectPublicKeyInfo DER of that key: what an issued certificate is compared with.
     pub public_key_der: Vec<u8>,
     pub req: X509Req,
 }
@@ -95,6 +97,7 @@ pub fn parse_csr_pem(pem: &[u8]) -> Result<ParsedCsr, PkiError> {
         public_key_der: public
             .public_key_to_der()
             .map_err(PkiError::ssl("encoding the CSR's public key"))?,
+        public_key: public,
         req,
     })
 }

@@ -79,6 +79,13 @@ impl<'a> Reader<'a> {
         Some(Tlv { tag, body })
     }
 
+    /// The next element with its tag and length bytes too: what a hash of the element covers.
+    pub fn next_whole(&mut self) -> Option<(Tlv<'a>, &'a [u8])> {
+        let before = self.rest;
+        let tlv = self.next_tlv()?;
+        Some((tlv, &before[..before.len() - self.rest.len()]))
+    }
+
     /// The next element's body if it has this tag.
     pub fn expect(&mut self, tag: u8) -> Option<&'a [u8]> {
         let tlv = self.next_tlv()?;
@@ -119,6 +126,10 @@ mod tests {
             assert_eq!(Reader::new(bad).next_tlv(), None, "{bad:02x?}");
         }
         assert_eq!(Reader::new(&[0x30, 0x00]).expect(SET), None);
+        let mut r = Reader::new(&[0x30, 0x01, 0x05, 0x02, 0x00]);
+        let (tlv, whole) = r.next_whole().unwrap();
+        assert_eq!((tlv.body, whole), (&[5][..], &[0x30, 0x01, 0x05][..]));
+        assert_eq!(r.next_whole().unwrap().1, &[0x02, 0x00]);
         assert_eq!(Reader::new(&[0x30, 0x00]).expect(SEQUENCE), Some(&[][..]));
     }
 }

@@ -114,6 +114,7 @@ impl PrivateKey {
             (true, None) => return Err(PkiError::EncryptedKey { what: what.into() }),
             (true, Some(pass)) => PKey::private_key_from_pem_passphrase(pem, pass)
                 .map_err(|_| PkiError::WrongPassphrase { what: what.into() })?,
+            (false, _) if let Some(key) = super::key_pem::read_plain(pem) => key,
             // A callback that offers no passphrase: OpenSSL's default would read the terminal.
             (false, _) => PKey::private_key_from_pem_callback(pem, |_| Ok(0)).map_err(|_| {
                 PkiError::BadKey {

@@ -1,6 +1,8 @@
 //! Keys, CSRs, the CA and our signing policy, with OpenSSL (and, for `list`, a small DER reader).
 //!
-//! - [`key`]: generate and read private keys; write them 0600.
+//! - [`key`]: generate and read private keys; write them 0600 ([`key_pem`]: the usual CA
+//!   key formats read without OpenSSL 3's decoder set-up).
+//! - [`keygen`]: keys that can be abandoned; one RSA key raced across the idle cores.
 //! - [`csr`]: build and parse certificate signing requests.
 //! - [`ca`]: load and validate an issuer before it signs anything.
 //! - [`basic_constraints`]: whether a certificate is a CA, read from its extension.
@@ -12,6 +14,7 @@
 //! - [`names`]: what a user name (the certificate's CN) and a group may be; privileged groups.
 //! - [`pem`]: what a file that should be PEM holds instead, for errors that say so.
 //! - [`chain`]: whether a certificate chains to a CA.
+//! - [`spki`]: a certificate's public key bytes, cut out by the [`der`] walk.
 
 mod base64;
 mod basic_constraints;
@@ -22,10 +25,13 @@ mod der;
 mod error;
 mod inspect;
 mod key;
+mod key_pem;
+mod keygen;
 pub mod names;
 mod pem;
 mod serial;
 mod sign;
+mod spki;
 mod summary;
 
 pub use ca::CertificateAuthority;
@@ -40,6 +46,7 @@ pub use key::{
     KeyType, PrivateKey, SecretPem, describe_public_key, write_private_file, write_private_key,
     write_public_file,
 };
+pub use keygen::{generate_unless_abandoned, idle_cores};
 pub use sign::{
     MIN_LIFETIME, POLICY_LIFETIME, SignedCertificate, check_lifetime, sign_client_certificate,
 };

@@ -5,11 +5,11 @@
 use std::time::Duration;
 
 use openssl::asn1::Asn1Time;
-use openssl::pkey::PKey;
-use openssl::x509::X509Builder;
+use openssl::pkey::{HasPublic, Id, PKeyRef};
 use openssl::x509::extension::{
     AuthorityKeyIdentifier, BasicConstraints, ExtendedKeyUsage, KeyUsage, SubjectKeyIdentifier,
 };
+use openssl::x509::{X509, X509Builder};
 
 use super::csr::digest_for;
 use super::serial::random_serial;
@@ -42,22 +42,27 @@ pub fn check_lifetime(validity: Duration, allow_short: bool) -> Result<Option<St
 }
 
 pub struct SignedCertificate {
+    /// The certificate as built and signed: read it without parsing the PEM back.
+    pub certificate: X509,
+    /// Its PEM, what is written and sent.
     pub certificate_pem: Vec<u8>,
     pub not_after: jiff::Timestamp,
     /// The CA expires before the asked validity ends: the certificate ends with the CA.
     pub clamped: bool,
 }
 
-pub fn sign_client_certificate(
+/// A certificate for `public` (a key we made, or one a verified CSR carries), held as a key, not
+/// as DER: OpenSSL 3 decodes and re-encodes a DER key through its costly decoder set-up.
+pub fn sign_client_certificate<T: HasPublic>(
     ca: &CertificateAuthority,
     subject: &Subject,
-    public_key_der: &[u8],
-    rsa: bool,
+    public: &PKeyRef<T>,
     validity: Duration,
     now: jiff::Timestamp,
 ) -> Result<SignedCertificate, PkiError> {
     let ssl = || PkiError::ssl("signing the certificate");
-    let public = PKey::public_key_from_der(public_key_der).map_err(ssl())?;
+    // RSA keys may also encipher keys (TLS key transport), so their certificates say so.
+    let rsa = public.id() == Id::RSA;
     let seconds = i64::try_from(validity.as_secs()).map_err(|_| PkiError::Validity)?;
     let wanted = now
         .as_second()
@@ -78,7 +83,7 @@ pub fn sign_client_certificate(
     b.set_subject_name(&name).map_err(ssl())?;
     b.set_issuer_name(ca.certificate().subject_name())
         .map_err(ssl())?;
-    b.set_pubkey(&public).map_err(ssl())?;
+    b.set_pubkey(public).map_err(ssl())?;
     let start = Asn1Time::from_unix(now.as_second() - BACKDATE_SECONDS).map_err(ssl())?;
     let finish = Asn1Time::from_unix(end).map_err(ssl())?;
     b.set_not_before(&start).map_err(ssl())?;
@@ -114,6 +119,7 @@ pub fn sign_client_certificate(
     let cert = b.build();
     Ok(SignedCertificate {
         certificate_pem: cert.to_pem().map_err(ssl())?,
+        certificate: cert,
         not_after: jiff::Timestamp::from_second(end).map_err(|_| PkiError::Validity)?,
         clamped,
     })
@@ -155,8 +161,7 @@ mod tests {
         let issued = sign_client_certificate(
             &ca,
             &subject,
-            &key.public_key_der().unwrap(),
-            true,
+            key.pkey(),
             Duration::from_secs(30 * 86_400),
             now,
         )
@@ -252,8 +257,7 @@ mod tests {
         let issued = sign_client_certificate(
             &ca,
             &csr.subject,
-            &csr.public_key_der,
-            false,
+            &csr.req.public_key().unwrap(),
             Duration::from_secs(86_400),
             jiff::Timestamp::now(),
         )
@@ -310,23 +314,16 @@ mod tests {
         let a = sign_client_certificate(
             &ca,
             &subject,
-            &key.public_key_der().unwrap(),
-            false,
+            key.pkey(),
             Duration::from_secs(365 * 86_400),
             now,
         )
         .unwrap();
         assert!(a.clamped);
         assert_eq!(a.not_after, ca.not_after());
-        let b = sign_client_certificate(
-            &ca,
-            &subject,
-            &key.public_key_der().unwrap(),
-            false,
-            Duration::from_secs(86_400),
-            now,
-        )
-        .unwrap();
+        let b =
+            sign_client_certificate(&ca, &subject, key.pkey(), Duration::from_secs(86_400), now)
+                .unwrap();
         let serial = |pem: &[u8]| {
             crate::pki::inspect_certificate(&crate::pki::parse_certificate_pem(pem, "t").unwrap())
                 .unwrap()

@@ -93,8 +93,7 @@ mod tests {
             pki::sign_client_certificate(
                 &ca,
                 &subject,
-                &key.public_key_der().unwrap(),
-                false,
+                key.pkey(),
                 Duration::from_secs(3600),
                 jiff::Timestamp::now(),
             )
