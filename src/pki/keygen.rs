@@ -143,13 +143,36 @@ fn race(
 }
 
 /// How many racers are worth starting: the cores nobody else is running on right now (the
-/// kernel's count of runnable threads, ours included, from /proc/loadavg), at least one.
+/// kernel's count of runnable threads from /proc/loadavg, less this process's own threads: the
+/// main one and the CA load run beside the key at this moment), at least one.
 pub fn idle_cores() -> usize {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let running = std::fs::read_to_string("/proc/loadavg")
         .ok()
         .and_then(|text| runnable_threads(&text));
-    racers_for(cores, running)
+    let ours = std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|text| own_threads(&text))
+        .unwrap_or(1);
+    racers_for(
+        cores,
+        others_running(ours, running).map(|others| others + 1),
+    )
+}
+
+/// Runnable threads that are not ours (`ours` counts every thread of this process).
+fn others_running(ours: usize, running: Option<usize>) -> Option<usize> {
+    running.map(|r| r.saturating_sub(ours))
+}
+
+/// `Threads:\t3` in /proc/self/status.
+fn own_threads(status: &str) -> Option<usize> {
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("Threads:"))?
+        .trim()
+        .parse()
+        .ok()
 }
 
 /// `6.08 3.63 2.40 8/143 1208`: the fourth field's first number, runnable threads now.
@@ -221,5 +244,22 @@ mod tests {
         assert_eq!(racers_for(8, Some(3)), 6);
         assert_eq!(racers_for(4, None), 1, "unknown load: no race");
         assert_eq!(racers_for(1, Some(1)), 1);
+    }
+
+    /// Our own threads (the main one reading the kubeconfig, the CA load beside this one) are
+    /// not somebody else's work: counted as others, they stopped every race on two cores.
+    #[test]
+    fn our_own_runnable_threads_do_not_stop_the_race() {
+        assert_eq!(others_running(3, Some(3)), Some(0));
+        assert_eq!(others_running(3, Some(5)), Some(2));
+        assert_eq!(
+            others_running(3, Some(1)),
+            Some(0),
+            "counts taken a moment apart"
+        );
+        assert_eq!(others_running(3, None), None);
+        assert_eq!(racers_for(2, others_running(3, Some(3)).map(|o| o + 1)), 2);
+        assert_eq!(own_threads("Name:\tx\nThreads:\t3\nSigQ:\t0/1\n"), Some(3));
+        assert_eq!(own_threads("Name:\tx\n"), None);
     }
 }
