@@ -48,10 +48,6 @@ pub struct AddArgs {
     pub key: KeyTypeArgs,
     #[command(flatten)]
     pub lifetime: LifetimeArgs,
-    /// Allow a lifetime under 10 minutes from a local CA (refused otherwise: `1m` is easily a
-    /// typo for a month). The CSR API never signs for less than 10 minutes.
-    #[arg(long, help_heading = "Certificate lifetime")]
-    pub allow_short_lifetime: bool,
     #[command(flatten)]
     pub policy: NamePolicyArgs,
     #[command(flatten)]

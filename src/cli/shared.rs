@@ -25,6 +25,10 @@ pub struct LifetimeArgs {
     /// Certificate lifetime as a duration instead of days, e.g. 12h, 30d, 8760h.
     #[arg(long, value_name = "DURATION")]
     pub duration: Option<Validity>,
+    /// Allow a lifetime under 10 minutes from a local CA (refused otherwise: `1m` is easily a
+    /// typo for a month). The CSR API never signs for less than 10 minutes.
+    #[arg(long)]
+    pub allow_short_lifetime: bool,
 }
 
 /// The algorithm of a key made here (`add`, `request`).

@@ -41,7 +41,7 @@ pub fn run(ctx: &Ctx, args: &SignArgs) -> anyhow::Result<Outcome> {
     let validity = signer::lifetime(args.lifetime.days, args.lifetime.duration)?;
     // The same line as `add`'s: the CSR API has its own minimum that no flag lifts.
     if args.ca.is_local()
-        && let Some(warning) = pki::check_lifetime(validity, args.allow_short_lifetime)?
+        && let Some(warning) = pki::check_lifetime(validity, args.lifetime.allow_short_lifetime)?
     {
         ctx.out.warn(warning);
     }

@@ -113,7 +113,9 @@ impl Plan {
 fn checked_lifetime(ctx: &Ctx, args: &AddArgs) -> anyhow::Result<Duration> {
     let validity = signer::lifetime(args.lifetime.days, args.lifetime.duration)?;
     let local_ca = args.ca.ca_cert.is_some() || args.ca.kubeadm;
-    if local_ca && let Some(warning) = pki::check_lifetime(validity, args.allow_short_lifetime)? {
+    if local_ca
+        && let Some(warning) = pki::check_lifetime(validity, args.lifetime.allow_short_lifetime)?
+    {
         ctx.out.warn(warning);
     }
     Ok(validity)
