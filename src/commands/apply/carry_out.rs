@@ -135,20 +135,19 @@ fn new_credentials(
     staged: &mut StagedFiles,
 ) -> anyhow::Result<serde_json::Map<String, serde_json::Value>> {
     let (cert_pem, key_pem) = (&one.signed.certificate_pem, one.key.as_bytes());
-    let existing = kcs.get(Section::Users, &one.plan.name);
-    let storage = existing.as_ref().map(credential_files::storage_of);
-    match (existing, storage) {
-        (Some(entry), Some(storage)) if storage != (Storage::Embedded, Storage::Embedded) => {
+    if let Some(entry) = kcs.get(Section::Users, &one.plan.name) {
+        let (cert, key) = credential_files::storage_of(&entry);
+        if (&cert, &key) != (&Storage::Embedded, &Storage::Embedded) {
             let mut body = entry.value.clone();
-            staged.replace(&mut body, (&storage.0, &storage.1), cert_pem, Some(key_pem))?;
-            Ok(body)
+            staged.replace(&mut body, (&cert, &key), cert_pem, Some(key_pem))?;
+            return Ok(body);
         }
-        _ => Ok(merged_user(
-            kcs,
-            &one.plan.name,
-            credentials::embedded_user(cert_pem, key_pem),
-        )),
     }
+    Ok(merged_user(
+        kcs,
+        &one.plan.name,
+        credentials::embedded_user(cert_pem, key_pem),
+    ))
 }
 
 /// The user's certificate is still the one the plan read (or the user is still absent).
