@@ -87,14 +87,40 @@ pub fn check_new_users(
     users: &[NewUser<'_>],
     extra: &[String],
 ) -> Vec<Option<AccessReport>> {
+    let view = client_view(ctx, cluster_name);
+    ask_new_users(ctx, rt, view, users, extra).say(ctx, users)
+}
+
+/// What the server answered for each new user, not yet said: the warnings for those it could
+/// not check wait for [`NewUserAnswers::say`], so that a check run beside other work (`add`
+/// writes the kubeconfig meanwhile) speaks after that work has.
+pub struct NewUserAnswers(Vec<Result<AccessReport, Failure>>);
+
+impl NewUserAnswers {
+    /// Warn once per reason a check failed; each user's report, `None` where it failed.
+    pub fn say(self, ctx: &Ctx, users: &[NewUser<'_>]) -> Vec<Option<AccessReport>> {
+        warn_failures(ctx, users, &self.0);
+        self.0.into_iter().map(Result::ok).collect()
+    }
+}
+
+/// [`check_new_users`] with the cluster's view already chosen, and nothing printed. Only
+/// `ctx.global` is read, so it may run while another thread writes through `ctx`.
+pub fn ask_new_users(
+    ctx: &Ctx,
+    rt: &tokio::runtime::Runtime,
+    view: anyhow::Result<ClientView>,
+    users: &[NewUser<'_>],
+    extra: &[String],
+) -> NewUserAnswers {
     let namespace = ctx
         .global
         .namespace
         .clone()
         .unwrap_or_else(|| "default".to_string());
     let checks = checks_with(extra);
-    let results: Vec<Result<AccessReport, Failure>> = rt.block_on(async {
-        let view = match client_view(ctx, cluster_name) {
+    NewUserAnswers(rt.block_on(async {
+        let view = match view {
             Ok(view) => view,
             Err(err) => {
                 let failure = Failure::untried(&err);
@@ -120,9 +146,7 @@ pub fn check_new_users(
             .await;
         results.extend(others.into_iter().map(|r| r.map_err(|e| Failure::of(&e))));
         results
-    });
-    warn_failures(ctx, users, &results);
-    results.into_iter().map(Result::ok).collect()
+    }))
 }
 
 async fn check_one(
@@ -144,7 +168,16 @@ async fn check_one(
 /// The cluster as the kubeconfig module reads it (the one reader for cluster calls), read once
 /// for every new user.
 pub(crate) fn client_view(ctx: &Ctx, cluster_name: &str) -> anyhow::Result<ClientView> {
-    let kcs = Kubeconfigs::load(&ctx.sources)?;
+    client_view_in(ctx, &Kubeconfigs::load(&ctx.sources)?, cluster_name)
+}
+
+/// [`client_view`] from a kubeconfig already read (`add`: the parse its plan made, since
+/// adding users changes no cluster).
+pub(crate) fn client_view_in(
+    ctx: &Ctx,
+    kcs: &Kubeconfigs,
+    cluster_name: &str,
+) -> anyhow::Result<ClientView> {
     let selection = Selection {
         context: ctx.global.context.clone(),
         cluster: Some(cluster_name.to_string()),

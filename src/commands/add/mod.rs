@@ -28,11 +28,11 @@ pub(super) mod signer;
 
 use super::Ctx;
 use crate::pki::names;
-use crate::workflow::{ledger_hooks, target};
+use crate::workflow::{access_check, ledger_hooks, target};
 use entries::{absolute, check_cert_dir, check_conflicts, write_kubeconfig};
 use head_start::{CaLoading, KeysInMaking};
 use replace::plan_users;
-use report::{check_access, ledger_records, print_report, report_written};
+use report::{AddedUser, ask_access, attach_access, ledger_records, print_report, report_written};
 use signer::{Signed, Signer};
 
 /// A user whose certificate is issued but not yet written anywhere.
@@ -77,19 +77,53 @@ pub fn run(ctx: &Ctx, args: &AddArgs) -> anyhow::Result<Outcome> {
         cert_dir,
         users,
     } = plan;
-    let written = write_kubeconfig(ctx, kcs, args, &cluster, cert_dir.as_deref(), &issued)?;
-    let mut report = report_written(ctx, &signer, &cluster, &issued, written, users);
-    ledger_hooks::save(ctx, ledger.as_ref(), ledger_records(&report));
+    // The check needs the certificates in memory and the cluster as read, not the written
+    // kubeconfig: unless a binding must come first, it runs while the files are written.
+    let check_beside = !args.no_check && binder.is_none();
+    let view = check_beside.then(|| access_check::client_view_in(ctx, &kcs, &cluster));
+    let signed_by = signer.label();
+    let (report, answers) = beside(
+        || -> anyhow::Result<Vec<AddedUser>> {
+            let written = write_kubeconfig(ctx, kcs, args, &cluster, cert_dir.as_deref(), &issued)?;
+            let report = report_written(ctx, signed_by, &cluster, &issued, written, users);
+            ledger_hooks::save(ctx, ledger.as_ref(), ledger_records(&report));
+            Ok(report)
+        },
+        || view.map(|view| ask_access(ctx, args, &rt, view, &issued)),
+    );
+    let mut report = report?;
     let names: Vec<String> = report.iter().map(|u| u.name.clone()).collect();
     let made = role_binding::bind(ctx, &args.rbac, &rt, binder.as_ref(), &names)?;
     for (entry, binding) in report.iter_mut().zip(made) {
         entry.binding = Some(binding);
     }
-    if !args.no_check {
-        check_access(ctx, args, &rt, &cluster, &issued, &mut report);
+    match answers {
+        Some(answers) => attach_access(ctx, answers, &issued, &mut report),
+        None if !args.no_check => {
+            let view = access_check::client_view(ctx, &cluster);
+            let answers = ask_access(ctx, args, &rt, view, &issued);
+            attach_access(ctx, answers, &issued, &mut report);
+        }
+        None => {}
     }
     print_report(ctx, args, &report)?;
     Ok(Outcome::Ok)
+}
+
+/// `write` on a thread of its own while `other` runs here (it may use the runtime, which stays
+/// on this thread); both results. A panic in `write` is this thread's panic.
+fn beside<W: Send, O>(write: impl FnOnce() -> W + Send, other: impl FnOnce() -> O) -> (W, O) {
+    std::thread::scope(|s| {
+        let writer = std::thread::Builder::new()
+            .name("write".into())
+            .spawn_scoped(s, write)
+            .expect("a thread for the kubeconfig write");
+        let other = other();
+        match writer.join() {
+            Ok(written) => (written, other),
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+    })
 }
 
 /// What the command will do, decided from the kubeconfig before any key exists.
@@ -189,5 +223,32 @@ fn group_policy(args: &AddArgs) -> names::GroupPolicy {
     names::GroupPolicy {
         allow_system_masters: args.policy.allow_system_masters,
         allow_privileged: args.policy.allow_privileged_group,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::mpsc;
+    use std::time::Duration;
+
+    use super::beside;
+
+    #[test]
+    fn the_write_and_the_other_work_run_at_the_same_time() {
+        // The write waits for a word from the other side: run one after the other, it would
+        // wait in vain (the bound only keeps a broken build from hanging the suite).
+        let (tx, rx) = mpsc::channel();
+        let (written, other) = beside(
+            move || rx.recv_timeout(Duration::from_secs(30)).is_ok(),
+            move || tx.send(()).is_ok(),
+        );
+        assert!(written, "the write never heard from the other side");
+        assert!(other);
+    }
+
+    #[test]
+    #[should_panic(expected = "disk on fire")]
+    fn a_panic_in_the_write_is_not_lost() {
+        beside(|| panic!("disk on fire"), || ());
     }
 }

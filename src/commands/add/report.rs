@@ -6,15 +6,15 @@ use std::path::PathBuf;
 use serde::Serialize;
 
 use super::IssuedUser;
-use super::signer::Signer;
 use crate::cli::AddArgs;
 use crate::cluster;
 use crate::commands::Ctx;
+use crate::kubeconfig::ClientView;
 use crate::kubeconfig::{self, credentials};
 use crate::ledger::Record;
 use crate::pki::CertInfo;
 use crate::shell::quote;
-use crate::workflow::access_check::{self, AccessReport};
+use crate::workflow::access_check::{self, AccessReport, NewUserAnswers};
 use crate::workflow::ledger_hooks;
 
 /// One new user, as reported (`-o json|yaml`). Field names are a stable contract.
@@ -38,7 +38,7 @@ pub struct AddedUser {
 /// The report of each user now in the kubeconfig, each announced on stderr as it is.
 pub(super) fn report_written(
     ctx: &Ctx,
-    signer: &Signer,
+    signed_by: &'static str,
     cluster: &str,
     issued: &[IssuedUser],
     written: Vec<(PathBuf, credentials::Storage)>,
@@ -65,7 +65,7 @@ pub(super) fn report_written(
             groups,
             kubeconfig: file,
             credentials: storage,
-            signed_by: signer.label(),
+            signed_by,
             csr_name: one.signed.csr_name.clone(),
             certificate: one.info.clone(),
             binding: None,
@@ -75,16 +75,34 @@ pub(super) fn report_written(
     report
 }
 
-/// Sign in as each new user and ask what it may do; the answers go into the report.
-pub(super) fn check_access(
+/// Sign in as each new user and ask what it may do, in `view`'s cluster; nothing is printed
+/// yet (see [`attach_access`]).
+pub(super) fn ask_access(
     ctx: &Ctx,
     args: &AddArgs,
     rt: &tokio::runtime::Runtime,
-    cluster: &str,
+    view: anyhow::Result<ClientView>,
+    issued: &[IssuedUser],
+) -> NewUserAnswers {
+    access_check::ask_new_users(ctx, rt, view, &new_users(issued), &args.checks)
+}
+
+/// The answers into the report, with a warning for each user that could not be checked.
+pub(super) fn attach_access(
+    ctx: &Ctx,
+    answers: NewUserAnswers,
     issued: &[IssuedUser],
     report: &mut [AddedUser],
 ) {
-    let users: Vec<_> = issued
+    let reports = answers.say(ctx, &new_users(issued));
+    for (entry, access) in report.iter_mut().zip(reports) {
+        entry.access = access;
+    }
+}
+
+/// The new users as the access check takes them: certificate and key still only in memory.
+fn new_users(issued: &[IssuedUser]) -> Vec<access_check::NewUser<'_>> {
+    issued
         .iter()
         .map(|one| access_check::NewUser {
             name: &one.user,
@@ -92,11 +110,7 @@ pub(super) fn check_access(
             key_pem: one.key.as_bytes(),
             namespace: None,
         })
-        .collect();
-    let reports = access_check::check_new_users(ctx, rt, cluster, &users, &args.checks);
-    for (entry, access) in report.iter_mut().zip(reports) {
-        entry.access = access;
-    }
+        .collect()
 }
 
 pub(super) fn print_report(ctx: &Ctx, args: &AddArgs, report: &[AddedUser]) -> anyhow::Result<()> {
