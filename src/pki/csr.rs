@@ -53,6 +53,19 @@ pub(crate) fn digest_for<T>(key: &PKeyRef<T>) -> MessageDigest {
 /// A PEM CSR for `subject`, signed with `key`. It asks for no extensions: what the certificate
 /// may do is our signing policy's business, not the request's.
 pub fn build_csr(key: &PrivateKey, subject: &Subject) -> Result<Vec<u8>, PkiError> {
+    Ok(build_csr_with_key_info(key, subject)?.pem)
+}
+
+/// A CSR we just made, and the SubjectPublicKeyInfo it carries.
+pub struct BuiltCsr {
+    pub pem: Vec<u8>,
+    /// SubjectPublicKeyInfo DER of the key: what a certificate for it must carry.
+    pub public_key_der: Vec<u8>,
+}
+
+/// [`build_csr`], with the key's SubjectPublicKeyInfo cut from the request's own bytes:
+/// OpenSSL 3.0 would run its encoder set-up again to hand back the same bytes.
+pub fn build_csr_with_key_info(key: &PrivateKey, subject: &Subject) -> Result<BuiltCsr, PkiError> {
     let ssl = PkiError::ssl("building the certificate signing request");
     let pkey: &PKeyRef<Private> = key.pkey();
     let mut req = X509ReqBuilder::new().map_err(ssl)?;
@@ -65,9 +78,16 @@ pub fn build_csr(key: &PrivateKey, subject: &Subject) -> Result<Vec<u8>, PkiErro
         .map_err(PkiError::ssl("building the CSR"))?;
     req.sign(pkey, digest_for(pkey))
         .map_err(PkiError::ssl("signing the CSR"))?;
-    req.build()
-        .to_pem()
-        .map_err(PkiError::ssl("encoding the CSR"))
+    let req = req.build();
+    let der = req.to_der().map_err(PkiError::ssl("encoding the CSR"))?;
+    let public_key_der = match super::spki::request_public_key_info(&der) {
+        Some(spki) => spki.to_vec(),
+        None => key.public_key_der()?,
+    };
+    Ok(BuiltCsr {
+        pem: req.to_pem().map_err(PkiError::ssl("encoding the CSR"))?,
+        public_key_der,
+    })
 }
 
 /// A parsed and verified CSR.

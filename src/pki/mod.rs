@@ -36,7 +36,7 @@ mod summary;
 
 pub use ca::CertificateAuthority;
 pub use chain::{issued_by, verify_against};
-pub use csr::{ParsedCsr, Subject, build_csr, parse_csr_pem};
+pub use csr::{BuiltCsr, ParsedCsr, Subject, build_csr, build_csr_with_key_info, parse_csr_pem};
 pub use error::PkiError;
 pub(crate) use inspect::one_line_name;
 pub use inspect::{

@@ -24,6 +24,7 @@ use k8s_openapi::api::certificates::v1::CertificateSigningRequest;
 use kube::api::{Api, PostParams};
 
 use super::{ApiClient, ClusterError, interrupt};
+use crate::pki;
 
 pub use cleanup::CsrCleanup;
 pub use object::{csr_name, expiration_seconds, request_object};
@@ -66,7 +67,8 @@ pub enum CsrEvent<'a> {
 pub struct CsrCertificate {
     pub name: String,
     pub certificate_pem: Vec<u8>,
-    pub not_after: jiff::Timestamp,
+    /// What the certificate says, read once as it was checked against the request.
+    pub info: pki::CertInfo,
     pub requested_not_after: jiff::Timestamp,
     /// The deletion of our object, under way: [`CsrCleanup::finish`] says how it ended.
     /// `None` with `--keep-csr`.
@@ -125,7 +127,7 @@ pub async fn sign_via_api(
         Ok((pem, info)) => Ok(CsrCertificate {
             name,
             certificate_pem: pem,
-            not_after: info.not_after,
+            info,
             requested_not_after,
             cleanup,
         }),

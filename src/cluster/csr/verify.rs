@@ -20,14 +20,11 @@ pub(super) fn check_certificate(
     };
     let cert = pki::parse_certificate_pem(pem, "the issued certificate")
         .map_err(|e| wrong(e.to_string()))?;
-    let spki = cert
-        .public_key()
-        .and_then(|k| k.public_key_to_der())
-        .map_err(|e| wrong(e.to_string()))?;
-    if spki != req.public_key_der {
+    let info = pki::inspect_certificate(&cert).map_err(|e| wrong(e.to_string()))?;
+    // The certificate's own key bytes, hashed as it was read: no second encoding of its key.
+    if info.public_key_der_sha256 != hex_sha256(req.public_key_der) {
         return Err(wrong("it carries another public key".into()));
     }
-    let info = pki::inspect_certificate(&cert).map_err(|e| wrong(e.to_string()))?;
     if info.common_name.as_deref() != Some(req.user) {
         return Err(wrong(format!(
             "its CN is {:?}, not {:?}",
@@ -66,6 +63,13 @@ pub(super) fn check_certificate(
         )));
     }
     Ok(info)
+}
+
+fn hex_sha256(bytes: &[u8]) -> String {
+    openssl::sha::sha256(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 #[cfg(test)]

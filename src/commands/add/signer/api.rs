@@ -66,14 +66,14 @@ pub(super) fn sign_through_api(
 pub(super) fn warn_if_lifetime_differs(ctx: &Ctx, user: &str, outcome: &cluster::CsrCertificate) {
     let slack = jiff::SignedDuration::from_hours(1);
     let (ends, asked) = (
-        outcome.not_after.strftime("%Y-%m-%d %H:%M UTC"),
+        outcome.info.not_after.strftime("%Y-%m-%d %H:%M UTC"),
         outcome.requested_not_after.strftime("%Y-%m-%d %H:%M UTC"),
     );
-    if outcome.not_after < outcome.requested_not_after - slack {
+    if outcome.info.not_after < outcome.requested_not_after - slack {
         ctx.out.warn(format!(
             "the cluster's signer shortened {user}'s certificate: it ends {ends} instead of {asked} (kube-controller-manager --cluster-signing-duration)"
         ));
-    } else if outcome.not_after > outcome.requested_not_after + slack {
+    } else if outcome.info.not_after > outcome.requested_not_after + slack {
         // Only a server that does not know expirationSeconds issues for longer.
         ctx.out.warn(format!(
             "the cluster ignored the lifetime asked for: {user}'s certificate ends {ends} instead of {asked}, and a certificate cannot be revoked. Kubernetes before v1.22 has no expirationSeconds and its signer uses kube-controller-manager --cluster-signing-duration; for a shorter certificate, sign locally with --ca-cert/--ca-key"

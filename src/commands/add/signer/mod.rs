@@ -100,8 +100,16 @@ impl<'rt> Signer<'rt> {
             }
             return Ok((signed, info));
         }
-        let csr_pem = pki::build_csr(key, subject)?;
-        self.issue_csr(ctx, rt, &csr_pem, validity)
+        // Our own CSR, just made: its subject and key are known, so it is not parsed back.
+        let csr = pki::build_csr_with_key_info(key, subject)?;
+        let request = Request {
+            pem: &csr.pem,
+            public_key_der: &csr.public_key_der,
+            subject,
+            rsa: key.pkey().id() == openssl::pkey::Id::RSA,
+            parsed: None,
+        };
+        self.sign_request(ctx, rt, &request, validity)
     }
 
     /// Have a PEM CSR signed and read the certificate back.
@@ -112,9 +120,8 @@ impl<'rt> Signer<'rt> {
         csr_pem: &[u8],
         validity: Duration,
     ) -> anyhow::Result<(Signed, CertInfo)> {
-        let signed = self.sign(ctx, rt, csr_pem, validity)?;
-        let info = read_back(&signed)?;
-        Ok((signed, info))
+        let csr = pki::parse_csr_pem(csr_pem)?;
+        self.sign_request(ctx, rt, &Request::parsed(csr_pem, &csr), validity)
     }
 
     /// Sign a PEM CSR: ours, or one someone else made (`sign`). The identity is the CSR's.
@@ -125,17 +132,36 @@ impl<'rt> Signer<'rt> {
         csr_pem: &[u8],
         validity: Duration,
     ) -> anyhow::Result<Signed> {
-        // Parse the CSR: it checks the self-signature and yields exactly the subject and public
-        // key the certificate must carry, the same path for our CSRs and someone else's.
-        let csr = pki::parse_csr_pem(csr_pem)?;
-        let rsa = csr.public_key.id() == openssl::pkey::Id::RSA;
+        Ok(self.issue_csr(ctx, rt, csr_pem, validity)?.0)
+    }
+
+    /// Sign `request` and read the certificate back: a local CA signs its public key, the CSR
+    /// API the request itself (the certificate that comes back is checked against it).
+    fn sign_request(
+        &self,
+        ctx: &Ctx,
+        rt: &tokio::runtime::Runtime,
+        request: &Request<'_>,
+        validity: Duration,
+    ) -> anyhow::Result<(Signed, CertInfo)> {
         match self {
             Signer::Local(ca) => {
-                let (signed, warning) = local::sign_csr(ca, &csr, validity)?;
+                // The parse checked the self-signature and yields exactly the subject and
+                // public key the certificate must carry.
+                let parsed;
+                let csr = match request.parsed {
+                    Some(csr) => csr,
+                    None => {
+                        parsed = pki::parse_csr_pem(request.pem)?;
+                        &parsed
+                    }
+                };
+                let (signed, warning) = local::sign_csr(ca, csr, validity)?;
                 if let Some(warning) = warning {
                     ctx.out.warn(warning);
                 }
-                Ok(signed)
+                let info = read_back(&signed)?;
+                Ok((signed, info))
             }
             Signer::Cluster {
                 client,
@@ -145,11 +171,11 @@ impl<'rt> Signer<'rt> {
                 deletions,
             } => {
                 let request = CsrRequest {
-                    csr_pem,
-                    public_key_der: &csr.public_key_der,
-                    user: &csr.subject.common_name,
-                    groups: &csr.subject.organizations,
-                    rsa,
+                    csr_pem: request.pem,
+                    public_key_der: request.public_key_der,
+                    user: &request.subject.common_name,
+                    groups: &request.subject.organizations,
+                    rsa: request.rsa,
                     expiration: validity,
                     approve: *approve,
                     timeout: *timeout,
@@ -160,11 +186,37 @@ impl<'rt> Signer<'rt> {
                 if let Some(cleanup) = outcome.cleanup.take() {
                     deletions.add(outcome.name.clone(), cleanup);
                 }
-                Ok(Signed {
+                // The certificate was read and checked against the request as it came back.
+                let signed = Signed {
                     certificate_pem: outcome.certificate_pem,
                     csr_name: Some(outcome.name),
-                })
+                };
+                Ok((signed, outcome.info))
             }
+        }
+    }
+}
+
+/// A CSR to sign, with what it names: parsed and verified when someone else made it, known
+/// when we just built it.
+struct Request<'a> {
+    pem: &'a [u8],
+    /// SubjectPublicKeyInfo DER of its key: what the issued certificate must carry.
+    public_key_der: &'a [u8],
+    subject: &'a Subject,
+    rsa: bool,
+    /// The parse, when there was one: a local CA signs over its public key.
+    parsed: Option<&'a pki::ParsedCsr>,
+}
+
+impl<'a> Request<'a> {
+    fn parsed(pem: &'a [u8], csr: &'a pki::ParsedCsr) -> Self {
+        Request {
+            pem,
+            public_key_der: &csr.public_key_der,
+            subject: &csr.subject,
+            rsa: csr.public_key.id() == openssl::pkey::Id::RSA,
+            parsed: Some(csr),
         }
     }
 }
