@@ -33,6 +33,26 @@ pub struct ApiClient {
 
 /// A client for the view's cluster with the view's user's credentials.
 pub async fn connect(view: &ClientView) -> Result<ApiClient, ClusterError> {
+    let (config, server) = config_of(view).await?;
+    let certificate_pem = certificate_of(&view.user);
+    let client = if needs_kube_stack(&config) {
+        kube::Client::try_from(config)
+            .map_err(|e| ClusterError::from_kube(e, &server, "build a client", ""))?
+    } else {
+        let identity = super::tls::identity(&view.user)?;
+        let tls = TlsSettings::new(&config, identity.as_ref(), http2_allowed())?;
+        own_stack(config, tls)
+            .map_err(|e| ClusterError::from_kube(e, &server, "build a client", ""))?
+    };
+    Ok(ApiClient {
+        client,
+        server,
+        certificate_pem,
+    })
+}
+
+/// kube's configuration of the view's cluster and user, and the server's URL for messages.
+async fn config_of(view: &ClientView) -> Result<(kube::Config, String), ClusterError> {
     let cluster_name = &view.selected.cluster;
     let cluster: NamedCluster = typed(
         json!({ "name": cluster_name, "cluster": view.cluster }),
@@ -48,7 +68,6 @@ pub async fn connect(view: &ClientView) -> Result<ApiClient, ClusterError> {
         let file = view.user_file.as_ref().unwrap_or(&view.cluster_file);
         format!("the user {user_name:?} in {}", file.display())
     })?;
-    let certificate_pem = certificate_of(&view.user);
     let context = typed(
         json!({ "name": "certuser", "context": { "cluster": cluster_name, "user": user_name, "namespace": view.namespace } }),
         || "the context".to_string(),
@@ -78,19 +97,7 @@ pub async fn connect(view: &ClientView) -> Result<ApiClient, ClusterError> {
             view.cluster_file.display()
         )));
     }
-    let client = if needs_kube_stack(&config) {
-        kube::Client::try_from(config)
-            .map_err(|e| ClusterError::from_kube(e, &server, "build a client", ""))?
-    } else {
-        let identity = super::tls::identity(&view.user)?;
-        own_stack(config, identity.as_ref())
-            .map_err(|e| ClusterError::from_kube(e, &server, "build a client", ""))??
-    };
-    Ok(ApiClient {
-        client,
-        server,
-        certificate_pem,
-    })
+    Ok((config, server))
 }
 
 /// kube's own stack, for what ours does not do: exec plugins and auth providers (they may hand
@@ -102,17 +109,10 @@ fn needs_kube_stack(config: &kube::Config) -> bool {
 
 /// kube's client over our connector ([`super::connector`]): the same layers kube stacks (base
 /// URL, retries of 429/503/504, token or basic auth, impersonation headers), our TLS under them,
-/// and requests that share one connection ([`OneConnection`]).
-/// The outer error is kube's (a layer it could not make), the inner ours (the TLS settings).
-fn own_stack(
-    config: kube::Config,
-    identity: Option<&super::tls::Identity>,
-) -> Result<Result<kube::Client, ClusterError>, kube::Error> {
+/// and requests that share one connection ([`OneConnection`]). The error is a layer kube could
+/// not make.
+fn own_stack(config: kube::Config, tls: TlsSettings) -> Result<kube::Client, kube::Error> {
     use kube::client::ConfigExt;
-    let tls = match TlsSettings::new(&config, identity, http2_allowed()) {
-        Ok(tls) => tls,
-        Err(e) => return Ok(Err(e)),
-    };
     let connector = HttpsConnector::new(tls, config.connect_timeout.unwrap_or(CONNECT_TIMEOUT));
     let http = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
         .build::<_, kube::client::Body>(connector);
@@ -125,7 +125,7 @@ fn own_stack(
         .layer(config.extra_headers_layer()?)
         .layer(request_log())
         .service(OneConnection::new(http));
-    Ok(Ok(kube::Client::new(service, config.default_namespace)))
+    Ok(kube::Client::new(service, config.default_namespace))
 }
 
 /// client-go's switch, honoured the same way: any non-empty `DISABLE_HTTP2` keeps every
@@ -164,14 +164,58 @@ pub async fn connect_as(
     cert_pem: &[u8],
     key_pem: &[u8],
 ) -> Result<ApiClient, ClusterError> {
-    let b64 = |bytes: &[u8]| Value::from(openssl::base64::encode_block(bytes));
-    let mut view = view.clone();
-    view.selected.user = Some(NEW_IDENTITY.into());
-    view.user = Map::from_iter([
-        ("client-certificate-data".to_string(), b64(cert_pem)),
-        ("client-key-data".to_string(), b64(key_pem)),
-    ]);
-    connect(&view).await
+    // Never name the key's bytes in a message: only that it failed.
+    let key = openssl::pkey::PKey::private_key_from_pem(key_pem).map_err(|_| {
+        ClusterError::Kubeconfig(
+            "the user's client-key is not a PEM private key (encrypted keys are not supported)"
+                .into(),
+        )
+    })?;
+    NewIdentities::for_cluster(view)
+        .await?
+        .client(cert_pem, &key)
+}
+
+/// Clients for identities that no kubeconfig holds yet (new users' certificates and keys, still
+/// in memory), all for one cluster. What they share is made once: kube's configuration of the
+/// cluster and the TLS context with its trust; each identity only adds itself to its own
+/// connections.
+pub struct NewIdentities {
+    config: kube::Config,
+    tls: TlsSettings,
+    server: String,
+}
+
+impl NewIdentities {
+    /// For the view's cluster; the view's own user is not used.
+    pub async fn for_cluster(view: &ClientView) -> Result<NewIdentities, ClusterError> {
+        let mut view = view.clone();
+        view.selected.user = Some(NEW_IDENTITY.into());
+        view.user = Map::new();
+        let (config, server) = config_of(&view).await?;
+        let tls = TlsSettings::new(&config, None, http2_allowed())?;
+        Ok(NewIdentities {
+            config,
+            tls,
+            server,
+        })
+    }
+
+    /// A client presenting `cert_pem` (and its chain) with `key`.
+    pub fn client(
+        &self,
+        cert_pem: &[u8],
+        key: &openssl::pkey::PKeyRef<openssl::pkey::Private>,
+    ) -> Result<ApiClient, ClusterError> {
+        let tls = self.tls.presenting(cert_pem, key)?;
+        let client = own_stack(self.config.clone(), tls)
+            .map_err(|e| ClusterError::from_kube(e, &self.server, "build a client", ""))?;
+        Ok(ApiClient {
+            client,
+            server: self.server.clone(),
+            certificate_pem: Some(cert_pem.to_vec()),
+        })
+    }
 }
 
 /// One part of the kubeconfig as kube's type. A mismatch is named by the entry and the file,

@@ -22,7 +22,7 @@ mod tls;
 
 pub use access::{Identity, can_i, rules, whoami};
 pub use checks::{Check, CheckResult, Verdict, default_checks, verdict};
-pub use client::{ApiClient, connect, connect_as};
+pub use client::{ApiClient, NewIdentities, connect, connect_as};
 pub use csr::{
     CsrCertificate, CsrCleanup, CsrEvent, CsrRequest, csr_name, expiration_seconds, request_object,
     sign_via_api,

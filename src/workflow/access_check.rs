@@ -1,6 +1,7 @@
 //! The access check `add`, `whoami` and `can-i` share: who the server says the user is, what the
 //! user may do in the namespace, and a plain verdict of what is missing.
 
+use openssl::pkey::{PKeyRef, Private};
 use serde::Serialize;
 
 use futures::StreamExt as _;
@@ -68,7 +69,7 @@ pub async fn check(
 pub struct NewUser<'a> {
     pub name: &'a str,
     pub cert_pem: &'a [u8],
-    pub key_pem: &'a [u8],
+    pub key: &'a PKeyRef<Private>,
     /// Where to check, when not the command's namespace (`apply`: each user's own).
     pub namespace: Option<&'a str>,
 }
@@ -127,11 +128,19 @@ pub fn ask_new_users(
                 return users.iter().map(|_| Err(failure.clone())).collect();
             }
         };
-        let (view, namespace, checks) = (&view, namespace.as_str(), checks.as_slice());
+        // Made once for every new user: the cluster's TLS trust and kube's layers.
+        let identities = match cluster::NewIdentities::for_cluster(&view).await {
+            Ok(identities) => identities,
+            Err(err) => {
+                let failure = Failure::untried(&err.into());
+                return users.iter().map(|_| Err(failure.clone())).collect();
+            }
+        };
+        let (identities, namespace, checks) = (&identities, namespace.as_str(), checks.as_slice());
         let Some((first, rest)) = users.split_first() else {
             return Vec::new();
         };
-        let first = check_one(view, first, namespace, checks).await;
+        let first = check_one(identities, first, namespace, checks).await;
         if let Err(err) = &first
             && about_the_cluster(err)
         {
@@ -140,7 +149,7 @@ pub fn ask_new_users(
         }
         let mut results = vec![first.map_err(|e| Failure::of(&e))];
         let others: Vec<_> = futures::stream::iter(rest)
-            .map(|user| check_one(view, user, namespace, checks))
+            .map(|user| check_one(identities, user, namespace, checks))
             .buffered(CHECKS_AT_ONCE)
             .collect()
             .await;
@@ -150,12 +159,12 @@ pub fn ask_new_users(
 }
 
 async fn check_one(
-    view: &ClientView,
+    identities: &cluster::NewIdentities,
     user: &NewUser<'_>,
     namespace: &str,
     checks: &[Check],
 ) -> anyhow::Result<AccessReport> {
-    let client = cluster::connect_as(view, user.cert_pem, user.key_pem).await?;
+    let client = identities.client(user.cert_pem, user.key)?;
     check(
         &client,
         user.name,

@@ -42,6 +42,7 @@ pub(super) fn issue_all(
         issued.push(IssuedUser {
             user: user.clone(),
             key: key.to_pem()?,
+            private: key,
             signed,
             info,
         });
@@ -64,6 +65,7 @@ fn issue_all_locally(
         let one = IssuedUser {
             user: users[i].clone(),
             key: keys[i].to_pem()?,
+            private: PrivateKey::from_pkey(keys[i].pkey().to_owned()),
             signed,
             info,
         };

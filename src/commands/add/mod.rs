@@ -39,6 +39,8 @@ use signer::{Signed, Signer};
 pub(super) struct IssuedUser {
     user: String,
     key: SecretPem,
+    /// The same key, parsed: what the access check presents.
+    private: pki::PrivateKey,
     signed: Signed,
     info: CertInfo,
 }
@@ -53,7 +55,7 @@ pub fn run(ctx: &Ctx, args: &AddArgs) -> anyhow::Result<Outcome> {
     let rt = super::runtime()?;
     let signer = match ca {
         Some(ca) => Signer::Local(ca.wait()?),
-        None => Signer::choose(ctx, &args.ca, &args.csr, &rt)?,
+        None => Signer::choose_in(ctx, &plan.kcs, &args.ca, &args.csr, &rt)?,
     };
     let binder = role_binding::preflight(ctx, &args.rbac, &args.users, &rt, &signer)?;
     if args.dry_run {

@@ -107,7 +107,7 @@ fn new_users(issued: &[IssuedUser]) -> Vec<access_check::NewUser<'_>> {
         .map(|one| access_check::NewUser {
             name: &one.user,
             cert_pem: &one.signed.certificate_pem,
-            key_pem: one.key.as_bytes(),
+            key: one.private.pkey(),
             namespace: None,
         })
         .collect()

@@ -25,6 +25,8 @@ use crate::workflow::credential_files::{self, StagedFiles};
 pub struct Issued<'a> {
     pub plan: &'a UserPlan,
     pub key: SecretPem,
+    /// The same key, parsed: what the access check presents.
+    pub private: PrivateKey,
     pub signed: Signed,
     pub info: CertInfo,
 }
@@ -65,6 +67,7 @@ pub fn issue<'a>(
         issued.push(Issued {
             plan: user,
             key: key.to_pem()?,
+            private: key,
             signed,
             info,
         });

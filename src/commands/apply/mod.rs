@@ -283,7 +283,7 @@ fn check_access(
         .map(|one| NewUser {
             name: &one.plan.name,
             cert_pem: &one.signed.certificate_pem,
-            key_pem: one.key.as_bytes(),
+            key: one.private.pkey(),
             namespace: Some(one.plan.wanted.namespace.as_deref().unwrap_or("default")),
         })
         .collect();

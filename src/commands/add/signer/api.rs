@@ -5,6 +5,7 @@ use std::time::Duration;
 use super::deletions::not_deleted;
 use crate::cluster::{self, CsrEvent, CsrRequest};
 use crate::error::hinted;
+use crate::kubeconfig::Kubeconfigs;
 use crate::workflow::Ctx;
 use crate::workflow::target::{self, Credentials};
 
@@ -84,11 +85,24 @@ pub(super) fn warn_if_lifetime_differs(ctx: &Ctx, user: &str, outcome: &cluster:
 /// A client with the kubeconfig's own credentials (the administrator's), honouring --context and
 /// --cluster like kubectl.
 pub async fn admin_client(ctx: &Ctx) -> anyhow::Result<cluster::ApiClient> {
+    has_a_kubeconfig(ctx)?;
+    target::cluster_client(ctx, Credentials::Kubeconfig).await
+}
+
+/// [`admin_client`] from a kubeconfig already read (`add`: its plan's parse, made under the
+/// lock): a large file is not parsed a second time.
+pub async fn admin_client_in(ctx: &Ctx, kcs: &Kubeconfigs) -> anyhow::Result<cluster::ApiClient> {
+    has_a_kubeconfig(ctx)?;
+    let view = target::client_view(ctx, kcs, Credentials::Kubeconfig)?;
+    Ok(cluster::connect(&view).await?)
+}
+
+fn has_a_kubeconfig(ctx: &Ctx) -> anyhow::Result<()> {
     if !ctx.sources.files.iter().any(|p| p.exists()) {
         return Err(hinted(
             "no kubeconfig file to reach the cluster with",
             "pass --kubeconfig FILE, or --ca-cert/--ca-key to sign without a cluster",
         ));
     }
-    target::cluster_client(ctx, Credentials::Kubeconfig).await
+    Ok(())
 }

@@ -7,6 +7,7 @@ use std::time::Duration;
 use crate::cli::{CaArgs, CsrArgs};
 use crate::cluster::{self, CsrRequest};
 use crate::error::hinted;
+use crate::kubeconfig::Kubeconfigs;
 use crate::pki::{self, CertInfo, CertificateAuthority, PrivateKey, Subject};
 use crate::workflow::Ctx;
 
@@ -15,6 +16,7 @@ mod deletions;
 mod local;
 
 pub use api::admin_client;
+use api::admin_client_in;
 use api::{sign_through_api, warn_if_lifetime_differs};
 pub use deletions::Deletions;
 pub use local::{issue_for_key, load_ca, local_ca_paths};
@@ -49,6 +51,26 @@ impl<'rt> Signer<'rt> {
             None => Ok(Signer::through_api(
                 ctx,
                 rt.block_on(admin_client(ctx))?,
+                csr,
+                rt,
+            )),
+        }
+    }
+
+    /// [`Signer::choose`] with the kubeconfig already read (`add`'s plan): the administrator's
+    /// client comes from that parse.
+    pub fn choose_in(
+        ctx: &Ctx,
+        kcs: &Kubeconfigs,
+        ca: &CaArgs,
+        csr: &CsrArgs,
+        rt: &'rt tokio::runtime::Runtime,
+    ) -> anyhow::Result<Signer<'rt>> {
+        match local_ca_paths(ca) {
+            Some((cert, key)) => Ok(Signer::Local(load_ca(&cert, &key)?)),
+            None => Ok(Signer::through_api(
+                ctx,
+                rt.block_on(admin_client_in(ctx, kcs))?,
                 csr,
                 rt,
             )),
