@@ -88,8 +88,32 @@ pub fn check_new_users(
     users: &[NewUser<'_>],
     extra: &[String],
 ) -> Vec<Option<AccessReport>> {
-    let view = client_view(ctx, cluster_name);
-    ask_new_users(ctx, rt, view, users, extra).say(ctx, users)
+    let identities = client_view(ctx, cluster_name)
+        .and_then(|view| Ok(rt.block_on(cluster::NewIdentities::for_cluster(&view))?));
+    ask_new_users(ctx, rt, identities, users, extra).say(ctx, users)
+}
+
+/// The new users' shared client set-up for the view's cluster, made on a thread of its own: it
+/// needs nothing from the signing, so `add` has it ready when the certificates come.
+pub struct IdentitiesInMaking(std::thread::JoinHandle<anyhow::Result<cluster::NewIdentities>>);
+
+impl IdentitiesInMaking {
+    pub fn start(view: anyhow::Result<ClientView>) -> IdentitiesInMaking {
+        // kube's configuration is async only for exec plugins, which a new identity never has:
+        // no runtime or reactor is needed to make it.
+        let make = move || {
+            Ok(futures::executor::block_on(
+                cluster::NewIdentities::for_cluster(&view?),
+            )?)
+        };
+        IdentitiesInMaking(std::thread::spawn(make))
+    }
+
+    pub fn wait(self) -> anyhow::Result<cluster::NewIdentities> {
+        self.0
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+    }
 }
 
 /// What the server answered for each new user, not yet said: the warnings for those it could
@@ -105,12 +129,12 @@ impl NewUserAnswers {
     }
 }
 
-/// [`check_new_users`] with the cluster's view already chosen, and nothing printed. Only
+/// [`check_new_users`] with the clients' shared set-up already made, and nothing printed. Only
 /// `ctx.global` is read, so it may run while another thread writes through `ctx`.
 pub fn ask_new_users(
     ctx: &Ctx,
     rt: &tokio::runtime::Runtime,
-    view: anyhow::Result<ClientView>,
+    identities: anyhow::Result<cluster::NewIdentities>,
     users: &[NewUser<'_>],
     extra: &[String],
 ) -> NewUserAnswers {
@@ -121,18 +145,11 @@ pub fn ask_new_users(
         .unwrap_or_else(|| "default".to_string());
     let checks = checks_with(extra);
     NewUserAnswers(rt.block_on(async {
-        let view = match view {
-            Ok(view) => view,
-            Err(err) => {
-                let failure = Failure::untried(&err);
-                return users.iter().map(|_| Err(failure.clone())).collect();
-            }
-        };
         // Made once for every new user: the cluster's TLS trust and kube's layers.
-        let identities = match cluster::NewIdentities::for_cluster(&view).await {
+        let identities = match identities {
             Ok(identities) => identities,
             Err(err) => {
-                let failure = Failure::untried(&err.into());
+                let failure = Failure::untried(&err);
                 return users.iter().map(|_| Err(failure.clone())).collect();
             }
         };

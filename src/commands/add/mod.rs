@@ -28,7 +28,8 @@ pub(super) mod signer;
 
 use super::Ctx;
 use crate::pki::names;
-use crate::workflow::{access_check, ledger_hooks, target};
+use crate::workflow::access_check::{self, IdentitiesInMaking};
+use crate::workflow::{ledger_hooks, target};
 use entries::{absolute, check_cert_dir, check_conflicts, write_kubeconfig};
 use head_start::{CaLoading, KeysInMaking};
 use replace::plan_users;
@@ -71,6 +72,10 @@ pub fn run(ctx: &Ctx, args: &AddArgs) -> anyhow::Result<Outcome> {
     }
 
     let ledger = ledger_hooks::open(ctx)?;
+    // The new users' client set-up needs only the cluster as read: made while they are signed.
+    let mut identities = (!args.no_check).then(|| {
+        IdentitiesInMaking::start(access_check::client_view_in(ctx, &plan.kcs, &plan.cluster))
+    });
     let keys = keys.expect("made for every run but a dry one");
     let issued = issue::issue_all(ctx, args, &signer, &rt, &plan.groups_of(), keys, validity)?;
     let Plan {
@@ -81,8 +86,7 @@ pub fn run(ctx: &Ctx, args: &AddArgs) -> anyhow::Result<Outcome> {
     } = plan;
     // The check needs the certificates in memory and the cluster as read, not the written
     // kubeconfig: unless a binding must come first, it runs while the files are written.
-    let check_beside = !args.no_check && binder.is_none();
-    let view = check_beside.then(|| access_check::client_view_in(ctx, &kcs, &cluster));
+    let check_beside = identities.take_if(|_| binder.is_none());
     let signed_by = signer.label();
     let (report, answers) = beside(
         || -> anyhow::Result<Vec<AddedUser>> {
@@ -91,7 +95,7 @@ pub fn run(ctx: &Ctx, args: &AddArgs) -> anyhow::Result<Outcome> {
             ledger_hooks::save(ctx, ledger.as_ref(), ledger_records(&report));
             Ok(report)
         },
-        || view.map(|view| ask_access(ctx, args, &rt, view, &issued)),
+        || check_beside.map(|made| ask_access(ctx, args, &rt, made, &issued)),
     );
     let mut report = report?;
     let names: Vec<String> = report.iter().map(|u| u.name.clone()).collect();
@@ -99,14 +103,10 @@ pub fn run(ctx: &Ctx, args: &AddArgs) -> anyhow::Result<Outcome> {
     for (entry, binding) in report.iter_mut().zip(made) {
         entry.binding = Some(binding);
     }
-    match answers {
-        Some(answers) => attach_access(ctx, answers, &issued, &mut report),
-        None if !args.no_check => {
-            let view = access_check::client_view(ctx, &cluster);
-            let answers = ask_access(ctx, args, &rt, view, &issued);
-            attach_access(ctx, answers, &issued, &mut report);
-        }
-        None => {}
+    // After the binding, when there is one.
+    let answers = answers.or_else(|| Some(ask_access(ctx, args, &rt, identities?, &issued)));
+    if let Some(answers) = answers {
+        attach_access(ctx, answers, &issued, &mut report);
     }
     print_report(ctx, args, &report)?;
     Ok(Outcome::Ok)

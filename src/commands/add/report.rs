@@ -9,12 +9,11 @@ use super::IssuedUser;
 use crate::cli::AddArgs;
 use crate::cluster;
 use crate::commands::Ctx;
-use crate::kubeconfig::ClientView;
 use crate::kubeconfig::{self, credentials};
 use crate::ledger::Record;
 use crate::pki::CertInfo;
 use crate::shell::quote;
-use crate::workflow::access_check::{self, AccessReport, NewUserAnswers};
+use crate::workflow::access_check::{self, AccessReport, IdentitiesInMaking, NewUserAnswers};
 use crate::workflow::ledger_hooks;
 
 /// One new user, as reported (`-o json|yaml`). Field names are a stable contract.
@@ -75,16 +74,17 @@ pub(super) fn report_written(
     report
 }
 
-/// Sign in as each new user and ask what it may do, in `view`'s cluster; nothing is printed
-/// yet (see [`attach_access`]).
+/// Sign in as each new user and ask what it may do; nothing is printed yet (see
+/// [`attach_access`]).
 pub(super) fn ask_access(
     ctx: &Ctx,
     args: &AddArgs,
     rt: &tokio::runtime::Runtime,
-    view: anyhow::Result<ClientView>,
+    identities: IdentitiesInMaking,
     issued: &[IssuedUser],
 ) -> NewUserAnswers {
-    access_check::ask_new_users(ctx, rt, view, &new_users(issued), &args.checks)
+    let identities = identities.wait();
+    access_check::ask_new_users(ctx, rt, identities, &new_users(issued), &args.checks)
 }
 
 /// The answers into the report, with a warning for each user that could not be checked.
