@@ -61,6 +61,12 @@ fn the_only_cluster_is_used_and_said_so() {
         added.stderr
     );
     assert!(!added.stderr.contains("can sign in"), "{}", added.stderr);
+    // The check runs while the kubeconfig is written, but speaks after the write's line.
+    let (written, untried) = (
+        added.stderr.find("john: certificate from").unwrap(),
+        added.stderr.find("was not tried").unwrap(),
+    );
+    assert!(written < untried, "{}", added.stderr);
 }
 
 #[test]
