@@ -216,15 +216,26 @@ fn present(builder: &mut SslContextBuilder, identity: &Identity) -> Result<(), C
             .add_extra_chain_cert(intermediate)
             .map_err(|e| bad("the user's certificate chain cannot be used", e))?;
     }
-    // Never name the key's bytes in a message: only that it failed.
-    let key = PKey::private_key_from_pem(&identity.key_pem).map_err(|_| {
-        ClusterError::Kubeconfig(
-            "the user's client-key is not a PEM private key (encrypted keys are not supported)"
-                .into(),
-        )
-    })?;
+    // Never name the key's bytes in a message: only that it failed. The usual key formats
+    // (kubeadm's RSA PKCS#1) are read without OpenSSL 3's decoder set-up.
+    let key = crate::pki::PrivateKey::from_pem(&identity.key_pem, "the user's client-key", None)
+        .map_err(|_| {
+            ClusterError::Kubeconfig(
+                "the user's client-key is not a PEM private key (encrypted keys are not supported)"
+                    .into(),
+            )
+        })?;
+    // OpenSSL's own refusal would say "key values mismatch".
+    if !leaf
+        .public_key()
+        .is_ok_and(|public| public.public_eq(key.pkey()))
+    {
+        return Err(ClusterError::Kubeconfig(
+            "the user's client-key does not belong to its client-certificate".into(),
+        ));
+    }
     builder
-        .set_private_key(&key)
+        .set_private_key(key.pkey())
         .map_err(|e| bad("the user's client-key cannot be used", e))?;
     builder.check_private_key().map_err(|_| {
         ClusterError::Kubeconfig(
@@ -328,5 +339,36 @@ mod tests {
         assert!(shared.ssl_for("127.0.0.1").unwrap().certificate().is_none());
         let err = shared.presenting(&cert, ca.key()).err().unwrap();
         assert!(err.to_string().contains("does not belong"), "{err}");
+    }
+
+    #[test]
+    fn client_keys_of_the_usual_formats_are_presented_and_a_stranger_is_refused() {
+        let config = kube::Config::new("https://127.0.0.1:6443".parse().unwrap());
+        for kind in [KeyType::Rsa2048, KeyType::EcdsaP256] {
+            let user = CertificateAuthority::create_self_signed("admin", 1, kind).unwrap();
+            let pkey = user.key();
+            // kubeadm writes RSA PKCS#1; we write PKCS#8.
+            let pkcs1 = pkey.rsa().ok().map(|rsa| rsa.private_key_to_pem().unwrap());
+            let formats = [Some(pkey.private_key_to_pem_pkcs8().unwrap()), pkcs1];
+            for key_pem in formats.into_iter().flatten() {
+                let identity = Identity {
+                    certificate_pem: user.certificate_pem().unwrap(),
+                    key_pem,
+                };
+                assert!(
+                    TlsSettings::new(&config, Some(&identity), true).is_ok(),
+                    "{kind}"
+                );
+            }
+            let stranger = CertificateAuthority::create_self_signed("x", 1, kind).unwrap();
+            let identity = Identity {
+                certificate_pem: user.certificate_pem().unwrap(),
+                key_pem: stranger.key().private_key_to_pem_pkcs8().unwrap(),
+            };
+            let err = TlsSettings::new(&config, Some(&identity), true)
+                .err()
+                .unwrap();
+            assert!(err.to_string().contains("does not belong"), "{err}");
+        }
     }
 }
