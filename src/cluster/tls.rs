@@ -301,12 +301,18 @@ mod tests {
     use super::*;
     use crate::pki::{CertificateAuthority, KeyType};
 
+    /// kube's configuration of a cluster whose certificate-authority is `ca`.
+    fn trusting(ca: &CertificateAuthority) -> kube::Config {
+        let mut config = kube::Config::new("https://127.0.0.1:6443".parse().unwrap());
+        config.root_cert = Some(vec![ca.certificate().to_der().unwrap()]);
+        config
+    }
+
     #[test]
     fn a_cluster_ca_is_the_only_trust_anchor() {
         let ca =
             CertificateAuthority::create_self_signed("kubernetes", 30, KeyType::EcdsaP256).unwrap();
-        let mut config = kube::Config::new("https://127.0.0.1:6443".parse().unwrap());
-        config.root_cert = Some(vec![ca.certificate().to_der().unwrap()]);
+        let config = trusting(&ca);
         assert_eq!(
             TlsSettings::new(&config, None, true)
                 .unwrap()
@@ -319,8 +325,7 @@ mod tests {
     fn a_new_identity_shares_the_context_and_must_hold_its_certificates_key() {
         let ca =
             CertificateAuthority::create_self_signed("kubernetes", 30, KeyType::EcdsaP256).unwrap();
-        let mut config = kube::Config::new("https://127.0.0.1:6443".parse().unwrap());
-        config.root_cert = Some(vec![ca.certificate().to_der().unwrap()]);
+        let config = trusting(&ca);
         let shared = TlsSettings::new(&config, None, true).unwrap();
         let user = CertificateAuthority::create_self_signed("john", 1, KeyType::EcdsaP256).unwrap();
         let cert = user.certificate_pem().unwrap();

@@ -46,15 +46,7 @@ impl<'rt> Signer<'rt> {
         csr: &CsrArgs,
         rt: &'rt tokio::runtime::Runtime,
     ) -> anyhow::Result<Signer<'rt>> {
-        match local_ca_paths(ca) {
-            Some((cert, key)) => Ok(Signer::Local(load_ca(&cert, &key)?)),
-            None => Ok(Signer::through_api(
-                ctx,
-                rt.block_on(admin_client(ctx))?,
-                csr,
-                rt,
-            )),
-        }
+        Self::choose_with(ctx, ca, csr, rt, || rt.block_on(admin_client(ctx)))
     }
 
     /// [`Signer::choose`] with the kubeconfig already read (`add`'s plan): the administrator's
@@ -66,14 +58,19 @@ impl<'rt> Signer<'rt> {
         csr: &CsrArgs,
         rt: &'rt tokio::runtime::Runtime,
     ) -> anyhow::Result<Signer<'rt>> {
+        Self::choose_with(ctx, ca, csr, rt, || rt.block_on(admin_client_in(ctx, kcs)))
+    }
+
+    fn choose_with(
+        ctx: &Ctx,
+        ca: &CaArgs,
+        csr: &CsrArgs,
+        rt: &'rt tokio::runtime::Runtime,
+        admin: impl FnOnce() -> anyhow::Result<cluster::ApiClient>,
+    ) -> anyhow::Result<Signer<'rt>> {
         match local_ca_paths(ca) {
             Some((cert, key)) => Ok(Signer::Local(load_ca(&cert, &key)?)),
-            None => Ok(Signer::through_api(
-                ctx,
-                rt.block_on(admin_client_in(ctx, kcs))?,
-                csr,
-                rt,
-            )),
+            None => Ok(Signer::through_api(ctx, admin()?, csr, rt)),
         }
     }
 
