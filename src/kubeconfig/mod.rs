@@ -7,6 +7,7 @@
 //! - [`document`]: one file as an ordered YAML value, parsed and written back without loss.
 //! - [`yaml`]: the text to an ordered value and back, as kubectl lays it out.
 //! - [`blobs`]: long base64 values kept out of the YAML parser's way (most of a big file).
+//! - [`block_layout`]: kubectl's own plain block layout, read without the YAML parser.
 //! - [`lazy_body`]: an entry's credentials read from the text when the entry is first read.
 //! - [`merged`]: the merged view over all files (kubectl's first-file-wins), with O(1) lookups.
 //! - [`entry`]: one named entry of that view and the file it came from.
@@ -21,6 +22,7 @@
 //! - [`write`]: kubectl's `<file>.lock`, temp file + fsync + rename, file modes.
 
 mod blobs;
+mod block_layout;
 mod changes;
 mod client_view;
 pub mod credentials;
