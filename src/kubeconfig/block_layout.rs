@@ -35,7 +35,7 @@ pub(super) fn read(text: &str) -> Option<(Value, Blobs)> {
         next: 0,
         blobs: Vec::new(),
         typed: HashMap::new(),
-        plain_keys: HashMap::new(),
+        plain_keys: Vec::new(),
     };
     let first = reader.lines.first()?;
     if first.indent != 0 || first.text.starts_with("- ") {
@@ -60,10 +60,7 @@ struct Line<'a> {
 /// comment YAML might refuse (a control or non-ASCII character): the parser decides those.
 fn lines(text: &str) -> Option<Vec<Line<'_>>> {
     let mut out = Vec::new();
-    let mut start = 0;
-    while start < text.len() {
-        let end = text[start..].find('\n').map_or(text.len(), |i| start + i);
-        let line = &text[start..end];
+    for (start, line) in super::lines::lines(text) {
         let content = line.trim_start_matches(' ');
         let indent = line.len() - content.len();
         if content.starts_with('#') {
@@ -77,7 +74,6 @@ fn lines(text: &str) -> Option<Vec<Line<'_>>> {
                 at: start + indent,
             });
         }
-        start = end + 1;
     }
     Some(out)
 }
@@ -124,8 +120,9 @@ struct Reader<'a> {
     blobs: Vec<Range<usize>>,
     /// Plain values the YAML parser typed, by their text.
     typed: HashMap<&'a str, Value>,
-    /// Short-word keys, and whether the YAML parser reads each as itself.
-    plain_keys: HashMap<&'a str, bool>,
+    /// Short-word keys, and whether the YAML parser reads each as itself: a handful, asked for
+    /// on nearly every line (`name`, `user`), so a list, not a hashed map.
+    plain_keys: Vec<(&'a str, bool)>,
 }
 
 impl<'a> Reader<'a> {
@@ -164,7 +161,7 @@ impl<'a> Reader<'a> {
                 },
             };
             let (key, rest) = split_entry(text)?;
-            if !self.plain_key(key) || map.contains_key(key) {
+            if !self.plain_key(key) {
                 return None;
             }
             let inner = place.of_key(key);
@@ -175,7 +172,11 @@ impl<'a> Reader<'a> {
                     self.scalar(value, at + key.len() + 2, inner)?
                 }
             };
+            let before = map.len();
             map.insert(key.to_string(), value);
+            if map.len() == before {
+                return None; // a key written twice: the parser says what that means
+            }
         }
         Some(Value::Object(map))
     }
@@ -276,7 +277,7 @@ impl<'a> Reader<'a> {
         if !short_word(key) {
             return true;
         }
-        if let Some(&itself) = self.plain_keys.get(key) {
+        if let Some(&(_, itself)) = self.plain_keys.iter().find(|(k, _)| *k == key) {
             return itself;
         }
         let parsed = super::yaml::from_str(&format!("{key}: x\n")).ok();
@@ -284,7 +285,7 @@ impl<'a> Reader<'a> {
             .as_ref()
             .and_then(Value::as_object)
             .is_some_and(|doc| doc.len() == 1 && doc.get(key) == Some(&Value::from("x")));
-        self.plain_keys.insert(key, itself);
+        self.plain_keys.push((key, itself));
         itself
     }
 }

@@ -9,6 +9,7 @@
 //! - [`blobs`]: long base64 values kept out of the YAML parser's way (most of a big file).
 //! - [`block_layout`]: kubectl's own plain block layout, read without the YAML parser.
 //! - [`lazy_body`]: an entry's credentials read from the text when the entry is first read.
+//! - [`lines`]: a text's lines, found many bytes at a time (a big kubeconfig is walked twice).
 //! - [`merged`]: the merged view over all files (kubectl's first-file-wins), with O(1) lookups.
 //! - [`entry`]: one named entry of that view and the file it came from.
 //! - [`changes`]: upsert, remove, current-context, each in the file kubectl would change.
@@ -30,6 +31,7 @@ mod document;
 mod entry;
 mod error;
 mod lazy_body;
+mod lines;
 mod locate;
 mod merged;
 pub mod redact;
