@@ -237,7 +237,8 @@ fn still_holds(path: &Path, text: Option<&str>) -> std::io::Result<bool> {
     let Some(text) = text.map(str::as_bytes) else {
         return Ok(false);
     };
-    let mut chunk = vec![0u8; 64 << 10];
+    // Large chunks: a 38 MB kubeconfig in 38 reads rather than 600.
+    let mut chunk = vec![0u8; 1 << 20];
     let mut at = 0;
     loop {
         let n = match file.read(&mut chunk) {

@@ -7,7 +7,9 @@
 //! - [`document`]: one file as an ordered YAML value, parsed and written back without loss.
 //! - [`yaml`]: the text to an ordered value and back, as kubectl lays it out.
 //! - [`blobs`]: long base64 values kept out of the YAML parser's way (most of a big file).
+//! - [`block_layout`]: kubectl's own plain block layout, read without the YAML parser.
 //! - [`lazy_body`]: an entry's credentials read from the text when the entry is first read.
+//! - [`lines`]: a text's lines, found many bytes at a time (a big kubeconfig is walked twice).
 //! - [`merged`]: the merged view over all files (kubectl's first-file-wins), with O(1) lookups.
 //! - [`entry`]: one named entry of that view and the file it came from.
 //! - [`changes`]: upsert, remove, current-context, each in the file kubectl would change.
@@ -21,6 +23,7 @@
 //! - [`write`]: kubectl's `<file>.lock`, temp file + fsync + rename, file modes.
 
 mod blobs;
+mod block_layout;
 mod changes;
 mod client_view;
 pub mod credentials;
@@ -28,6 +31,7 @@ mod document;
 mod entry;
 mod error;
 mod lazy_body;
+mod lines;
 mod locate;
 mod merged;
 pub mod redact;

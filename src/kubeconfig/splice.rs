@@ -96,21 +96,13 @@ struct Line<'a> {
 }
 
 fn lines(text: &str) -> Vec<Line<'_>> {
-    let mut out = Vec::new();
-    let mut start = 0;
-    while start < text.len() {
-        let end = text[start..].find('\n').map_or(text.len(), |i| start + i);
-        let next = (end + 1).min(text.len());
-        out.push(Line {
+    super::lines::lines(text)
+        .map(|(start, line)| Line {
             start,
-            text: text[start..end]
-                .strip_suffix('\r')
-                .unwrap_or(&text[start..end]),
-            next,
-        });
-        start = end + 1;
-    }
-    out
+            text: line.strip_suffix('\r').unwrap_or(line),
+            next: (start + line.len() + 1).min(text.len()),
+        })
+        .collect()
 }
 
 /// The one top-level line `key:` (a value may follow on the same line), or `None` if there is not
