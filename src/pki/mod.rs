@@ -4,7 +4,8 @@
 //!   key formats read without OpenSSL 3's decoder set-up).
 //! - [`keygen`]: keys that can be abandoned; one RSA key raced across the idle cores.
 //! - [`csr`]: build and parse certificate signing requests.
-//! - [`ca`]: load and validate an issuer before it signs anything.
+//! - [`ca`]: load and validate an issuer before it signs anything ([`ca_facts`]: what the
+//!   checks read of its certificate, by our [`cert_der`] walk or from OpenSSL's parse).
 //! - [`basic_constraints`]: whether a certificate is a CA, read from its extension.
 //! - [`sign`]: the certificate we issue, from our policy, never from the CSR's wishes.
 //! - [`serial`]: random serial numbers, one rule for the CA and what it signs.
@@ -19,6 +20,8 @@
 mod base64;
 mod basic_constraints;
 mod ca;
+mod ca_facts;
+mod cert_der;
 mod chain;
 mod csr;
 mod der;
@@ -35,6 +38,7 @@ mod spki;
 mod summary;
 
 pub use ca::CertificateAuthority;
+pub use ca_facts::{CaFacts, ca_facts_without_openssl};
 pub use chain::{issued_by, verify_against};
 pub use csr::{ParsedCsr, Subject, build_csr, parse_csr_pem};
 pub use error::PkiError;
