@@ -15,6 +15,7 @@
 //! - [`names`]: what a user name (the certificate's CN) and a group may be; privileged groups.
 //! - [`pem`]: what a file that should be PEM holds instead, for errors that say so.
 //! - [`chain`]: whether a certificate chains to a CA.
+//! - [`random`]: the random generator keys and serials are drawn from (Hash_DRBG).
 //! - [`spki`]: a certificate's public key bytes, cut out by the [`der`] walk.
 
 mod base64;
@@ -32,6 +33,7 @@ mod key_pem;
 mod keygen;
 pub mod names;
 mod pem;
+mod random;
 mod serial;
 mod sign;
 mod spki;
@@ -51,6 +53,7 @@ pub use key::{
     write_public_file,
 };
 pub use keygen::{generate_unless_abandoned, idle_cores};
+pub use random::prefer_hash_drbg;
 pub use sign::{
     MIN_LIFETIME, POLICY_LIFETIME, SignedCertificate, check_lifetime, sign_client_certificate,
 };
