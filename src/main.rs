@@ -6,8 +6,6 @@ use clap::Parser;
 use kubectl_certuser::{cli::Cli, commands, error, output::Output};
 
 fn main() -> ExitCode {
-    // Before anything can draw a random number: it only takes then (see `pki::random`).
-    kubectl_certuser::pki::prefer_hash_drbg();
     let cli = Cli::parse_from(arguments());
     match commands::run(cli) {
         Ok(error::Outcome::Ok) => ExitCode::SUCCESS,

@@ -9,7 +9,9 @@
 //! all), while SHA-256 is fetched for signing anyway.
 //!
 //! It is a default, not an override: an openssl.cnf `[random]` section is read after it and
-//! decides. It takes only before OpenSSL's generators are first used, so `main` sets it first.
+//! decides. It takes only before OpenSSL's generators are first used, so the command sets it
+//! first, and only where it pays (`commands::prefers_hash_drbg`: not for RSA keys, whose prime
+//! search draws enough random bytes for the CTR_DRBG's hardware AES to be the faster).
 
 use std::ffi::{c_char, c_int};
 use std::ptr;
