@@ -3,20 +3,30 @@
 
 use std::fmt;
 use std::path::Path;
+use std::sync::OnceLock;
 
 use openssl::asn1::Asn1Time;
 use openssl::pkey::{PKey, Private};
 use openssl::x509::extension::{BasicConstraints, KeyUsage, SubjectKeyIdentifier};
-use openssl::x509::{X509, X509Builder, X509KeyUsage, X509Ref};
+use openssl::x509::{X509, X509Builder, X509Name, X509NameRef, X509Ref};
 
-use super::basic_constraints::is_ca;
+use super::ca_facts::{self, CaFacts};
 use super::csr::digest_for;
 use super::inspect::{asn1_to_timestamp, one_line_name};
 use super::serial::random_serial;
 use super::{KeyType, PkiError, PrivateKey, SecretPem, Subject};
 
 pub struct CertificateAuthority {
-    cert: X509,
+    /// The certificate's DER, as read.
+    der: Vec<u8>,
+    /// OpenSSL's parse of it: made by the load when our walk could not read the certificate,
+    /// else only when someone asks for it (`certificate`), never on the way to signing.
+    cert: OnceLock<X509>,
+    /// The subject: the issuer name of everything this CA signs.
+    subject: X509Name,
+    /// The keyIdentifier of everything it signs (its subjectKeyIdentifier), if it has one.
+    subject_key_id: Option<Vec<u8>>,
+    not_after: jiff::Timestamp,
     key: PKey<Private>,
 }
 
@@ -51,6 +61,9 @@ impl CertificateAuthority {
         Self::from_pem(&cert_pem, &key_pem, &cert_name, &key_name, passphrase, now)
     }
 
+    /// The checks, in this order: one certificate, a CA, that may sign certificates, the key
+    /// (readable, and the certificate's), valid now. The facts come from our DER walk when it
+    /// reads the certificate, else from OpenSSL's parse (`ca_facts`); the refusals are the same.
     pub fn from_pem(
         cert_pem: &[u8],
         key_pem: &[u8],
@@ -59,7 +72,20 @@ impl CertificateAuthority {
         passphrase: Option<&[u8]>,
         now: jiff::Timestamp,
     ) -> Result<Self, PkiError> {
-        let cert = super::parse_certificate_pem(cert_pem, cert_name)?;
+        let cert = OnceLock::new();
+        let walked = super::summary::first_pem_certificate(cert_pem)
+            .and_then(|der| Some((ca_facts::read_der(&der)?, der)));
+        let (der, facts) = match walked {
+            Some((facts, der)) => (der, facts),
+            None => {
+                let parsed = super::parse_certificate_pem(cert_pem, cert_name)?;
+                let ssl = PkiError::ssl("reading the CA certificate");
+                let der = parsed.to_der().map_err(ssl)?;
+                let facts = CaFacts::of(&parsed);
+                let _ = cert.set(parsed);
+                (der, facts?)
+            }
+        };
         // A bundle would leave open which certificate signs: OpenSSL would silently take the
         // first, and the kubeconfig's CA may be another one. Counted from the PEM markers, so
         // the certificate is parsed once.
@@ -70,46 +96,65 @@ impl CertificateAuthority {
                 count,
             });
         }
-        if !is_ca(&cert) {
+        if !facts.is_ca {
             return Err(PkiError::NotCa {
                 what: cert_name.into(),
             });
         }
-        if let Some(usage) = cert.key_usage()
-            && !usage.contains(X509KeyUsage::KEY_CERT_SIGN)
-        {
+        if !facts.may_sign {
             return Err(PkiError::CannotSign {
                 what: cert_name.into(),
             });
         }
         let key = PrivateKey::from_pem(key_pem, key_name, passphrase)?;
-        let public = cert
-            .public_key()
-            .map_err(PkiError::ssl("reading the CA's public key"))?;
-        if !public.public_eq(key.pkey()) {
-            return Err(PkiError::KeyMismatch {
-                cert: cert_name.into(),
-                key: key_name.into(),
-            });
+        let mut ca = CertificateAuthority {
+            der,
+            cert,
+            subject: X509Name::from_der(&facts.subject)
+                .map_err(PkiError::ssl("reading the CA's subject"))?,
+            subject_key_id: facts.subject_key_id,
+            not_after: facts.not_after,
+            key: key.pkey().to_owned(),
+        };
+        // The same bytes are the same key. Anything else (another encoding of the same key, a
+        // key OpenSSL cannot read) is OpenSSL's to judge, as it always was.
+        let same_bytes = key
+            .public_key_der()
+            .is_ok_and(|der| der == facts.public_key_info);
+        if !same_bytes {
+            let public = ca
+                .parsed(cert_pem, cert_name)?
+                .public_key()
+                .map_err(PkiError::ssl("reading the CA's public key"))?;
+            if !public.public_eq(key.pkey()) {
+                return Err(PkiError::KeyMismatch {
+                    cert: cert_name.into(),
+                    key: key_name.into(),
+                });
+            }
         }
-        let not_before = asn1_to_timestamp(cert.not_before())?;
-        let not_after = asn1_to_timestamp(cert.not_after())?;
-        if now >= not_after {
+        if now >= facts.not_after {
             return Err(PkiError::CaExpired {
                 what: cert_name.into(),
-                not_after,
+                not_after: facts.not_after,
             });
         }
-        if now < not_before {
+        if now < facts.not_before {
             return Err(PkiError::CaNotYetValid {
                 what: cert_name.into(),
-                not_before,
+                not_before: facts.not_before,
             });
         }
-        Ok(CertificateAuthority {
-            cert,
-            key: key.pkey().to_owned(),
-        })
+        Ok(ca)
+    }
+
+    /// OpenSSL's parse of the certificate, made now if the load did not need it.
+    fn parsed(&mut self, cert_pem: &[u8], cert_name: &str) -> Result<&X509, PkiError> {
+        if self.cert.get().is_none() {
+            let parsed = super::parse_certificate_pem(cert_pem, cert_name)?;
+            let _ = self.cert.set(parsed);
+        }
+        Ok(self.cert.get().expect("set just now"))
     }
 
     /// A new self-signed CA, for `demo` and tests.
@@ -163,14 +208,21 @@ impl CertificateAuthority {
             .map_err(ssl())?;
         b.append_extension(ski).map_err(ssl())?;
         b.sign(key.pkey(), digest_for(key.pkey())).map_err(ssl())?;
+        let cert = b.build();
         Ok(CertificateAuthority {
-            cert: b.build(),
+            der: cert.to_der().map_err(ssl())?,
+            // Read back from DER, so it is never in OpenSSL's "modified" state, which re-encodes
+            // on use: threads that sign at once share it.
+            subject: X509Name::from_der(&name.to_der().map_err(ssl())?).map_err(ssl())?,
+            subject_key_id: cert.subject_key_id().map(|id| id.as_slice().to_vec()),
+            not_after: asn1_to_timestamp(cert.not_after())?,
+            cert: OnceLock::from(cert),
             key: key.pkey().to_owned(),
         })
     }
 
     pub fn certificate_pem(&self) -> Result<Vec<u8>, PkiError> {
-        self.cert
+        self.certificate()
             .to_pem()
             .map_err(PkiError::ssl("encoding the CA certificate"))
     }
@@ -180,15 +232,29 @@ impl CertificateAuthority {
     }
 
     pub fn not_after(&self) -> jiff::Timestamp {
-        asn1_to_timestamp(self.cert.not_after()).unwrap_or(jiff::Timestamp::MIN)
+        self.not_after
     }
 
     pub fn subject(&self) -> String {
-        one_line_name(self.cert.subject_name())
+        one_line_name(&self.subject)
     }
 
+    /// The subject as a name: the issuer of what it signs.
+    pub(crate) fn subject_name(&self) -> &X509NameRef {
+        &self.subject
+    }
+
+    /// The keyIdentifier for the certificates it signs: its own subjectKeyIdentifier.
+    pub(crate) fn subject_key_id(&self) -> Option<&[u8]> {
+        self.subject_key_id.as_deref()
+    }
+
+    /// The certificate as OpenSSL holds it, parsed on first use when the load read it with our
+    /// own walk (`ca_facts`: whatever the walk reads, OpenSSL parses; the fuzz target holds it).
     pub fn certificate(&self) -> &X509Ref {
-        &self.cert
+        self.cert.get_or_init(|| {
+            X509::from_der(&self.der).expect("OpenSSL parses every certificate our walk reads")
+        })
     }
 
     pub(crate) fn key(&self) -> &PKey<Private> {
@@ -261,35 +327,47 @@ mod tests {
 
     #[test]
     fn refuses_what_cannot_be_an_issuer() {
+        // Each refusal twice: read by our walk, and by OpenSSL (an extension the walk leaves
+        // to it, certificatePolicies, sends the whole certificate there).
+        for (walked, extra) in [
+            (true, &[][..]),
+            (false, &["-addext", "certificatePolicies=2.5.29.32.0"][..]),
+        ] {
+            refusals(walked, extra);
+        }
+    }
+
+    fn refusals(walked: bool, extra: &[&str]) {
         let dir = tempfile::tempdir().unwrap();
         let now = jiff::Timestamp::now();
-        let (crt, key) = openssl_ca(
-            dir.path(),
-            &["-addext", "basicConstraints=critical,CA:FALSE"],
-        );
+        let ca = |extensions: &[&str]| {
+            let (crt, key) = openssl_ca(dir.path(), &[extensions, extra].concat());
+            let pem = std::fs::read(&crt).unwrap();
+            assert_eq!(
+                ca_facts::ca_facts_without_openssl(&pem).is_some(),
+                walked,
+                "{extra:?}"
+            );
+            (crt, key)
+        };
+        let (crt, key) = ca(&["-addext", "basicConstraints=critical,CA:FALSE"]);
         assert!(matches!(
             CertificateAuthority::load(&crt, &key, None, now),
             Err(PkiError::NotCa { .. })
         ));
 
-        let (crt, key) = openssl_ca(
-            dir.path(),
-            &[
-                "-addext",
-                "basicConstraints=critical,CA:TRUE",
-                "-addext",
-                "keyUsage=critical,digitalSignature",
-            ],
-        );
+        let (crt, key) = ca(&[
+            "-addext",
+            "basicConstraints=critical,CA:TRUE",
+            "-addext",
+            "keyUsage=critical,digitalSignature",
+        ]);
         assert!(matches!(
             CertificateAuthority::load(&crt, &key, None, now),
             Err(PkiError::CannotSign { .. })
         ));
 
-        let (crt, _) = openssl_ca(
-            dir.path(),
-            &["-addext", "basicConstraints=critical,CA:TRUE"],
-        );
+        let (crt, _) = ca(&["-addext", "basicConstraints=critical,CA:TRUE"]);
         let other = dir.path().join("other.key");
         std::fs::write(
             &other,
@@ -305,10 +383,7 @@ mod tests {
             Err(PkiError::KeyMismatch { .. })
         ));
 
-        let (crt, key) = openssl_ca(
-            dir.path(),
-            &["-addext", "basicConstraints=critical,CA:TRUE"],
-        );
+        let (crt, key) = ca(&["-addext", "basicConstraints=critical,CA:TRUE"]);
         let later = now + jiff::SignedDuration::from_hours(24 * 31);
         assert!(matches!(
             CertificateAuthority::load(&crt, &key, None, later),
@@ -319,10 +394,73 @@ mod tests {
             CertificateAuthority::load(&crt, &key, None, earlier),
             Err(PkiError::CaNotYetValid { .. })
         ));
+        let loaded = CertificateAuthority::load(&crt, &key, None, jiff::Timestamp::now()).unwrap();
+        assert_eq!(loaded.subject(), "CN=test-ca");
 
         let missing = dir.path().join("missing.crt");
         let err = CertificateAuthority::load(&missing, &key, None, now).unwrap_err();
         assert!(matches!(err, PkiError::Read { .. }) && err.to_string().contains("missing.crt"));
+    }
+
+    /// The same key in another encoding than the certificate's bytes (a compressed EC point)
+    /// is not a mismatch: OpenSSL compares the keys themselves, as it always did.
+    #[test]
+    fn the_same_key_in_another_encoding_is_still_its_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        let run = |args: &[&str]| {
+            let out = Command::new("openssl")
+                .args(args)
+                .current_dir(d)
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        };
+        run(&[
+            "ecparam",
+            "-name",
+            "prime256v1",
+            "-genkey",
+            "-noout",
+            "-out",
+            "ec.key",
+        ]);
+        run(&[
+            "ec",
+            "-in",
+            "ec.key",
+            "-conv_form",
+            "compressed",
+            "-out",
+            "compressed.key",
+        ]);
+        run(&[
+            "req",
+            "-x509",
+            "-key",
+            "compressed.key",
+            "-subj",
+            "/CN=c",
+            "-days",
+            "2",
+            "-out",
+            "ca.crt",
+        ]);
+        let pem = std::fs::read(d.join("ca.crt")).unwrap();
+        let facts = ca_facts::ca_facts_without_openssl(&pem).expect("a plain certificate");
+        let key =
+            PrivateKey::from_pem(&std::fs::read(d.join("ec.key")).unwrap(), "k", None).unwrap();
+        assert_ne!(
+            key.public_key_der().unwrap(),
+            facts.public_key_info,
+            "not the same bytes"
+        );
+        let now = jiff::Timestamp::now();
+        CertificateAuthority::load(&d.join("ca.crt"), &d.join("ec.key"), None, now).unwrap();
     }
 
     #[test]

@@ -93,6 +93,23 @@ impl<'a> Reader<'a> {
     }
 }
 
+/// One element's DER: the tag, the length in its shortest form, the body. The inverse of
+/// [`Reader::next_whole`], for the few elements we write ourselves.
+pub(super) fn element(tag: u8, body: &[u8]) -> Vec<u8> {
+    let mut out = vec![tag];
+    match u32::try_from(body.len()) {
+        Ok(len @ 0..0x80) => out.push(len as u8),
+        _ => {
+            let len = body.len().to_be_bytes();
+            let significant = &len[len.iter().take_while(|&&b| b == 0).count()..];
+            out.push(0x80 | significant.len() as u8);
+            out.extend_from_slice(significant);
+        }
+    }
+    out.extend_from_slice(body);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -131,5 +148,22 @@ mod tests {
         assert_eq!((tlv.body, whole), (&[5][..], &[0x30, 0x01, 0x05][..]));
         assert_eq!(r.next_whole().unwrap().1, &[0x02, 0x00]);
         assert_eq!(Reader::new(&[0x30, 0x00]).expect(SEQUENCE), Some(&[][..]));
+    }
+
+    #[test]
+    fn written_elements_read_back_whole_in_the_shortest_form() {
+        for len in [0usize, 1, 0x7f, 0x80, 0xff, 0x100, 0x1_0000] {
+            let body = vec![0x5a; len];
+            let written = element(OCTET_STRING, &body);
+            let mut r = Reader::new(&written);
+            let (tlv, whole) = r.next_whole().expect("our own DER reads back");
+            assert_eq!(
+                (tlv.tag, tlv.body, whole),
+                (OCTET_STRING, &body[..], &written[..])
+            );
+            assert!(r.is_empty());
+        }
+        assert_eq!(element(SEQUENCE, &[1, 2]), [0x30, 2, 1, 2]);
+        assert_eq!(element(SEQUENCE, &[0; 0x80])[..3], [0x30, 0x81, 0x80]);
     }
 }

@@ -101,7 +101,7 @@ pub fn inspect_certificate(cert: &X509Ref) -> Result<CertInfo, PkiError> {
 
 /// The certificate's SubjectPublicKeyInfo DER: cut from the certificate's own bytes, or (for
 /// a shape our walk does not read) re-encoded by OpenSSL, which gives the same bytes.
-fn public_key_info(cert: &X509Ref) -> Result<Vec<u8>, PkiError> {
+pub(super) fn public_key_info(cert: &X509Ref) -> Result<Vec<u8>, PkiError> {
     let ssl = || PkiError::ssl("reading a certificate's public key");
     let der = cert.to_der().map_err(ssl())?;
     match super::spki::subject_public_key_info(&der) {

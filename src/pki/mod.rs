@@ -4,7 +4,8 @@
 //!   key formats read without OpenSSL 3's decoder set-up).
 //! - [`keygen`]: keys that can be abandoned; one RSA key raced across the idle cores.
 //! - [`csr`]: build and parse certificate signing requests.
-//! - [`ca`]: load and validate an issuer before it signs anything.
+//! - [`ca`]: load and validate an issuer before it signs anything ([`ca_facts`]: what the
+//!   checks read of its certificate, by our [`cert_der`] walk or from OpenSSL's parse).
 //! - [`basic_constraints`]: whether a certificate is a CA, read from its extension.
 //! - [`sign`]: the certificate we issue, from our policy, never from the CSR's wishes.
 //! - [`serial`]: random serial numbers, one rule for the CA and what it signs.
@@ -14,11 +15,14 @@
 //! - [`names`]: what a user name (the certificate's CN) and a group may be; privileged groups.
 //! - [`pem`]: what a file that should be PEM holds instead, for errors that say so.
 //! - [`chain`]: whether a certificate chains to a CA.
+//! - [`random`]: the random generator keys and serials are drawn from (Hash_DRBG).
 //! - [`spki`]: a certificate's public key bytes, cut out by the [`der`] walk.
 
 mod base64;
 mod basic_constraints;
 mod ca;
+mod ca_facts;
+mod cert_der;
 mod chain;
 mod csr;
 mod der;
@@ -29,12 +33,14 @@ mod key_pem;
 mod keygen;
 pub mod names;
 mod pem;
+mod random;
 mod serial;
 mod sign;
 mod spki;
 mod summary;
 
 pub use ca::CertificateAuthority;
+pub use ca_facts::{CaFacts, ca_facts_without_openssl};
 pub use chain::{issued_by, verify_against};
 pub use csr::{BuiltCsr, ParsedCsr, Subject, build_csr, build_csr_with_key_info, parse_csr_pem};
 pub use error::PkiError;
@@ -47,6 +53,7 @@ pub use key::{
     write_public_file,
 };
 pub use keygen::{generate_unless_abandoned, idle_cores};
+pub use random::prefer_hash_drbg;
 pub use sign::{
     MIN_LIFETIME, POLICY_LIFETIME, SignedCertificate, check_lifetime, sign_client_certificate,
 };

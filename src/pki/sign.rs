@@ -4,14 +4,16 @@
 
 use std::time::Duration;
 
-use openssl::asn1::Asn1Time;
+use openssl::asn1::{Asn1Object, Asn1OctetString, Asn1Time};
+use openssl::error::ErrorStack;
 use openssl::pkey::{HasPublic, Id, PKeyRef};
 use openssl::x509::extension::{
     AuthorityKeyIdentifier, BasicConstraints, ExtendedKeyUsage, KeyUsage, SubjectKeyIdentifier,
 };
-use openssl::x509::{X509, X509Builder};
+use openssl::x509::{X509, X509Builder, X509Extension};
 
 use super::csr::digest_for;
+use super::der;
 use super::serial::random_serial;
 use super::{CertificateAuthority, PkiError, Subject};
 
@@ -81,8 +83,7 @@ pub fn sign_client_certificate<T: HasPublic>(
     b.set_serial_number(&serial).map_err(ssl())?;
     let name = subject.to_x509_name()?;
     b.set_subject_name(&name).map_err(ssl())?;
-    b.set_issuer_name(ca.certificate().subject_name())
-        .map_err(ssl())?;
+    b.set_issuer_name(ca.subject_name()).map_err(ssl())?;
     b.set_pubkey(public).map_err(ssl())?;
     let start = Asn1Time::from_unix(now.as_second() - BACKDATE_SECONDS).map_err(ssl())?;
     let finish = Asn1Time::from_unix(end).map_err(ssl())?;
@@ -105,15 +106,13 @@ pub fn sign_client_certificate<T: HasPublic>(
             .map_err(ssl())?,
     )
     .map_err(ssl())?;
+    // The hash of the new certificate's own key: the issuer plays no part.
     let ski = SubjectKeyIdentifier::new()
-        .build(&b.x509v3_context(Some(ca.certificate()), None))
+        .build(&b.x509v3_context(None, None))
         .map_err(ssl())?;
     b.append_extension(ski).map_err(ssl())?;
-    let aki = AuthorityKeyIdentifier::new()
-        .keyid(false)
-        .build(&b.x509v3_context(Some(ca.certificate()), None))
+    b.append_extension(authority_key_id(ca, &b).map_err(ssl())?)
         .map_err(ssl())?;
-    b.append_extension(aki).map_err(ssl())?;
 
     b.sign(ca.key(), digest_for(ca.key())).map_err(ssl())?;
     let cert = b.build();
@@ -123,6 +122,25 @@ pub fn sign_client_certificate<T: HasPublic>(
         not_after: jiff::Timestamp::from_second(end).map_err(|_| PkiError::Validity)?,
         clamped,
     })
+}
+
+/// authorityKeyIdentifier with the CA's subjectKeyIdentifier as its keyIdentifier, the bytes
+/// OpenSSL's `authorityKeyIdentifier=keyid` writes, made without OpenSSL's parse of the CA
+/// certificate (see `ca_facts`). A CA without one is OpenSSL's to handle, from its parse.
+fn authority_key_id(
+    ca: &CertificateAuthority,
+    b: &X509Builder,
+) -> Result<X509Extension, ErrorStack> {
+    let Some(id) = ca.subject_key_id() else {
+        return AuthorityKeyIdentifier::new()
+            .keyid(false)
+            .build(&b.x509v3_context(Some(ca.certificate()), None));
+    };
+    // AuthorityKeyIdentifier ::= SEQUENCE { keyIdentifier [0] IMPLICIT OCTET STRING, ... }
+    let value = der::element(der::SEQUENCE, &der::element(0x80, id));
+    let oid = Asn1Object::from_str("2.5.29.35")?;
+    let value = Asn1OctetString::new_from_bytes(&value)?;
+    X509Extension::new_from_der(&oid, false, &value)
 }
 
 #[cfg(test)]
@@ -284,6 +302,49 @@ mod tests {
             extension(&text, "X509v3 Extended Key Usage"),
             "TLS Web Client Authentication"
         );
+    }
+
+    /// The keyIdentifier we write without OpenSSL's parse of the CA is the one OpenSSL writes
+    /// from it, for a CA we made and one the `openssl` CLI made (read by our walk).
+    #[test]
+    fn the_authority_key_id_is_the_one_openssl_writes_from_the_ca_certificate() {
+        let dir = tempfile::tempdir().unwrap();
+        run(
+            &[
+                "req",
+                "-x509",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-subj",
+                "/CN=cli-ca",
+                "-days",
+                "2",
+                "-keyout",
+                "ca.key",
+                "-out",
+                "ca.crt",
+            ],
+            dir.path(),
+        );
+        let now = jiff::Timestamp::now();
+        let cli = CertificateAuthority::load(
+            &dir.path().join("ca.crt"),
+            &dir.path().join("ca.key"),
+            None,
+            now,
+        )
+        .unwrap();
+        let ours = CertificateAuthority::create_self_signed("k", 2, KeyType::EcdsaP256).unwrap();
+        for ca in [cli, ours] {
+            let b = X509Builder::new().unwrap();
+            let theirs = AuthorityKeyIdentifier::new()
+                .keyid(false)
+                .build(&b.x509v3_context(Some(ca.certificate()), None))
+                .unwrap();
+            let written = authority_key_id(&ca, &b).unwrap();
+            assert_eq!(written.to_der().unwrap(), theirs.to_der().unwrap());
+        }
     }
 
     #[test]

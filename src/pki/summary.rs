@@ -5,6 +5,7 @@
 
 use openssl::x509::X509Ref;
 
+use super::cert_der;
 use super::der::{self, Reader};
 use super::inspect::{asn1_to_timestamp, one_line_name, parse_certificate_pem};
 use super::{PkiError, Subject};
@@ -46,7 +47,7 @@ pub fn summary_without_openssl(pem: &[u8]) -> Option<CertSummary> {
 
 /// The DER of the first PEM block, if that block is a plain `CERTIFICATE` (no headers). OpenSSL
 /// reads the first certificate block too, skipping text before it.
-fn first_pem_certificate(pem: &[u8]) -> Option<Vec<u8>> {
+pub(super) fn first_pem_certificate(pem: &[u8]) -> Option<Vec<u8>> {
     const BEGIN: &[u8] = b"-----BEGIN CERTIFICATE-----";
     const END: &[u8] = b"-----END CERTIFICATE-----";
     let start = find(pem, b"-----BEGIN ")?;
@@ -62,55 +63,13 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
 }
 
-/// Certificate ::= SEQUENCE { tbsCertificate, signatureAlgorithm, signatureValue }, every level
-/// walked to its end so a truncated or padded certificate is not taken for a good one.
+/// The names and the end of a certificate our walk (`cert_der`) takes apart, or `None`.
 fn read_der(der: &[u8]) -> Option<CertSummary> {
-    let mut outer = Reader::new(der);
-    let certificate = outer.expect(der::SEQUENCE)?;
-    if !outer.is_empty() {
-        return None;
-    }
-    let mut c = Reader::new(certificate);
-    let tbs = c.expect(der::SEQUENCE)?;
-    algorithm(&mut c)?;
-    bit_string(&mut c)?;
-    if !c.is_empty() {
-        return None;
-    }
-    let mut t = Reader::new(tbs);
-    if t.peek_tag()? == der::CONTEXT_0 {
-        let mut version = Reader::new(t.next_tlv()?.body);
-        integer(&mut version)?;
-        if !version.is_empty() {
-            return None;
-        }
-    }
-    integer(&mut t)?; // serial
-    algorithm(&mut t)?; // signature algorithm
-    let issuer = names(t.expect(der::SEQUENCE)?)?;
-    let mut validity = Reader::new(t.expect(der::SEQUENCE)?);
-    let subject = names(t.expect(der::SEQUENCE)?)?;
-    let mut key = Reader::new(t.expect(der::SEQUENCE)?); // subject public key info
-    algorithm(&mut key)?;
-    bit_string(&mut key)?;
-    if !key.is_empty() {
-        return None;
-    }
-    while !t.is_empty() {
-        match t.next_tlv()? {
-            // issuerUniqueID [1], subjectUniqueID [2]
-            der::Tlv {
-                tag: 0x81 | 0x82, ..
-            } => {}
-            der::Tlv { tag: 0xa3, body } => extensions(body)?,
-            _ => return None,
-        }
-    }
-    time(validity.next_tlv()?)?; // notBefore: well-formed, like notAfter
-    let not_after = time(validity.next_tlv()?)?;
-    if !validity.is_empty() {
-        return None;
-    }
+    let parts = cert_der::parts(der)?;
+    let issuer = names(parts.issuer)?;
+    let subject = names(parts.subject)?;
+    time(parts.not_before)?; // well-formed, like notAfter
+    let not_after = time(parts.not_after)?;
     let values = |key: &str| -> Vec<String> {
         subject
             .iter()
@@ -128,52 +87,6 @@ fn read_der(der: &[u8]) -> Option<CertSummary> {
             .join(", "),
         not_after,
     })
-}
-
-/// The shapes OpenSSL's decoder insists on, so what it refuses is not read here either; the
-/// contents (key bits, extension values) are not decoded by it at this point, nor here.
-fn integer(r: &mut Reader<'_>) -> Option<()> {
-    (!r.expect(der::INTEGER)?.is_empty()).then_some(())
-}
-
-/// AlgorithmIdentifier ::= SEQUENCE { OID, parameters ANY OPTIONAL }
-fn algorithm(r: &mut Reader<'_>) -> Option<()> {
-    let mut inner = Reader::new(r.expect(der::SEQUENCE)?);
-    if inner.expect(der::OID)?.is_empty() {
-        return None;
-    }
-    if !inner.is_empty() {
-        inner.next_tlv()?;
-    }
-    inner.is_empty().then_some(())
-}
-
-fn bit_string(r: &mut Reader<'_>) -> Option<()> {
-    let body = r.expect(der::BIT_STRING)?;
-    (*body.first()? <= 7).then_some(())
-}
-
-/// [3] EXPLICIT SEQUENCE OF Extension ::= SEQUENCE { OID, critical BOOLEAN DEFAULT FALSE, OCTET STRING }
-fn extensions(body: &[u8]) -> Option<()> {
-    let mut wrapper = Reader::new(body);
-    let mut list = Reader::new(wrapper.expect(der::SEQUENCE)?);
-    if !wrapper.is_empty() {
-        return None;
-    }
-    while !list.is_empty() {
-        let mut extension = Reader::new(list.expect(der::SEQUENCE)?);
-        if extension.expect(der::OID)?.is_empty() {
-            return None;
-        }
-        if extension.peek_tag()? == der::BOOLEAN && extension.expect(der::BOOLEAN)?.len() != 1 {
-            return None;
-        }
-        extension.expect(der::OCTET_STRING)?;
-        if !extension.is_empty() {
-            return None;
-        }
-    }
-    Some(())
 }
 
 /// Name ::= SEQUENCE OF SET OF AttributeTypeAndValue: every attribute in order, as OpenSSL lists
@@ -225,7 +138,7 @@ fn text(value: der::Tlv<'_>) -> Option<String> {
 
 /// `YYMMDDHHMMSSZ` (UTCTime, 1950–2049) or `YYYYMMDDHHMMSSZ` (GeneralizedTime), the forms RFC 5280
 /// requires; fractions and offsets go to OpenSSL.
-fn time(value: der::Tlv<'_>) -> Option<jiff::Timestamp> {
+pub(super) fn time(value: der::Tlv<'_>) -> Option<jiff::Timestamp> {
     let digits = value.body.strip_suffix(b"Z")?;
     if !digits.iter().all(u8::is_ascii_digit) {
         return None;

@@ -9,6 +9,13 @@ pub fn target(bytes: &[u8]) {
         if let Some(ours) = pki::summary_without_openssl(bytes) {
             assert_eq!(Some(ours), pki::summarize_certificate(&cert).ok());
         }
+        // Nor does the CA's: the facts its checks and signing read are OpenSSL's.
+        if let Some(ours) = pki::ca_facts_without_openssl(bytes) {
+            assert_eq!(Some(ours), pki::CaFacts::of(&cert).ok());
+        }
+    } else {
+        // What OpenSSL cannot parse, the CA's walk does not read either.
+        assert_eq!(pki::ca_facts_without_openssl(bytes), None);
     }
     let _ = pki::summarize_certificate_pem(bytes, "fuzz.crt");
     let _ = pki::parse_csr_pem(bytes);

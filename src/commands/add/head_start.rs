@@ -69,7 +69,10 @@ fn make(kind: KeyType, count: usize, abandoned: &AtomicBool) -> anyhow::Result<V
     } else {
         1
     };
-    keys::in_parallel(count, keys::cores(), |_| {
+    // One key needs no count of the cores (reading the cgroup's quota files, on the way to the
+    // key): the CA thread asks for the signing instead.
+    let workers = if count > 1 { keys::cores() } else { 1 };
+    keys::in_parallel(count, workers, |_| {
         pki::generate_unless_abandoned(kind, racers, abandoned)?
             .ok_or_else(|| anyhow::anyhow!("the key generation was abandoned"))
     })
@@ -84,7 +87,12 @@ impl CaLoading {
         let (cert, key): (PathBuf, PathBuf) = signer::local_ca_paths(&args.ca)?;
         std::thread::Builder::new()
             .name("ca".into())
-            .spawn(move || signer::load_ca(&cert, &key))
+            .spawn(move || {
+                // Asked here for the signing's threads, off the main thread's way: this thread
+                // soon waits for OpenSSL's first-use set-up (made once, by either) anyway.
+                keys::cores();
+                signer::load_ca(&cert, &key)
+            })
             .ok()
             .map(CaLoading)
     }

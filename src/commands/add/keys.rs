@@ -57,9 +57,11 @@ pub(crate) fn in_parallel<T: Send>(
     }
 }
 
-/// The threads worth using for CPU-bound work here.
+/// The threads worth using for CPU-bound work here. Asked once: the answer reads the cgroup's
+/// CPU quota from several files, and both the key thread and the signing ask.
 pub(crate) fn cores() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get())
+    static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
 }
 
 #[cfg(test)]
