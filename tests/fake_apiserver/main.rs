@@ -837,6 +837,27 @@ fn a_handshake_and_a_request_are_not_held_for_a_delayed_ack() {
     );
 }
 
+/// kube-apiserver sends its serving certificate alone (kubeadm's apiserver.crt holds one): the
+/// client has the CA from its kubeconfig. openssl s_client counts what the handshake carried.
+#[test]
+fn the_handshake_carries_the_serving_certificate_alone() {
+    let server = FakeApiServer::start(FakeOptions::default());
+    let port = server.url().rsplit(':').next().unwrap().to_string();
+    let out = Command::new("openssl")
+        .args(["s_client", "-showcerts", "-connect"])
+        .arg(format!("127.0.0.1:{port}"))
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("openssl is installed");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        text.matches("-----BEGIN CERTIFICATE-----").count(),
+        1,
+        "{text}"
+    );
+    assert!(text.contains("CN = kube-apiserver"), "{text}");
+}
+
 /// kube-apiserver (Go's net/http) offers HTTP/2 by ALPN and kubectl takes it: its requests and
 /// its watches (DATA frames, not chunks) go over h2. With h2 off, both speak HTTP/1.1. curl,
 /// which offers both, is the second judge of what the server chose.

@@ -182,8 +182,12 @@ impl Pki {
             .set_min_proto_version(Some(SslVersion::TLS1_2))
             .unwrap();
         acceptor.set_private_key(&key).unwrap();
+        // The serving certificate alone, as kube-apiserver sends kubeadm's apiserver.crt: the
+        // client has the CA from its kubeconfig. (Sending the CA too made every client parse a
+        // second certificate per handshake, an OpenSSL 3.0 decoder set-up each.) Without
+        // NO_AUTO_CHAIN OpenSSL would add the CA from the store below on its own.
         acceptor.set_certificate(&serving).unwrap();
-        acceptor.add_extra_chain_cert(self.ca.clone()).unwrap();
+        acceptor.set_mode(openssl::ssl::SslMode::NO_AUTO_CHAIN);
         acceptor.cert_store_mut().add_cert(self.ca.clone()).unwrap();
         // No client CA list is sent, so Go's and OpenSSL's clients present whatever certificate
         // they hold; accepting every chain here leaves the verdict to the authenticator.
