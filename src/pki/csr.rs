@@ -144,15 +144,10 @@ mod tests {
             let dir = tempfile::tempdir().unwrap();
             let path = dir.path().join("john.csr");
             std::fs::write(&path, &pem).unwrap();
-            let out = Command::new("openssl")
-                .args(["req", "-verify", "-noout", "-subject", "-in"])
-                .arg(&path)
-                .output()
-                .unwrap();
-            assert!(
-                out.status.success(),
-                "{kind}: {}",
-                String::from_utf8_lossy(&out.stderr)
+            let out = crate::pki::testing::judge(
+                Command::new("openssl")
+                    .args(["req", "-verify", "-noout", "-subject", "-in"])
+                    .arg(&path),
             );
             let text = String::from_utf8_lossy(&out.stdout);
             assert!(text.contains("O = dev1, O = qa, CN = john"), "{text}");

@@ -189,37 +189,32 @@ mod tests {
     #[test]
     fn agrees_with_openssl_on_a_certificate_openssl_made() {
         let dir = tempfile::tempdir().unwrap();
-        let out = Command::new("openssl")
-            .args([
-                "req",
-                "-x509",
-                "-newkey",
-                "ec",
-                "-pkeyopt",
-                "ec_paramgen_curve:P-384",
-                "-nodes",
-                "-keyout",
-                "k.pem",
-                "-out",
-                "c.pem",
-            ])
-            .args([
-                "-subj",
-                "/CN=jane/O=ops/O=sre",
-                "-days",
-                "10",
-                "-addext",
-                "extendedKeyUsage=clientAuth,serverAuth",
-                "-addext",
-                "keyUsage=digitalSignature",
-            ])
-            .current_dir(dir.path())
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
+        crate::pki::testing::judge(
+            Command::new("openssl")
+                .args([
+                    "req",
+                    "-x509",
+                    "-newkey",
+                    "ec",
+                    "-pkeyopt",
+                    "ec_paramgen_curve:P-384",
+                    "-nodes",
+                    "-keyout",
+                    "k.pem",
+                    "-out",
+                    "c.pem",
+                ])
+                .args([
+                    "-subj",
+                    "/CN=jane/O=ops/O=sre",
+                    "-days",
+                    "10",
+                    "-addext",
+                    "extendedKeyUsage=clientAuth,serverAuth",
+                    "-addext",
+                    "keyUsage=digitalSignature",
+                ])
+                .current_dir(dir.path()),
         );
         let pem = std::fs::read(dir.path().join("c.pem")).unwrap();
         let info = inspect_certificate(&parse_certificate_pem(&pem, "c.pem").unwrap()).unwrap();

@@ -294,15 +294,10 @@ mod tests {
             let pem = key.to_pem().unwrap();
             let path = dir.path().join(format!("{kind}.key"));
             write_private_key(&path, &pem).unwrap();
-            let out = Command::new("openssl")
-                .args(["pkey", "-noout", "-in"])
-                .arg(&path)
-                .output()
-                .unwrap();
-            assert!(
-                out.status.success(),
-                "{kind}: {}",
-                String::from_utf8_lossy(&out.stderr)
+            crate::pki::testing::judge(
+                Command::new("openssl")
+                    .args(["pkey", "-noout", "-in"])
+                    .arg(&path),
             );
             let back = PrivateKey::from_pem(pem.as_bytes(), "test", None).unwrap();
             assert_eq!(
@@ -326,17 +321,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let make = |name: &str, args: &[&str]| {
             let path = dir.path().join(name);
-            let out = Command::new("openssl")
-                .arg(args[0])
-                .arg("-out")
-                .arg(&path)
-                .args(&args[1..])
-                .output()
-                .unwrap();
-            assert!(
-                out.status.success(),
-                "{}",
-                String::from_utf8_lossy(&out.stderr)
+            crate::pki::testing::judge(
+                Command::new("openssl")
+                    .arg(args[0])
+                    .arg("-out")
+                    .arg(&path)
+                    .args(&args[1..]),
             );
             fs::read(path).unwrap()
         };

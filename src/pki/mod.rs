@@ -60,3 +60,20 @@ pub use sign::{
 pub use summary::{
     CertSummary, summarize_certificate, summarize_certificate_pem, summary_without_openssl,
 };
+
+#[cfg(test)]
+pub(crate) mod testing {
+    use std::process::{Command, Output};
+
+    /// Run the `openssl` CLI as the independent judge and return what it printed, once it
+    /// has said yes (its stderr is the failure's message).
+    pub(crate) fn judge(command: &mut Command) -> Output {
+        let out = command.output().expect("openssl is installed");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out
+    }
+}

@@ -151,16 +151,7 @@ mod tests {
     use crate::pki::{KeyType, PrivateKey, parse_csr_pem};
 
     fn run(args: &[&str], dir: &std::path::Path) -> String {
-        let out = Command::new("openssl")
-            .args(args)
-            .current_dir(dir)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let out = crate::pki::testing::judge(Command::new("openssl").args(args).current_dir(dir));
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 

@@ -4,29 +4,24 @@ use super::*;
 
 fn openssl_ca(dir: &Path, extra: &[&str]) -> (std::path::PathBuf, std::path::PathBuf) {
     let (crt, key) = (dir.join("ca.crt"), dir.join("ca.key"));
-    let out = Command::new("openssl")
-        .args([
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-subj",
-            "/CN=test-ca",
-            "-days",
-            "30",
-            "-keyout",
-        ])
-        .arg(&key)
-        .arg("-out")
-        .arg(&crt)
-        .args(extra)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    crate::pki::testing::judge(
+        Command::new("openssl")
+            .args([
+                "req",
+                "-x509",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-subj",
+                "/CN=test-ca",
+                "-days",
+                "30",
+                "-keyout",
+            ])
+            .arg(&key)
+            .arg("-out")
+            .arg(&crt)
+            .args(extra),
     );
     (crt, key)
 }
@@ -132,16 +127,7 @@ fn the_same_key_in_another_encoding_is_still_its_key() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let run = |args: &[&str]| {
-        let out = Command::new("openssl")
-            .args(args)
-            .current_dir(d)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        crate::pki::testing::judge(Command::new("openssl").args(args).current_dir(d));
     };
     run(&[
         "ecparam",
@@ -220,16 +206,11 @@ fn self_signed_ca_is_accepted_by_openssl_and_by_our_own_checks() {
         let (crt, key) = (dir.path().join("ca.crt"), dir.path().join("ca.key"));
         std::fs::write(&crt, ca.certificate_pem().unwrap()).unwrap();
         std::fs::write(&key, ca.key_pem().unwrap().as_bytes()).unwrap();
-        let out = Command::new("openssl")
-            .args(["verify", "-CAfile"])
-            .arg(&crt)
-            .arg(&crt)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
+        crate::pki::testing::judge(
+            Command::new("openssl")
+                .args(["verify", "-CAfile"])
+                .arg(&crt)
+                .arg(&crt),
         );
         CertificateAuthority::load(&crt, &key, None, jiff::Timestamp::now()).unwrap();
     }
