@@ -165,15 +165,10 @@ pub async fn connect_as(
     key_pem: &[u8],
 ) -> Result<ApiClient, ClusterError> {
     // Never name the key's bytes in a message: only that it failed.
-    let key = openssl::pkey::PKey::private_key_from_pem(key_pem).map_err(|_| {
-        ClusterError::Kubeconfig(
-            "the user's client-key is not a PEM private key (encrypted keys are not supported)"
-                .into(),
-        )
-    })?;
+    let key = super::tls::client_key(key_pem)?;
     NewIdentities::for_cluster(view)
         .await?
-        .client(cert_pem, &key)
+        .client(cert_pem, key.pkey())
 }
 
 /// Clients for identities that no kubeconfig holds yet (new users' certificates and keys, still

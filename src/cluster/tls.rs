@@ -216,15 +216,7 @@ fn present(builder: &mut SslContextBuilder, identity: &Identity) -> Result<(), C
             .add_extra_chain_cert(intermediate)
             .map_err(|e| bad("the user's certificate chain cannot be used", e))?;
     }
-    // Never name the key's bytes in a message: only that it failed. The usual key formats
-    // (kubeadm's RSA PKCS#1) are read without OpenSSL 3's decoder set-up.
-    let key = crate::pki::PrivateKey::from_pem(&identity.key_pem, "the user's client-key", None)
-        .map_err(|_| {
-            ClusterError::Kubeconfig(
-                "the user's client-key is not a PEM private key (encrypted keys are not supported)"
-                    .into(),
-            )
-        })?;
+    let key = client_key(&identity.key_pem)?;
     // OpenSSL's own refusal would say "key values mismatch".
     if !leaf
         .public_key()
@@ -240,6 +232,17 @@ fn present(builder: &mut SslContextBuilder, identity: &Identity) -> Result<(), C
     builder.check_private_key().map_err(|_| {
         ClusterError::Kubeconfig(
             "the user's client-key does not belong to its client-certificate".into(),
+        )
+    })
+}
+
+/// A user's client key from its PEM. The usual formats (kubeadm's RSA PKCS#1) are read without
+/// OpenSSL 3's decoder set-up. Never names the key's bytes in a message: only that it failed.
+pub(crate) fn client_key(pem: &[u8]) -> Result<crate::pki::PrivateKey, ClusterError> {
+    crate::pki::PrivateKey::from_pem(pem, "the user's client-key", None).map_err(|_| {
+        ClusterError::Kubeconfig(
+            "the user's client-key is not a PEM private key (encrypted keys are not supported)"
+                .into(),
         )
     })
 }

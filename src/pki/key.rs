@@ -319,17 +319,8 @@ mod tests {
     #[test]
     fn reads_keys_made_by_openssl_in_every_format() {
         let dir = tempfile::tempdir().unwrap();
-        let make = |name: &str, args: &[&str]| {
-            let path = dir.path().join(name);
-            crate::pki::testing::judge(
-                Command::new("openssl")
-                    .arg(args[0])
-                    .arg("-out")
-                    .arg(&path)
-                    .args(&args[1..]),
-            );
-            fs::read(path).unwrap()
-        };
+        let make =
+            |name: &str, args: &[&str]| crate::pki::testing::openssl_file(dir.path(), name, args);
         let pkcs1 = make("pkcs1.key", &["genrsa", "-traditional", "2048"]);
         assert!(String::from_utf8_lossy(&pkcs1).contains("BEGIN RSA PRIVATE KEY"));
         let sec1 = make(

@@ -77,21 +77,10 @@ impl Drop for Wiped {
 
 #[cfg(test)]
 mod tests {
-    use std::process::Command;
 
     use super::*;
 
-    fn openssl(dir: &std::path::Path, name: &str, args: &[&str]) -> Vec<u8> {
-        let path = dir.join(name);
-        crate::pki::testing::judge(
-            Command::new("openssl")
-                .arg(args[0])
-                .arg("-out")
-                .arg(&path)
-                .args(&args[1..]),
-        );
-        std::fs::read(path).unwrap()
-    }
+    use crate::pki::testing::openssl_file as openssl;
 
     /// Each plain format is read here, and is the key OpenSSL's own reader sees; the others go
     /// to OpenSSL.

@@ -63,6 +63,7 @@ pub use summary::{
 
 #[cfg(test)]
 pub(crate) mod testing {
+    use std::path::Path;
     use std::process::{Command, Output};
 
     /// Run the `openssl` CLI as the independent judge and return what it printed, once it
@@ -75,5 +76,18 @@ pub(crate) mod testing {
             String::from_utf8_lossy(&out.stderr)
         );
         out
+    }
+
+    /// `openssl ARGS[0] -out DIR/NAME ARGS[1..]`, judged, and the file it wrote.
+    pub(crate) fn openssl_file(dir: &Path, name: &str, args: &[&str]) -> Vec<u8> {
+        let path = dir.join(name);
+        judge(
+            Command::new("openssl")
+                .arg(args[0])
+                .arg("-out")
+                .arg(&path)
+                .args(&args[1..]),
+        );
+        std::fs::read(path).unwrap()
     }
 }
