@@ -94,8 +94,14 @@ impl Record {
     }
 }
 
-/// `user@host`: on a shared ledger, who issued it and from where.
+/// `user@host`: on a shared ledger, who issued it and from where. Looked up once per process
+/// (it may read /etc/passwd).
 pub fn local_user() -> String {
+    static LOCAL_USER: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    LOCAL_USER.get_or_init(look_up_local_user).clone()
+}
+
+fn look_up_local_user() -> String {
     let user = ["USER", "LOGNAME"]
         .iter()
         .find_map(|v| std::env::var(v).ok().filter(|u| !u.is_empty()))

@@ -71,6 +71,9 @@ impl Ledger {
                 .unwrap_or(Path::new("."));
             writable_dir(dir).map_err(err)?;
         }
+        // Who records is settled now, before the command's work: the lines are written when
+        // every certificate is in hand, on the way to the end.
+        super::local_user();
         Ok(Ledger {
             path: path.to_path_buf(),
         })

@@ -69,10 +69,7 @@ fn make(kind: KeyType, count: usize, abandoned: &AtomicBool) -> anyhow::Result<V
     } else {
         1
     };
-    // One key needs no count of the cores (reading the cgroup's quota files, on the way to the
-    // key): the CA thread asks for the signing instead.
-    let workers = if count > 1 { keys::cores() } else { 1 };
-    keys::in_parallel(count, workers, |_| {
+    keys::in_parallel(count, keys::workers_for(count), |_| {
         pki::generate_unless_abandoned(kind, racers, abandoned)?
             .ok_or_else(|| anyhow::anyhow!("the key generation was abandoned"))
     })
@@ -85,12 +82,15 @@ impl CaLoading {
     /// Start loading the CA `--ca-cert/--ca-key` or `--kubeadm` name; None for the CSR API.
     pub(super) fn start(args: &AddArgs) -> Option<CaLoading> {
         let (cert, key): (PathBuf, PathBuf) = signer::local_ca_paths(&args.ca)?;
+        let users = args.users.len();
         std::thread::Builder::new()
             .name("ca".into())
             .spawn(move || {
-                // Asked here for the signing's threads, off the main thread's way: this thread
-                // soon waits for OpenSSL's first-use set-up (made once, by either) anyway.
-                keys::cores();
+                // Counted here for the signing's threads, off the main thread's way. One user's
+                // signing needs no count, and this thread's load is what main waits for.
+                if users > 1 {
+                    keys::cores();
+                }
                 signer::load_ca(&cert, &key)
             })
             .ok()

@@ -57,6 +57,12 @@ pub(crate) fn in_parallel<T: Send>(
     }
 }
 
+/// The threads worth using for `count` CPU-bound jobs: one job needs no count of the cores
+/// (reading the cgroup's CPU quota files, on the way to a one-user `add`).
+pub(crate) fn workers_for(count: usize) -> usize {
+    if count > 1 { cores() } else { 1 }
+}
+
 /// The threads worth using for CPU-bound work here. Asked once: the answer reads the cgroup's
 /// CPU quota from several files, and both the key thread and the signing ask.
 pub(crate) fn cores() -> usize {
@@ -68,6 +74,13 @@ pub(crate) fn cores() -> usize {
 mod tests {
     use super::*;
     use std::time::{Duration, Instant};
+
+    #[test]
+    fn one_job_takes_one_worker_and_several_take_the_cores() {
+        assert_eq!(workers_for(0), 1);
+        assert_eq!(workers_for(1), 1);
+        assert_eq!(workers_for(2), cores());
+    }
 
     #[test]
     fn jobs_run_at_the_same_time_and_results_keep_their_order() {

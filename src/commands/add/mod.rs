@@ -54,6 +54,12 @@ pub fn run(ctx: &Ctx, args: &AddArgs) -> anyhow::Result<Outcome> {
     let ca = CaLoading::start(args);
     let plan = plan(ctx, args, &groups)?;
     let rt = super::runtime()?;
+    // Opened while the CA loads (main would only wait for it): a ledger that cannot be written
+    // stops the command before anything is issued.
+    let ledger = match args.dry_run {
+        true => None,
+        false => ledger_hooks::open(ctx)?,
+    };
     let signer = match ca {
         Some(ca) => Signer::Local(ca.wait()?),
         None => Signer::choose_in(ctx, &plan.kcs, &args.ca, &args.csr, &rt)?,
@@ -71,7 +77,6 @@ pub fn run(ctx: &Ctx, args: &AddArgs) -> anyhow::Result<Outcome> {
         );
     }
 
-    let ledger = ledger_hooks::open(ctx)?;
     // The new users' client set-up needs only the cluster as read: made while they are signed.
     let mut identities = (!args.no_check).then(|| {
         IdentitiesInMaking::start(access_check::client_view_in(ctx, &plan.kcs, &plan.cluster))

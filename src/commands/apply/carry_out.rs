@@ -46,7 +46,7 @@ pub fn issue<'a>(
         ctx.out
             .spinner(format!("generating {slow} RSA 4096 keys..."))
     });
-    let requests = keys::in_parallel(users.len(), keys::cores(), |i| {
+    let requests = keys::in_parallel(users.len(), keys::workers_for(users.len()), |i| {
         let wanted = &users[i].wanted;
         let key = PrivateKey::generate(wanted.key_type)?;
         let subject = Subject {
