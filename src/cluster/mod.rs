@@ -24,8 +24,8 @@ pub use access::{Identity, can_i, rules, whoami};
 pub use checks::{Check, CheckResult, Verdict, default_checks, verdict};
 pub use client::{ApiClient, NewIdentities, connect, connect_as};
 pub use csr::{
-    CsrCertificate, CsrCleanup, CsrEvent, CsrRequest, csr_name, expiration_seconds, request_object,
-    sign_via_api,
+    CsrCertificate, CsrCleanup, CsrEvent, CsrRequest, approver, csr_name, expiration_seconds,
+    request_object, sign_via_api,
 };
 pub use error::ClusterError;
 pub use rbac::{

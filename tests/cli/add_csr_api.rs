@@ -637,3 +637,30 @@ fn json_report_names_the_binding_and_whether_it_was_created() {
     assert_eq!(add(&[]), expected(true));
     assert_eq!(add(&["--force"]), expected(false));
 }
+
+#[test]
+fn the_administrators_first_request_asks_who_approves_so_it_connects_while_the_key_is_made() {
+    let (server, sb) = cluster();
+    sb.run(&["add", "john", "--no-check"]).ok();
+    let admin: Vec<String> = server
+        .requests()
+        .iter()
+        .filter(|r| r.user.as_deref() == Some("kubernetes-admin"))
+        .map(|r| format!("{} {}", r.method, r.path))
+        .collect();
+    // Who approves depends on no object: asked first, it is what opens the connection, and it
+    // goes while the key is still being made instead of after the first CSR is answered.
+    assert!(
+        admin[0].starts_with("POST /apis/authentication.k8s.io/v1/selfsubjectreviews"),
+        "{admin:#?}"
+    );
+    assert!(
+        admin[1].starts_with("POST /apis/certificates.k8s.io/v1/certificatesigningrequests"),
+        "{admin:#?}"
+    );
+    assert_eq!(
+        server.handshakes_of("kubernetes-admin"),
+        1,
+        "the CSR calls share the connection the question opened"
+    );
+}

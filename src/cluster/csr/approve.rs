@@ -84,10 +84,11 @@ pub(super) async fn approve_and_wait(
     }
 }
 
-/// Who approves: SelfSubjectReview's answer when the server has it. Asked while the object is
-/// being created (it does not depend on it), so it costs no round trip of its own.
-pub(super) async fn approver(api: &ApiClient) -> Option<String> {
-    super::super::whoami(api).await.ok().map(|me| me.username)
+/// Who approves: SelfSubjectReview's answer when the server has it (or what the fallbacks of
+/// [`whoami`](super::super::whoami) can tell). It does not depend on any object, so a flow can
+/// ask it first: its round trip opens the connection the CSR calls then take.
+pub async fn approver(api: ApiClient) -> Option<String> {
+    super::super::whoami(&api).await.ok().map(|me| me.username)
 }
 
 /// "approved by kubernetes-admin with kubectl-certuser for user john": who and what tool.

@@ -26,6 +26,7 @@ use kube::api::{Api, PostParams};
 use super::{ApiClient, ClusterError, interrupt};
 use crate::pki;
 
+pub use approve::approver;
 pub use cleanup::CsrCleanup;
 pub use object::{csr_name, expiration_seconds, request_object};
 
@@ -75,9 +76,12 @@ pub struct CsrCertificate {
     pub cleanup: Option<CsrCleanup>,
 }
 
+/// `approver`: who approves, for the approval's message ([`approver`], usually asked before as
+/// the client's first request); awaited while the object is created, only when we approve.
 pub async fn sign_via_api(
     api: &ApiClient,
     req: &CsrRequest<'_>,
+    approver: impl Future<Output = Option<String>>,
     on_event: &mut dyn FnMut(CsrEvent<'_>),
 ) -> Result<CsrCertificate, ClusterError> {
     let expiration = expiration_seconds(req.expiration)?;
@@ -88,7 +92,15 @@ pub async fn sign_via_api(
 
     // From before the object exists until it is deleted, Ctrl-C means "clean up and stop".
     let mut interrupts = interrupt::Window::open();
-    let (created, approver) = create_ours(api, &csrs, &name, req, expiration).await?;
+    let approver = async {
+        match req.approve {
+            true => approver.await,
+            false => None,
+        }
+    };
+    let (created, approver) =
+        tokio::join!(create_ours(api, &csrs, &name, req, expiration), approver);
+    let created = created?;
     on_event(CsrEvent::Created { name: &name });
     let uid = created.metadata.uid.clone();
 
@@ -142,26 +154,17 @@ pub async fn sign_via_api(
     }
 }
 
-/// Create our object named `name`, and meanwhile ask who we are for the approval message (who
-/// approves does not depend on the object), when we approve it ourselves.
+/// Create our object named `name`.
 async fn create_ours(
     api: &ApiClient,
     csrs: &Api<CertificateSigningRequest>,
     name: &str,
     req: &CsrRequest<'_>,
     expiration: i32,
-) -> Result<(CertificateSigningRequest, Option<String>), ClusterError> {
+) -> Result<CertificateSigningRequest, ClusterError> {
     let object = request_object(name, req.csr_pem, req.rsa, expiration);
-    let post = PostParams::default();
-    let create = csrs.create(&post, &object);
-    let approver = async {
-        match req.approve {
-            true => approve::approver(api).await,
-            false => None,
-        }
-    };
-    let (created, approver) = tokio::join!(create, approver);
-    let created = created.map_err(|e| match e {
+    let created = csrs.create(&PostParams::default(), &object).await;
+    created.map_err(|e| match e {
         kube::Error::Api(s) if s.code == 409 => ClusterError::CsrExists {
             name: name.to_owned(),
         },
@@ -171,8 +174,7 @@ async fn create_ours(
             "create CertificateSigningRequests",
             "create on certificatesigningrequests.certificates.k8s.io",
         ),
-    })?;
-    Ok((created, approver))
+    })
 }
 
 /// After Ctrl-C: delete our object (unless `--keep-csr`) and say what became of it.

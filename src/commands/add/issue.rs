@@ -23,7 +23,7 @@ pub(super) fn issue_all(
 ) -> anyhow::Result<Vec<IssuedUser>> {
     let keys = {
         let _spinner = rsa_4096_spinner(ctx, &args.users, args.key.key_type);
-        keys.wait()?
+        signer.beside_requests(rt, move || keys.wait())?
     };
     let subject = |i: usize| Subject {
         common_name: args.users[i].clone(),

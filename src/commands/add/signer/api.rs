@@ -18,6 +18,7 @@ pub(super) fn sign_through_api(
     rt: &tokio::runtime::Runtime,
     client: &cluster::ApiClient,
     request: &CsrRequest<'_>,
+    approver: impl Future<Output = Option<String>>,
 ) -> anyhow::Result<cluster::CsrCertificate> {
     let out = &ctx.out;
     // Held while waiting; replacing it stops and clears it.
@@ -46,7 +47,7 @@ pub(super) fn sign_through_api(
     let bound = request.timeout + API_GRACE;
     let outcome = rt
         .block_on(async {
-            tokio::time::timeout(bound, cluster::sign_via_api(client, request, &mut on_event))
+            tokio::time::timeout(bound, cluster::sign_via_api(client, request, approver, &mut on_event))
                 .await
         })
         .map_err(|_| {

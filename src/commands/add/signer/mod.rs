@@ -4,6 +4,9 @@
 use std::cell::RefCell;
 use std::time::Duration;
 
+use futures::FutureExt as _;
+use futures::future::{BoxFuture, Shared};
+
 use crate::cli::{CaArgs, CsrArgs};
 use crate::cluster::{self, CsrRequest};
 use crate::error::hinted;
@@ -28,6 +31,10 @@ pub enum Signer<'rt> {
         approve: bool,
         timeout: Duration,
         keep_csr: bool,
+        /// Who approves (SelfSubjectReview), asked as soon as the signer exists: that first
+        /// request opens the administrator's connection while the keys are still being made
+        /// (see [`Signer::beside_requests`]). `None` when we do not approve.
+        approver: Option<Shared<BoxFuture<'static, Option<String>>>>,
         /// The CSR objects still being deleted: the signer waits for them when it goes.
         deletions: Deletions<'rt>,
     },
@@ -82,9 +89,15 @@ impl<'rt> Signer<'rt> {
         csr: &CsrArgs,
         rt: &'rt tokio::runtime::Runtime,
     ) -> Signer<'rt> {
+        let approver = (!csr.no_approve).then(|| {
+            // A task of the runtime: it runs whenever the runtime does, first of all requests.
+            let asking = rt.spawn(cluster::approver(client.clone()));
+            async move { asking.await.ok().flatten() }.boxed().shared()
+        });
         Signer::Cluster {
             client,
             approve: !csr.no_approve,
+            approver,
             timeout: csr.timeout.0,
             keep_csr: csr.keep_csr,
             deletions: Deletions {
@@ -92,6 +105,24 @@ impl<'rt> Signer<'rt> {
                 out: ctx.out.clone(),
                 pending: RefCell::new(Vec::new()),
             },
+        }
+    }
+
+    /// `work` (a wait for keys) on a blocking thread while the runtime runs the requests already
+    /// under way: a CSR signer's first request (who approves) connects meanwhile, so the TCP and
+    /// TLS handshakes are over before the first CSR is ready. A local CA has none: `work` runs
+    /// here.
+    pub fn beside_requests<T: Send + 'static>(
+        &self,
+        rt: &tokio::runtime::Runtime,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> T {
+        if let Signer::Local(_) = self {
+            return work();
+        }
+        match rt.block_on(rt.spawn_blocking(work)) {
+            Ok(value) => value,
+            Err(failed) => std::panic::resume_unwind(failed.into_panic()),
         }
     }
 
@@ -187,6 +218,7 @@ impl<'rt> Signer<'rt> {
                 approve,
                 timeout,
                 keep_csr,
+                approver,
                 deletions,
             } => {
                 let request = CsrRequest {
@@ -200,7 +232,14 @@ impl<'rt> Signer<'rt> {
                     timeout: *timeout,
                     keep_csr: *keep_csr,
                 };
-                let mut outcome = sign_through_api(ctx, rt, client, &request)?;
+                let approver = approver.clone();
+                let approver = async move {
+                    match approver {
+                        Some(asked) => asked.await,
+                        None => None,
+                    }
+                };
+                let mut outcome = sign_through_api(ctx, rt, client, &request, approver)?;
                 warn_if_lifetime_differs(ctx, request.user, &outcome);
                 if let Some(cleanup) = outcome.cleanup.take() {
                     deletions.add(outcome.name.clone(), cleanup);
