@@ -60,7 +60,7 @@ fn issue_all_locally(
     subject: impl Fn(usize) -> Subject + Sync,
     validity: Duration,
 ) -> anyhow::Result<Vec<IssuedUser>> {
-    let issued = keys::in_parallel(users.len(), keys::cores(), |i| {
+    let issued = keys::in_parallel(users.len(), keys::workers_for(users.len()), |i| {
         let (signed, info, warning) = signer::issue_for_key(ca, &keys[i], &subject(i), validity)?;
         let one = IssuedUser {
             user: users[i].clone(),
