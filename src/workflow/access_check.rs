@@ -95,25 +95,45 @@ pub fn check_new_users(
 
 /// The new users' shared client set-up for the view's cluster, made on a thread of its own: it
 /// needs nothing from the signing, so `add` has it ready when the certificates come.
-pub struct IdentitiesInMaking(std::thread::JoinHandle<anyhow::Result<cluster::NewIdentities>>);
+pub struct IdentitiesInMaking(Making);
+
+enum Making {
+    Thread(std::thread::JoinHandle<anyhow::Result<cluster::NewIdentities>>),
+    /// No thread could be started (or the view was refused): made in `wait` instead.
+    Later(anyhow::Result<ClientView>),
+}
 
 impl IdentitiesInMaking {
     pub fn start(view: anyhow::Result<ClientView>) -> IdentitiesInMaking {
-        // kube's configuration is async only for exec plugins, which a new identity never has:
-        // no runtime or reactor is needed to make it.
-        let make = move || {
-            Ok(futures::executor::block_on(
-                cluster::NewIdentities::for_cluster(&view?),
-            )?)
+        let Ok(view) = view else {
+            return IdentitiesInMaking(Making::Later(view));
         };
-        IdentitiesInMaking(std::thread::spawn(make))
+        let copy = view.clone();
+        let thread = std::thread::Builder::new()
+            .name("identities".into())
+            .spawn(move || make_identities(copy));
+        IdentitiesInMaking(match thread {
+            Ok(thread) => Making::Thread(thread),
+            Err(_) => Making::Later(Ok(view)),
+        })
     }
 
     pub fn wait(self) -> anyhow::Result<cluster::NewIdentities> {
-        self.0
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+        match self.0 {
+            Making::Thread(thread) => thread
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            Making::Later(view) => make_identities(view?),
+        }
     }
+}
+
+/// kube's configuration is async only for exec plugins, which a new identity never has: no
+/// runtime or reactor is needed to make it.
+fn make_identities(view: ClientView) -> anyhow::Result<cluster::NewIdentities> {
+    Ok(futures::executor::block_on(
+        cluster::NewIdentities::for_cluster(&view),
+    )?)
 }
 
 /// What the server answered for each new user, not yet said: the warnings for those it could
