@@ -19,6 +19,8 @@ mod handler;
 mod leftovers;
 mod window;
 
+use std::io::Write;
+
 pub(crate) use leftovers::Leftover;
 pub(crate) use window::Window;
 
@@ -62,12 +64,14 @@ impl Drop for Hold {
     fn drop(&mut self) {
         if let Some(signal) = GATE.release() {
             let name = handler::name(signal);
-            match &self.note {
-                Some(note) => eprintln!("kubectl-certuser: stopped by {name}: {note}"),
-                None => eprintln!(
+            let said = match &self.note {
+                Some(note) => format!("kubectl-certuser: stopped by {name}: {note}"),
+                None => format!(
                     "kubectl-certuser: stopped by {name} once the file write under way was done"
                 ),
-            }
+            };
+            // Not eprintln: a terminal gone with its SIGHUP must not turn the stop into a panic.
+            let _ = writeln!(std::io::stderr(), "{said}");
             handler::default_action(signal);
         }
     }

@@ -254,3 +254,26 @@ fn a_second_sigint_while_held_back_ends_at_once_and_names_the_lock_to_delete() {
         println!("the write was done before the second SIGINT: window not exercised");
     }
 }
+
+#[test]
+fn a_sighup_with_the_terminal_gone_still_ends_by_the_signal_and_leaves_no_lock() {
+    // The terminal closed: its SIGHUP comes, and stderr is a dead end. Reporting the stop must
+    // not turn it into a panic (exit 101) on the way.
+    use std::os::unix::fs::PermissionsExt;
+    let sb = Sandbox::new();
+    let (crt, key) = sb.openssl_ca();
+    std::fs::write(&sb.kubeconfig, many_embedded_users(USERS)).unwrap();
+    // No warning of ours on the way (a 0644 file is narrowed with one).
+    std::fs::set_permissions(&sb.kubeconfig, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let lock = sb.path("config.lock");
+    let mut child = add_newcomer(&sb, &crt, &key);
+    drop(child.stderr.take());
+    assert!(
+        wait_for(&lock, &mut child),
+        "add ended before it took the lock"
+    );
+    assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGHUP) }, 0);
+    let status = child.wait().unwrap();
+    assert_eq!(leftovers(sb.dir.path()), Vec::<String>::new());
+    assert_eq!(status.signal(), Some(libc::SIGHUP), "{status:?}");
+}
