@@ -42,7 +42,7 @@ fn on_signal(signal: c_int) {
             write_stderr(b"\nkubectl-certuser: ");
             write_stderr(name(signal).as_bytes());
             write_stderr(
-                b" received: finishing the file write under way first (Ctrl-C again stops at once)\n",
+                b" received: stopping once no lock or temp file of ours is left (Ctrl-C again stops at once)\n",
             );
         }
         Decision::HeldBack { first: false } | Decision::ToWindow | Decision::AlreadyEnding => {}

@@ -277,3 +277,32 @@ fn a_sighup_with_the_terminal_gone_still_ends_by_the_signal_and_leaves_no_lock()
     assert_eq!(leftovers(sb.dir.path()), Vec::<String>::new());
     assert_eq!(status.signal(), Some(libc::SIGHUP), "{status:?}");
 }
+
+#[test]
+fn a_ctrl_c_while_waiting_for_kubectls_lock_ends_the_wait_and_keeps_kubectls_lock() {
+    // The wait for another writer happens under a hold (the plan's read locks its files in
+    // turn): the signal must end the wait, not wait 30 s, and the other writer's lock is theirs.
+    let sb = Sandbox::with_local_ca();
+    let before = std::fs::read(&sb.kubeconfig).unwrap();
+    let lock = sb.path("config.lock");
+    std::fs::write(&lock, "").unwrap();
+    let mut child = add_newcomer(&sb, &sb.path("ca.crt"), &sb.path("ca.key"));
+    let stderr = child.stderr.take().unwrap();
+    let mut lines = std::io::BufReader::new(stderr)
+        .lines()
+        .map_while(Result::ok);
+    let waiting = lines.by_ref().find(|l| l.contains("is locked"));
+    assert!(waiting.is_some(), "add never said it waits for the lock");
+    let asked = Instant::now();
+    assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGINT) }, 0);
+    let status = child.wait().unwrap();
+    let rest: Vec<String> = lines.collect();
+    assert_eq!(status.signal(), Some(libc::SIGINT), "{rest:?}");
+    assert!(
+        asked.elapsed() < Duration::from_secs(20),
+        "ended the wait, did not sit it out: {:?}",
+        asked.elapsed()
+    );
+    assert!(lock.exists(), "kubectl's lock is not ours to remove");
+    assert_eq!(std::fs::read(&sb.kubeconfig).unwrap(), before);
+}
