@@ -79,8 +79,8 @@ pub(crate) fn lock(path: &Path, timeout: Duration) -> Result<LockGuard, Kubeconf
             }
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
                 drop((named, hold));
-                // Another lock of ours is held (several files are locked in turn): a signal
-                // waits for it, so stop waiting for this one and let the caller let go.
+                // A hold of ours is still open (the edit's own, or the lock of a file locked
+                // before this one): a signal waits for it, so stop waiting here and let go.
                 if let Some(signal) = Hold::pending() {
                     return Err(KubeconfigError::Interrupted { path, signal });
                 }
