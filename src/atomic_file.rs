@@ -1,12 +1,15 @@
 //! Replacing a file so that a crash leaves the old one or the new one, never half of one: a temp
 //! file in the same folder, fsync it, rename it over the target, fsync the folder (the rename is
 //! only durable once the folder is). The one writer under both keys and certificates (`pki`) and
-//! kubeconfigs (`kubeconfig/write.rs`, which adds kubectl's lock and its mode rules).
+//! kubeconfigs (`kubeconfig/write.rs`, which adds kubectl's lock and its mode rules). While a temp
+//! file exists a signal waits (`signals::Hold`): it is renamed into place or removed first.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
+
+use crate::signals::{Hold, Leftover};
 
 /// Replace `path` with `bytes`. The temp file is created with `create_mode` (the umask applies),
 /// so it is never more open than asked, even for a moment; `prepare` may then adjust it (exact
@@ -40,6 +43,9 @@ pub(crate) struct Staged {
     tmp: PathBuf,
     path: PathBuf,
     committed: bool,
+    // Dropped after the temp file is renamed or removed, in this order.
+    _named: Leftover,
+    _hold: Hold,
 }
 
 /// Write `pieces`, one after another, to a temp file for `path` (see [`replace`] for
@@ -50,12 +56,15 @@ pub(crate) fn stage(
     create_mode: u32,
     prepare: impl FnOnce(&File) -> io::Result<()>,
 ) -> io::Result<Staged> {
+    let hold = Hold::new();
     let tmp = temp_path(&folder_of(path), &file_name(path));
     // From here on, dropping `staged` removes the temp file whatever fails.
     let staged = Staged {
+        _named: Leftover::name(&tmp),
         tmp,
         path: path.to_path_buf(),
         committed: false,
+        _hold: hold,
     };
     let mut file = OpenOptions::new()
         .write(true)

@@ -9,6 +9,8 @@
 //! - [`workflow`]: the steps several verbs share (target cluster, access check, ledger hooks).
 //! - [`output`]: tables, `-o json|yaml|name`, colour, the spinner, dry-run diffs, durations shown.
 //! - `atomic_file`: the one crash-safe file replacement under `pki` and `kubeconfig`.
+//! - `signals`: SIGINT/SIGTERM/SIGHUP held back while a lock or temp file of ours exists, heard
+//!   by the CSR flow while an object of ours exists on the server, default otherwise.
 
 mod atomic_file;
 pub mod cli;
@@ -20,4 +22,5 @@ pub mod ledger;
 pub mod output;
 pub mod pki;
 pub mod shell;
+mod signals;
 pub mod workflow;

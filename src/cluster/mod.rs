@@ -4,7 +4,6 @@
 //! - [`client`]: a client from the kubeconfig module's view, or for a new identity held in memory.
 //! - [`tls`], [`connector`]: its TLS settings and connections (trusting only the cluster's CA).
 //! - [`csr`]: the CSR flow, with its security checks.
-//! - [`interrupt`]: SIGINT/SIGTERM while a CSR of ours exists: clean up, then report.
 //! - [`access`]: SelfSubjectReview, SelfSubjectAccessReview, SelfSubjectRulesReview.
 //! - [`checks`]: what to ask and the verdict: a pure decision table.
 //! - [`rbac`]: idempotent role bindings.
@@ -15,7 +14,6 @@ mod client;
 mod connector;
 mod csr;
 mod error;
-mod interrupt;
 mod one_connection;
 mod rbac;
 mod tls;

@@ -33,6 +33,9 @@ pub enum KubeconfigError {
         lock: PathBuf,
         holder: String,
     },
+    /// A signal came while we waited for another writer's lock, with a lock of ours held.
+    #[error("interrupted by {signal} while waiting for the lock of {path}; nothing was written")]
+    Interrupted { path: PathBuf, signal: &'static str },
     #[error("{path} is a symbolic link to {target}: refusing to write a private key through it")]
     Symlink { path: PathBuf, target: PathBuf },
     #[error("{path} already exists")]

@@ -1,6 +1,8 @@
 //! Edits as transactions: lock every file involved (kubectl's `<file>.lock`), read under the
 //! lock, let the caller change the view, write each changed file atomically, unlock. A change
-//! that fails writes nothing; `plan` runs one without writing, for dry runs.
+//! that fails writes nothing; `plan` runs one without writing, for dry runs. A signal meanwhile
+//! waits (`signals::Hold`): an edit not yet begun is dropped, one begun is finished, the locks are
+//! released, and only then does the process end, saying which files were written.
 
 use std::borrow::Cow;
 use std::path::PathBuf;
@@ -9,6 +11,7 @@ use super::document::Document;
 use super::merged::Kubeconfigs;
 use super::write::{self, LOCK_TIMEOUT};
 use super::{KubeconfigError, Sources};
+use crate::signals::Hold;
 
 /// What `plan` would write: one per changed file, both texts already redacted (see `redact`),
 /// so no diff or dump built from it can show a secret.
@@ -24,8 +27,15 @@ impl Kubeconfigs {
     /// an edit. kubectl rewrites a kubeconfig in place (truncate, then write) while holding the
     /// lock, so a reader that ignores the lock can see an empty or half-written file.
     pub fn load_locked(sources: &Sources) -> Result<Self, KubeconfigError> {
-        let _guards = lock_all(sources, false)?;
-        Kubeconfigs::load(sources)
+        let mut hold = Hold::new();
+        hold.note(format!(
+            "nothing was written ({} only read)",
+            files(&sources.files)
+        ));
+        let guards = lock_all(sources, false)?;
+        let kcs = Kubeconfigs::load(sources);
+        drop((guards, hold));
+        kcs
     }
 
     /// Lock, read, apply `f`, write what changed, unlock. `f` failing writes nothing.
@@ -51,9 +61,18 @@ impl Kubeconfigs {
         earlier: Vec<Document>,
         f: impl FnOnce(&mut Kubeconfigs) -> anyhow::Result<T>,
     ) -> Result<T, KubeconfigError> {
+        let mut hold = Hold::new();
+        hold.note(format!("nothing was written to {}", files(&sources.files)));
         let guards = lock_all(sources, true)?;
         // Read under the lock: what another writer just wrote is part of what we write.
         let mut kcs = Kubeconfigs::reload(sources, earlier)?;
+        if let Some(signal) = Hold::pending() {
+            // Not begun yet: the change (and any file it would write beside) is not made.
+            return Err(KubeconfigError::Interrupted {
+                path: sources.default_write_file(),
+                signal,
+            });
+        }
         let result = f(&mut kcs).map_err(KubeconfigError::Change)?;
         let rendered: Vec<(PathBuf, Vec<Cow<'_, str>>, write::Mode)> = kcs
             .docs
@@ -68,10 +87,25 @@ impl Kubeconfigs {
                 Ok((d.path.clone(), d.render()?, mode))
             })
             .collect::<Result<_, KubeconfigError>>()?;
-        for (path, pieces, mode) in rendered {
-            write::replace_pieces(&path, &pieces, mode)?;
+        // Begun, so finished: the change may already have put files beside the kubeconfig.
+        let mut written = Vec::new();
+        for (path, pieces, mode) in &rendered {
+            let unwritten = || files(rendered[written.len()..].iter().map(|(p, ..)| p));
+            hold.note(match written.is_empty() {
+                true => format!("nothing was written to {}", unwritten()),
+                false => format!(
+                    "{} written; {} left as it was",
+                    files(&written),
+                    unwritten()
+                ),
+            });
+            write::replace_pieces(path, pieces, *mode)?;
+            written.push(path.clone());
         }
-        drop(guards);
+        if !written.is_empty() {
+            hold.note(format!("{} was written whole", files(&written)));
+        }
+        drop((guards, hold));
         drop_aside(kcs);
         Ok(result)
     }
@@ -95,6 +129,12 @@ impl Kubeconfigs {
         }
         Ok((result, changes))
     }
+}
+
+/// Paths for a note: `a, b`.
+fn files<'a>(paths: impl IntoIterator<Item = &'a PathBuf>) -> String {
+    let names: Vec<String> = paths.into_iter().map(|p| p.display().to_string()).collect();
+    names.join(", ")
 }
 
 /// The files as read are of no more use once written. Freeing the tree of a kubeconfig of

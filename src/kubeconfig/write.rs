@@ -4,7 +4,8 @@
 //! writes nothing into its lock and only checks that it can create it, so we write our process
 //! id into ours: a waiter can then say who holds the lock, and whether that process still runs. The file itself is replaced
 //! atomically (temp file in the same folder, fsync, rename, fsync the folder), keeping its mode
-//! and owner; a new file is 0600 in a 0700 folder.
+//! and owner; a new file is 0600 in a 0700 folder. A SIGINT, SIGTERM or SIGHUP while the lock is
+//! held waits for its release (see `signals`), so a signal never leaves kubectl locked out.
 
 use std::borrow::Cow;
 use std::fs::{self, OpenOptions};
@@ -15,6 +16,7 @@ use std::time::{Duration, Instant};
 
 use super::KubeconfigError;
 use crate::atomic_file;
+use crate::signals::{Hold, Leftover};
 
 /// How long we wait for another writer's lock before giving up.
 pub(crate) const LOCK_TIMEOUT: Duration = Duration::from_secs(30);
@@ -23,6 +25,10 @@ pub(crate) const LOCK_TIMEOUT: Duration = Duration::from_secs(30);
 #[derive(Debug)]
 pub(crate) struct LockGuard {
     lock: PathBuf,
+    // Dropped in this order, after the lock file is removed: the signal a hold kept waiting
+    // may end the process only once the lock is gone.
+    _named: Leftover,
+    _hold: Hold,
 }
 
 impl Drop for LockGuard {
@@ -53,6 +59,9 @@ pub(crate) fn lock(path: &Path, timeout: Duration) -> Result<LockGuard, Kubeconf
     let mut pause = Duration::from_millis(5);
     let mut told = false;
     loop {
+        // Held back from before the lock exists; on a failed attempt, released again at once.
+        let hold = Hold::new();
+        let named = Leftover::name(&lock);
         match OpenOptions::new()
             .write(true)
             .create_new(true)
@@ -62,9 +71,19 @@ pub(crate) fn lock(path: &Path, timeout: Duration) -> Result<LockGuard, Kubeconf
             Ok(mut file) => {
                 // Who holds it, for a waiter's message; the lock works without it.
                 let _ = writeln!(file, "{}", std::process::id());
-                return Ok(LockGuard { lock });
+                return Ok(LockGuard {
+                    lock,
+                    _named: named,
+                    _hold: hold,
+                });
             }
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                drop((named, hold));
+                // A hold of ours is still open (the edit's own, or the lock of a file locked
+                // before this one): a signal waits for it, so stop waiting here and let go.
+                if let Some(signal) = Hold::pending() {
+                    return Err(KubeconfigError::Interrupted { path, signal });
+                }
                 if !told {
                     // At once: a silent wait looks like a hang.
                     eprintln!(

@@ -1,5 +1,5 @@
 //! The CertificateSigningRequest we create is ours to clean up: after success, after an error,
-//! after Ctrl-C or SIGTERM while waiting for a signer, and said aloud when it cannot be deleted.
+//! after Ctrl-C, SIGTERM or SIGHUP while waiting for a signer, and said aloud when it cannot be deleted.
 
 use std::process::Stdio;
 use std::time::{Duration, Instant};
@@ -89,6 +89,12 @@ fn sigint_while_waiting_for_the_signer_deletes_our_csr() {
 #[test]
 fn sigterm_while_waiting_for_the_signer_deletes_our_csr() {
     interrupted_while_waiting("TERM");
+}
+
+#[test]
+fn sighup_while_waiting_for_the_signer_deletes_our_csr() {
+    // The terminal closing ends a wait as Ctrl-C does: our object is not left on the server.
+    interrupted_while_waiting("HUP");
 }
 
 #[test]

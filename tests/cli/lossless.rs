@@ -416,7 +416,7 @@ fn a_kubeconfig_written_by_kubectl_config_set_is_edited_without_loss() {
 
 /// A kubeconfig of many certificate users with embedded data, in the layout kubectl writes (the
 /// shape of issue 10's 10,000-user file, smaller): each user's base64 distinct.
-fn many_embedded_users(n: usize) -> String {
+pub(crate) fn many_embedded_users(n: usize) -> String {
     let data = |seed: usize| {
         let bytes: Vec<u8> = (0..1600usize).map(|i| ((i * 7) ^ seed) as u8).collect();
         openssl::base64::encode_block(&bytes)

@@ -29,6 +29,7 @@ mod file_modes;
 mod flag_surface;
 mod hostile_cluster;
 mod inspect_files;
+mod interrupted_write;
 mod krew;
 mod kubectl_race;
 mod ledger;

@@ -5,7 +5,7 @@ use std::time::Duration;
 use k8s_openapi::api::certificates::v1::CertificateSigningRequest;
 use kube::api::{Api, DeleteParams, Preconditions};
 
-use super::super::interrupt;
+use crate::signals as interrupt;
 
 /// The deletion of our object, started and not yet awaited: it runs while the caller writes the
 /// kubeconfig and checks access, and [`CsrCleanup::finish`] collects its result. A SIGINT or

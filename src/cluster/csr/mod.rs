@@ -23,8 +23,9 @@ use std::time::Duration;
 use k8s_openapi::api::certificates::v1::CertificateSigningRequest;
 use kube::api::{Api, PostParams};
 
-use super::{ApiClient, ClusterError, interrupt};
+use super::{ApiClient, ClusterError};
 use crate::pki;
+use crate::signals as interrupt;
 
 pub use approve::approver;
 pub use cleanup::CsrCleanup;
