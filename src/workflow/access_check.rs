@@ -100,13 +100,13 @@ pub struct IdentitiesInMaking(Making);
 enum Making {
     Thread(std::thread::JoinHandle<anyhow::Result<cluster::NewIdentities>>),
     /// No thread could be started (or the view was refused): made in `wait` instead.
-    Later(anyhow::Result<ClientView>),
+    Later(Box<anyhow::Result<ClientView>>),
 }
 
 impl IdentitiesInMaking {
     pub fn start(view: anyhow::Result<ClientView>) -> IdentitiesInMaking {
         let Ok(view) = view else {
-            return IdentitiesInMaking(Making::Later(view));
+            return IdentitiesInMaking(Making::Later(Box::new(view)));
         };
         let copy = view.clone();
         let thread = std::thread::Builder::new()
@@ -114,7 +114,7 @@ impl IdentitiesInMaking {
             .spawn(move || make_identities(copy));
         IdentitiesInMaking(match thread {
             Ok(thread) => Making::Thread(thread),
-            Err(_) => Making::Later(Ok(view)),
+            Err(_) => Making::Later(Box::new(Ok(view))),
         })
     }
 
@@ -123,7 +123,7 @@ impl IdentitiesInMaking {
             Making::Thread(thread) => thread
                 .join()
                 .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
-            Making::Later(view) => make_identities(view?),
+            Making::Later(view) => make_identities((*view)?),
         }
     }
 }
