@@ -22,6 +22,8 @@ use serde_json::{Map, Value};
 
 use super::ClusterError;
 
+mod system_trust;
+
 /// The ciphers `openssl::ssl::SslConnector` allows (no anonymous, null, export or broken ones).
 const CIPHERS: &str = "DEFAULT:!aNULL:!eNULL:!MD5:!3DES:!DES:!RC4:!IDEA:!SEED:!aDSS:!SRP:!PSK";
 
@@ -192,8 +194,7 @@ fn trust(
         }
         // No CA in the kubeconfig: the system's, as kubectl does. Skipped when nothing is
         // verified anyway.
-        _ if verify => builder
-            .set_default_verify_paths()
+        _ if verify => system_trust::trust_system(builder)
             .map_err(|e| bad("cannot read the system's certificate authorities", e))?,
         _ => {}
     }
