@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Build this platform's krew archive, then fill the version, uris and sha256s into a copy of plugin.yaml.
 #
-#   scripts/release.sh [OUT_DIR]            # builds with cargo --release
+#   scripts/release.sh [OUT_DIR]            # builds with cargo --release, OpenSSL linked in
 #   CERTUSER_BIN=path scripts/release.sh    # packs a binary built elsewhere (tests use this)
 #
 # The release workflow (.github/workflows/release.yml) runs this once per os/arch, gathers the
@@ -16,8 +16,21 @@ case "$(uname -m)" in x86_64|amd64) arch=amd64 ;; aarch64|arm64) arch=arm64 ;; *
 
 bin=${CERTUSER_BIN:-}
 if [[ -z $bin ]]; then
-    cargo build --release --locked --manifest-path "$root/Cargo.toml"
-    bin=$root/target/release/kubectl-certuser
+    # OpenSSL linked in: a krew user's machine may have another libssl, or none (macOS without
+    # Homebrew's). Its own target folder, so that switching features rebuilds nothing else.
+    cargo build --release --locked --features vendored-openssl --manifest-path "$root/Cargo.toml" \
+        --target-dir "$root/target/vendored"
+    bin=$root/target/vendored/release/kubectl-certuser
+    # What the archive promises: no system OpenSSL needed.
+    case $os in
+        linux) needs=$(readelf -d "$bin" | grep NEEDED || true) ;;
+        darwin) needs=$(otool -L "$bin") ;;
+    esac
+    if grep -Eq 'lib(ssl|crypto)' <<<"$needs"; then
+        echo "$bin links the system's OpenSSL; a krew archive must carry its own:" >&2
+        echo "$needs" >&2
+        exit 1
+    fi
 fi
 
 mkdir -p "$out"
