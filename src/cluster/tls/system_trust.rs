@@ -129,25 +129,10 @@ mod tests {
     #[test]
     fn a_found_bundle_is_trusted() {
         let dir = tempfile::tempdir().unwrap();
-        let key = dir.path().join("root.key");
-        let pem = crate::pki::testing::openssl_file(
-            dir.path(),
-            "bundle.pem",
-            &[
-                "req",
-                "-x509",
-                "-newkey",
-                "ec",
-                "-pkeyopt",
-                "ec_paramgen_curve:P-256",
-                "-nodes",
-            ]
-            .into_iter()
-            .chain(["-subj", "/CN=system-root", "-keyout", key.to_str().unwrap()])
-            .collect::<Vec<_>>(),
-        );
-        let ca = openssl::x509::X509::from_pem(&pem).unwrap();
+        let pem = include_bytes!("../../../tests/fixtures/corpus/good-ca.crt");
+        let ca = openssl::x509::X509::from_pem(pem).unwrap();
         let bundle = dir.path().join("bundle.pem");
+        std::fs::write(&bundle, pem).unwrap();
         let mut builder = SslContextBuilder::new(SslMethod::tls_client()).unwrap();
         trust_found(&mut builder, Some(bundle), &[dir.path().to_path_buf()]).unwrap();
         let trusted = builder.build().cert_store().all_certificates();
