@@ -28,12 +28,11 @@ pub enum Signer<'rt> {
     Local(CertificateAuthority),
     Cluster {
         client: cluster::ApiClient,
-        approve: bool,
         timeout: Duration,
         keep_csr: bool,
         /// Who approves (SelfSubjectReview), asked as soon as the signer exists: that first
         /// request opens the administrator's connection while the keys are still being made
-        /// (see [`Signer::beside_requests`]). `None` when we do not approve.
+        /// (see [`Signer::beside_requests`]). `None` when we do not approve (`--no-approve`).
         approver: Option<Shared<BoxFuture<'static, Option<String>>>>,
         /// The CSR objects still being deleted: the signer waits for them when it goes.
         deletions: Deletions<'rt>,
@@ -96,7 +95,6 @@ impl<'rt> Signer<'rt> {
         });
         Signer::Cluster {
             client,
-            approve: !csr.no_approve,
             approver,
             timeout: csr.timeout.0,
             keep_csr: csr.keep_csr,
@@ -215,7 +213,6 @@ impl<'rt> Signer<'rt> {
             }
             Signer::Cluster {
                 client,
-                approve,
                 timeout,
                 keep_csr,
                 approver,
@@ -228,7 +225,7 @@ impl<'rt> Signer<'rt> {
                     groups: &request.subject.organizations,
                     rsa: request.rsa,
                     expiration: validity,
-                    approve: *approve,
+                    approve: approver.is_some(),
                     timeout: *timeout,
                     keep_csr: *keep_csr,
                 };
