@@ -86,13 +86,13 @@ pub(crate) fn lock(path: &Path, timeout: Duration) -> Result<LockGuard, Kubeconf
                 }
                 if !told {
                     // At once: a silent wait looks like a hang.
-                    eprintln!(
+                    crate::output::say(format_args!(
                         "warning: {} is locked ({} exists, {}); waiting up to {} for it",
                         path.display(),
                         lock.display(),
                         holder(&lock),
                         crate::output::human_duration(timeout.as_secs() as i64),
-                    );
+                    ));
                     told = true;
                 }
                 if start.elapsed() >= timeout {
@@ -189,10 +189,10 @@ pub(crate) fn replace_pieces(
         (Mode::Private, Some(old)) if old & 0o077 == 0 => old,
         (Mode::Private, Some(old)) => {
             // Printed here, as it happens: a key must never become readable silently.
-            eprintln!(
+            crate::output::say(format_args!(
                 "warning: {} was mode {old:04o}, readable by others; it now holds a private key, so it is written 0600",
                 path.display()
-            );
+            ));
             old & 0o7700 | 0o600
         }
     };

@@ -19,6 +19,13 @@ mod duration;
 
 pub use duration::human_duration;
 
+/// One line to stderr. A stderr that cannot be written (its reader gone, the terminal of a
+/// `nohup`ed run hung up) loses the line, never the command: `eprintln!` would panic, maybe
+/// between a kubeconfig write and the ledger line that records it.
+pub fn say(line: std::fmt::Arguments<'_>) {
+    let _ = writeln!(std::io::stderr(), "{line}");
+}
+
 #[derive(Clone, Debug)]
 pub struct Output {
     pub format: Option<OutputFormat>,
@@ -44,7 +51,7 @@ impl Output {
             quiet: false,
             color: stderr_colour(),
         };
-        eprintln!("{} {message}", out.paint("31", "error:"));
+        say(format_args!("{} {message}", out.paint("31", "error:")));
         if let Some(hint) = hint {
             out.hint(hint);
         }
@@ -57,24 +64,36 @@ impl Output {
 
     pub fn progress(&self, message: impl AsRef<str>) {
         if !self.quiet {
-            eprintln!("{}", message.as_ref());
+            say(format_args!("{}", message.as_ref()));
         }
     }
 
     /// A finished step: `✓ message`, green on a terminal.
     pub fn done(&self, message: impl AsRef<str>) {
         if !self.quiet {
-            eprintln!("{} {}", self.paint("32", "✓"), message.as_ref());
+            say(format_args!(
+                "{} {}",
+                self.paint("32", "✓"),
+                message.as_ref()
+            ));
         }
     }
 
     pub fn warn(&self, message: impl AsRef<str>) {
-        eprintln!("{} {}", self.paint("33", "warning:"), message.as_ref());
+        say(format_args!(
+            "{} {}",
+            self.paint("33", "warning:"),
+            message.as_ref()
+        ));
     }
 
     pub fn hint(&self, message: impl AsRef<str>) {
         if !self.quiet {
-            eprintln!("{} {}", self.paint("36", "hint:"), message.as_ref());
+            say(format_args!(
+                "{} {}",
+                self.paint("36", "hint:"),
+                message.as_ref()
+            ));
         }
     }
 
@@ -109,11 +128,15 @@ impl Output {
             let frames = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
             let mut i = 0;
             while !flag.load(Ordering::Relaxed) {
-                eprint!("\r{} {message}", frames[i % frames.len()]);
+                let _ = write!(
+                    std::io::stderr(),
+                    "\r{} {message}",
+                    frames[i % frames.len()]
+                );
                 i += 1;
                 std::thread::sleep(Duration::from_millis(100));
             }
-            eprint!("\r\x1b[2K");
+            let _ = write!(std::io::stderr(), "\r\x1b[2K");
         });
         Some(Spinner {
             stop,

@@ -43,3 +43,34 @@ fn man_into_a_closed_pipe_is_quiet() {
         assert!(stderr.is_empty(), "{stderr}");
     }
 }
+
+/// stderr gone (its reader closed, or the terminal of a `nohup`ed run hung up): the messages are
+/// lost, never the work. An `add` still writes the kubeconfig and records the certificate in the
+/// ledger, and succeeds, instead of panicking between the two.
+#[test]
+fn add_with_stderr_gone_still_records_what_it_issued() {
+    let sb = Sandbox::new();
+    sb.seed_kubeconfig();
+    let (crt, key) = sb.openssl_ca();
+    let mut child = sb
+        .certuser()
+        .args(["add", "john", "--no-check", "--ca-cert"])
+        .arg(&crt)
+        .arg("--ca-key")
+        .arg(&key)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stderr.take()); // every write to stderr gets EPIPE
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(0), "{status:?}");
+    assert!(sb.kubectl_view()["users"].to_string().contains("john"));
+    let ledger =
+        std::fs::read_to_string(sb.home.join(".local/share/kubectl-certuser/ledger.jsonl"))
+            .unwrap_or_default();
+    assert!(
+        ledger.contains("\"john\""),
+        "the ledger lost john: {ledger}"
+    );
+}
