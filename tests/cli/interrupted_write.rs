@@ -39,6 +39,27 @@ fn add_newcomer(sb: &Sandbox, crt: &Path, key: &Path) -> Child {
         .unwrap()
 }
 
+/// A sandbox whose kubeconfig is the big file, a local CA, and `add newcomer` started on them:
+/// the sandbox, the file as written, the child (its stderr piped).
+fn add_to_a_big_kubeconfig() -> (Sandbox, String, Child) {
+    let sb = Sandbox::new();
+    let (crt, key) = sb.openssl_ca();
+    let original = many_embedded_users(USERS);
+    std::fs::write(&sb.kubeconfig, &original).unwrap();
+    let child = add_newcomer(&sb, &crt, &key);
+    (sb, original, child)
+}
+
+/// All the child's stderr, read on a thread until it closes.
+fn read_stderr(child: &mut Child) -> std::thread::JoinHandle<String> {
+    let mut stderr = child.stderr.take().unwrap();
+    std::thread::spawn(move || {
+        let mut text = String::new();
+        stderr.read_to_string(&mut text).unwrap();
+        text
+    })
+}
+
 /// Poll (no fixed sleep) until `path` exists; false when the child ended first.
 fn wait_for(path: &Path, child: &mut Child) -> bool {
     let start = Instant::now();
@@ -96,19 +117,9 @@ fn leftovers(dir: &Path) -> Vec<String> {
 }
 
 fn a_signal_while_the_lock_is_held_leaves_no_lock(signal: i32, name: &str) {
-    let sb = Sandbox::new();
-    let (crt, key) = sb.openssl_ca();
-    let original = many_embedded_users(USERS);
-    std::fs::write(&sb.kubeconfig, &original).unwrap();
+    let (sb, original, mut child) = add_to_a_big_kubeconfig();
     let lock = sb.path("config.lock");
-
-    let mut child = add_newcomer(&sb, &crt, &key);
-    let mut stderr = child.stderr.take().unwrap();
-    let reader = std::thread::spawn(move || {
-        let mut text = String::new();
-        stderr.read_to_string(&mut text).unwrap();
-        text
-    });
+    let reader = read_stderr(&mut child);
     let locked = wait_for(&lock, &mut child);
     assert!(locked, "add ended before it took the lock");
     assert_eq!(unsafe { libc::kill(child.id() as i32, signal) }, 0);
@@ -165,17 +176,8 @@ fn sighup_while_the_kubeconfig_is_locked_leaves_no_lock_behind() {
 
 #[test]
 fn a_signal_while_the_new_kubeconfig_is_written_lets_it_finish_whole() {
-    let sb = Sandbox::new();
-    let (crt, key) = sb.openssl_ca();
-    let original = many_embedded_users(USERS);
-    std::fs::write(&sb.kubeconfig, &original).unwrap();
-    let mut child = add_newcomer(&sb, &crt, &key);
-    let mut stderr = child.stderr.take().unwrap();
-    let reader = std::thread::spawn(move || {
-        let mut text = String::new();
-        stderr.read_to_string(&mut text).unwrap();
-        text
-    });
+    let (sb, original, mut child) = add_to_a_big_kubeconfig();
+    let reader = read_stderr(&mut child);
     // The temp file lives for the write and fsync of 9 MB only: a look may miss it, and then
     // the run ends normally and proves nothing more than the others (it says so).
     let caught = wait_for_temp(sb.dir.path(), &mut child);
@@ -203,12 +205,8 @@ fn a_signal_while_the_new_kubeconfig_is_written_lets_it_finish_whole() {
 
 #[test]
 fn a_second_sigint_while_held_back_ends_at_once_and_names_the_lock_to_delete() {
-    let sb = Sandbox::new();
-    let (crt, key) = sb.openssl_ca();
-    let original = many_embedded_users(USERS);
-    std::fs::write(&sb.kubeconfig, &original).unwrap();
+    let (sb, original, mut child) = add_to_a_big_kubeconfig();
     let lock = sb.path("config.lock");
-    let mut child = add_newcomer(&sb, &crt, &key);
     let stderr = child.stderr.take().unwrap();
     let (tx, lines) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
