@@ -189,35 +189,21 @@ mod tests {
     #[test]
     fn agrees_with_openssl_on_a_certificate_openssl_made() {
         let dir = tempfile::tempdir().unwrap();
-        crate::pki::testing::judge(
-            Command::new("openssl")
-                .args([
-                    "req",
-                    "-x509",
-                    "-newkey",
-                    "ec",
-                    "-pkeyopt",
-                    "ec_paramgen_curve:P-384",
-                    "-nodes",
-                    "-keyout",
-                    "k.pem",
-                    "-out",
-                    "c.pem",
-                ])
-                .args([
-                    "-subj",
-                    "/CN=jane/O=ops/O=sre",
-                    "-days",
-                    "10",
-                    "-addext",
-                    "extendedKeyUsage=clientAuth,serverAuth",
-                    "-addext",
-                    "keyUsage=digitalSignature",
-                ])
-                .current_dir(dir.path()),
+        crate::pki::testing::openssl_self_signed(
+            dir.path(),
+            "c",
+            &["ec", "-pkeyopt", "ec_paramgen_curve:P-384"],
+            "/CN=jane/O=ops/O=sre",
+            "10",
+            &[
+                "-addext",
+                "extendedKeyUsage=clientAuth,serverAuth",
+                "-addext",
+                "keyUsage=digitalSignature",
+            ],
         );
-        let pem = std::fs::read(dir.path().join("c.pem")).unwrap();
-        let info = inspect_certificate(&parse_certificate_pem(&pem, "c.pem").unwrap()).unwrap();
+        let pem = std::fs::read(dir.path().join("c.crt")).unwrap();
+        let info = inspect_certificate(&parse_certificate_pem(&pem, "c.crt").unwrap()).unwrap();
         assert_eq!(info.common_name.as_deref(), Some("jane"));
         assert_eq!(info.groups, ["ops", "sre"]);
         assert_eq!(info.key, "ECDSA P-384");
@@ -225,14 +211,14 @@ mod tests {
         assert_eq!(info.key_usage, ["digitalSignature"]);
         let openssl = |flag: &str| {
             let o = Command::new("openssl")
-                .args(["x509", "-noout", flag, "-in", "c.pem"])
+                .args(["x509", "-noout", flag, "-in", "c.crt"])
                 .current_dir(dir.path())
                 .output()
                 .unwrap();
             String::from_utf8_lossy(&o.stdout).trim().to_string()
         };
         let fp = Command::new("openssl")
-            .args(["x509", "-noout", "-fingerprint", "-sha256", "-in", "c.pem"])
+            .args(["x509", "-noout", "-fingerprint", "-sha256", "-in", "c.crt"])
             .current_dir(dir.path())
             .output()
             .unwrap();
@@ -248,7 +234,7 @@ mod tests {
         );
         // The public key's hash, against OpenSSL's own DER of it.
         let spki = Command::new("sh")
-            .args(["-c", "openssl x509 -in c.pem -noout -pubkey | openssl pkey -pubin -outform DER | openssl dgst -sha256 -r"])
+            .args(["-c", "openssl x509 -in c.crt -noout -pubkey | openssl pkey -pubin -outform DER | openssl dgst -sha256 -r"])
             .current_dir(dir.path())
             .output()
             .unwrap();

@@ -63,7 +63,7 @@ pub use summary::{
 
 #[cfg(test)]
 pub(crate) mod testing {
-    use std::path::Path;
+    use std::path::{Path, PathBuf};
     use std::process::{Command, Output};
 
     /// Run the `openssl` CLI as the independent judge and return what it printed, once it
@@ -76,6 +76,33 @@ pub(crate) mod testing {
             String::from_utf8_lossy(&out.stderr)
         );
         out
+    }
+
+    /// `openssl req -x509 -newkey NEWKEY.. -nodes -subj SUBJECT -days DAYS EXTRA..`, judged: a
+    /// self-signed certificate `DIR/NAME.crt` and its key `DIR/NAME.key`, made by the CLI.
+    pub(crate) fn openssl_self_signed(
+        dir: &Path,
+        name: &str,
+        newkey: &[&str],
+        subject: &str,
+        days: &str,
+        extra: &[&str],
+    ) -> (PathBuf, PathBuf) {
+        let (crt, key) = (
+            dir.join(format!("{name}.crt")),
+            dir.join(format!("{name}.key")),
+        );
+        judge(
+            Command::new("openssl")
+                .args(["req", "-x509", "-newkey"])
+                .args(newkey)
+                .args(["-nodes", "-subj", subject, "-days", days, "-keyout"])
+                .arg(&key)
+                .arg("-out")
+                .arg(&crt)
+                .args(extra),
+        );
+        (crt, key)
     }
 
     /// `openssl ARGS[0] -out DIR/NAME ARGS[1..]`, judged, and the file it wrote.

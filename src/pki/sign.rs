@@ -300,32 +300,16 @@ mod tests {
     #[test]
     fn the_authority_key_id_is_the_one_openssl_writes_from_the_ca_certificate() {
         let dir = tempfile::tempdir().unwrap();
-        run(
-            &[
-                "req",
-                "-x509",
-                "-newkey",
-                "rsa:2048",
-                "-nodes",
-                "-subj",
-                "/CN=cli-ca",
-                "-days",
-                "2",
-                "-keyout",
-                "ca.key",
-                "-out",
-                "ca.crt",
-            ],
+        let (crt, key) = crate::pki::testing::openssl_self_signed(
             dir.path(),
+            "ca",
+            &["rsa:2048"],
+            "/CN=cli-ca",
+            "2",
+            &[],
         );
         let now = jiff::Timestamp::now();
-        let cli = CertificateAuthority::load(
-            &dir.path().join("ca.crt"),
-            &dir.path().join("ca.key"),
-            None,
-            now,
-        )
-        .unwrap();
+        let cli = CertificateAuthority::load(&crt, &key, None, now).unwrap();
         let ours = CertificateAuthority::create_self_signed("k", 2, KeyType::EcdsaP256).unwrap();
         for ca in [cli, ours] {
             let b = X509Builder::new().unwrap();

@@ -3,27 +3,7 @@ use std::process::Command;
 use super::*;
 
 fn openssl_ca(dir: &Path, extra: &[&str]) -> (std::path::PathBuf, std::path::PathBuf) {
-    let (crt, key) = (dir.join("ca.crt"), dir.join("ca.key"));
-    crate::pki::testing::judge(
-        Command::new("openssl")
-            .args([
-                "req",
-                "-x509",
-                "-newkey",
-                "rsa:2048",
-                "-nodes",
-                "-subj",
-                "/CN=test-ca",
-                "-days",
-                "30",
-                "-keyout",
-            ])
-            .arg(&key)
-            .arg("-out")
-            .arg(&crt)
-            .args(extra),
-    );
-    (crt, key)
+    crate::pki::testing::openssl_self_signed(dir, "ca", &["rsa:2048"], "/CN=test-ca", "30", extra)
 }
 
 #[test]
