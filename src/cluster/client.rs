@@ -9,7 +9,7 @@ use serde_json::{Map, Value, json};
 
 use super::ClusterError;
 use super::connector::HttpsConnector;
-use super::one_connection::OneConnection;
+use super::one_connection::{Http2Chosen, OneConnection};
 use super::tls::TlsSettings;
 use crate::kubeconfig::ClientView;
 
@@ -113,7 +113,9 @@ fn needs_kube_stack(config: &kube::Config) -> bool {
 /// not make.
 fn own_stack(config: kube::Config, tls: TlsSettings) -> Result<kube::Client, kube::Error> {
     use kube::client::ConfigExt;
-    let connector = HttpsConnector::new(tls, config.connect_timeout.unwrap_or(CONNECT_TIMEOUT));
+    let http2_chosen = Http2Chosen::default();
+    let connector = HttpsConnector::new(tls, config.connect_timeout.unwrap_or(CONNECT_TIMEOUT))
+        .announcing(http2_chosen.clone());
     let http = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
         .build::<_, kube::client::Body>(connector);
     let service = tower::ServiceBuilder::new()
@@ -124,7 +126,7 @@ fn own_stack(config: kube::Config, tls: TlsSettings) -> Result<kube::Client, kub
         .option_layer(config.auth_layer()?)
         .layer(config.extra_headers_layer()?)
         .layer(request_log())
-        .service(OneConnection::new(http));
+        .service(OneConnection::sharing(http, &http2_chosen));
     Ok(kube::Client::new(service, config.default_namespace))
 }
 

@@ -17,6 +17,7 @@ use tokio::net::TcpStream;
 use tokio_openssl::SslStream;
 use tower::Service;
 
+use super::one_connection::Http2Chosen;
 use super::tls::TlsSettings;
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -47,6 +48,8 @@ pub(crate) struct HttpsConnector {
     http: HttpConnector,
     tls: Arc<TlsSettings>,
     timeout: Duration,
+    /// Told of every connection that chose HTTP/2 (see [`super::one_connection`]).
+    http2_chosen: Http2Chosen,
 }
 
 impl HttpsConnector {
@@ -58,7 +61,14 @@ impl HttpsConnector {
             http,
             tls: Arc::new(tls),
             timeout,
+            http2_chosen: Http2Chosen::default(),
         }
+    }
+
+    /// Tell `chosen` when a handshake chose HTTP/2.
+    pub fn announcing(mut self, chosen: Http2Chosen) -> HttpsConnector {
+        self.http2_chosen = chosen;
+        self
     }
 }
 
@@ -75,7 +85,7 @@ impl Service<Uri> for HttpsConnector {
 
     fn call(&mut self, uri: Uri) -> Self::Future {
         let connect = self.http.call(uri.clone());
-        let (tls, timeout) = (self.tls.clone(), self.timeout);
+        let (tls, timeout, chosen) = (self.tls.clone(), self.timeout, self.http2_chosen.clone());
         Box::pin(async move {
             let attempt = async move {
                 let tcp = connect.await.map_err(|e| ConnectError::Tcp(e.into()))?;
@@ -95,6 +105,9 @@ impl Service<Uri> for HttpsConnector {
                         format!(": certificate verify failed: {}", result.error_string())
                     };
                     return Err(ConnectError::Handshake { verify, source });
+                }
+                if stream.ssl().selected_alpn_protocol() == Some(b"h2") {
+                    chosen.announce();
                 }
                 Ok(Stream::Tls(TokioIo::new(stream)))
             };

@@ -1,11 +1,16 @@
 //! A new client's first request goes alone; the requests asked at the same time wait for its
-//! answer, so they share its connection instead of each opening one.
+//! connection, so they share it instead of each opening one.
 //!
 //! Why: hyper-util's pool starts a connection for every request that finds none idle, and learns
 //! only after the TLS handshake that ALPN chose HTTP/2, where one connection would carry them
-//! all. The access check asks eleven questions at once: eleven handshakes. Held back until the
-//! first answer (one round trip), they find the HTTP/2 connection in the pool and are sent on it
-//! together; over HTTP/1.1 each still opens its own, as before.
+//! all. The access check asks eleven questions at once: eleven handshakes. Held back, they find
+//! the HTTP/2 connection in the pool and are sent on it together.
+//!
+//! How long they wait: when the connector says the handshake chose HTTP/2 ([`Http2Chosen`]),
+//! they go at once, without the first answer's round trip. hyper-util pools that connection in
+//! the same poll as the connector's answer, before any other task runs, so they find it there.
+//! Over HTTP/1.1 (or a connector that does not tell) they wait for the first answer, then each
+//! opens its own connection, as before.
 //!
 //! When the first request cannot connect at all (refused, timed out, TLS failed), the requests
 //! that waited for it get the same failure instead of waiting out a connect timeout each in turn.
@@ -27,8 +32,8 @@ type Outcome = Result<(), Arc<Described>>;
 enum Phase {
     /// No request yet, or the last first request could not connect: the next one goes alone.
     Untried,
-    /// The first request is under way; the others wait for what it sends.
-    Connecting(watch::Receiver<Option<Outcome>>),
+    /// The first request is under way; the others wait for what it (or the connector) sends.
+    Connecting(Arc<watch::Sender<Option<Outcome>>>),
     /// A connection was made: everything goes straight through.
     Connected,
 }
@@ -40,10 +45,45 @@ pub(crate) struct OneConnection<S> {
 }
 
 impl<S> OneConnection<S> {
+    /// Without a connector that tells: the others always wait for the first answer.
+    #[cfg(test)]
     pub fn new(inner: S) -> OneConnection<S> {
+        OneConnection::sharing(inner, &Http2Chosen::default())
+    }
+
+    /// Told by `chosen` (which the connector holds) when a connection speaks HTTP/2.
+    pub fn sharing(inner: S, chosen: &Http2Chosen) -> OneConnection<S> {
         OneConnection {
             inner,
+            phase: chosen.phase.clone(),
+        }
+    }
+}
+
+/// The connector's word that a TLS handshake chose HTTP/2: the connection is about to be pooled
+/// and shared, so the requests waiting for the first one need not wait for its answer.
+#[derive(Clone)]
+pub(crate) struct Http2Chosen {
+    phase: Arc<Mutex<Phase>>,
+}
+
+impl Default for Http2Chosen {
+    fn default() -> Self {
+        Http2Chosen {
             phase: Arc::new(Mutex::new(Phase::Untried)),
+        }
+    }
+}
+
+impl Http2Chosen {
+    /// Called by the connector as it hands hyper-util a connection that negotiated `h2`. The
+    /// waiting requests are woken now and run once this poll of the first request ends, by
+    /// which time hyper-util has put the connection in its pool.
+    pub fn announce(&self) {
+        let mut phase = self.phase.lock().unwrap();
+        if let Phase::Connecting(first) = &*phase {
+            let _ = first.send(Some(Ok(())));
+            *phase = Phase::Connected;
         }
     }
 }
@@ -72,7 +112,7 @@ where
                 Box::pin(async move { answer.await.map_err(Into::into) })
             }
             Phase::Connecting(first) => {
-                let (mut first, inner) = (first.clone(), self.inner.clone());
+                let (mut first, inner) = (first.subscribe(), self.inner.clone());
                 Box::pin(async move {
                     // A closed channel: the first request was dropped; go on our own.
                     if let Ok(outcome) = first.wait_for(Option::is_some).await
@@ -84,8 +124,8 @@ where
                 })
             }
             Phase::Untried => {
-                let (tx, rx) = watch::channel(None);
-                *phase = Phase::Connecting(rx);
+                let tx = Arc::new(watch::channel(None).0);
+                *phase = Phase::Connecting(tx.clone());
                 let first = First {
                     phase: self.phase.clone(),
                     tx: Some(tx),
@@ -114,7 +154,7 @@ fn cannot_connect(err: &BoxError) -> bool {
 /// request try alone and those waiting go on their own.
 struct First {
     phase: Arc<Mutex<Phase>>,
-    tx: Option<watch::Sender<Option<Outcome>>>,
+    tx: Option<Arc<watch::Sender<Option<Outcome>>>>,
 }
 
 impl First {
@@ -124,8 +164,24 @@ impl First {
     }
 
     fn failed(mut self, err: &BoxError) {
-        *self.phase.lock().unwrap() = Phase::Untried;
-        self.send(Err(Arc::new(Described::of(err.as_ref()))));
+        // Once the connector announced HTTP/2 a connection exists: this failure is the
+        // request's own, and the others already went.
+        if self.give_up() {
+            self.send(Err(Arc::new(Described::of(err.as_ref()))));
+        }
+    }
+
+    /// Back to `Untried` if the phase is still this request's wait; whether it was.
+    fn give_up(&self) -> bool {
+        let mut phase = self.phase.lock().unwrap();
+        let ours = match (&*phase, &self.tx) {
+            (Phase::Connecting(waiting), Some(mine)) => Arc::ptr_eq(waiting, mine),
+            _ => false,
+        };
+        if ours {
+            *phase = Phase::Untried;
+        }
+        ours
     }
 
     fn send(&mut self, outcome: Outcome) {
@@ -137,9 +193,7 @@ impl First {
 
 impl Drop for First {
     fn drop(&mut self) {
-        if self.tx.is_some() {
-            *self.phase.lock().unwrap() = Phase::Untried;
-        }
+        self.give_up();
     }
 }
 

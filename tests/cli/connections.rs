@@ -2,7 +2,11 @@
 //! offers it (kube-apiserver does), every request of one identity multiplexed on one connection
 //! as client-go does; HTTP/1.1 when the server or `DISABLE_HTTP2` says so.
 
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
 use crate::harness::{Run, Sandbox};
+use crate::support::fake_apiserver::faults::{Answer, Fault, Gate};
 use crate::support::fake_apiserver::{FakeApiServer, FakeOptions, RequestRecord};
 
 fn cluster(http2: bool) -> (FakeApiServer, Sandbox) {
@@ -127,6 +131,56 @@ fn an_add_through_the_csr_api_takes_one_connection_as_the_administrator() {
         "{requests:?}"
     );
     all_over(&requests, hyper::Version::HTTP_2);
+    assert_eq!(
+        server.handshakes_of("kubernetes-admin"),
+        1,
+        "{:?}",
+        server.handshakes()
+    );
+}
+
+/// Over HTTP/2 the questions asked together go out together: the ones behind the first wait for
+/// its connection, not for its answer (a round trip, and the server's check of a new client
+/// certificate, which the first request's answer waits on). Here the first question (who am I)
+/// is held at the server until the others have arrived; were they held back for its answer,
+/// they would never come.
+#[test]
+fn over_http2_the_questions_behind_the_first_do_not_wait_for_its_answer() {
+    let (server, sb) = cluster(true);
+    let gate = Gate::new();
+    server.inject(Fault::on(
+        Some("POST"),
+        "/apis/authentication.k8s.io/v1/selfsubjectreviews",
+        Answer::After(gate.clone()),
+    ));
+    let mut child = sb
+        .certuser()
+        .args(["can-i", "list", "pods"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    let reviews = || {
+        server
+            .requests()
+            .iter()
+            .filter(|r| r.path.contains("selfsubjectaccessreviews"))
+            .count()
+    };
+    while gate.reached() == 0 || reviews() == 0 {
+        if start.elapsed() > Duration::from_secs(20) {
+            gate.open();
+            let _ = child.wait();
+            panic!(
+                "the access review did not come while the first question was unanswered: {:?}",
+                server.requests()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    gate.open();
+    assert!(child.wait().unwrap().success());
     assert_eq!(
         server.handshakes_of("kubernetes-admin"),
         1,

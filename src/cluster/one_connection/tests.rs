@@ -50,6 +50,54 @@ async fn requests_wait_for_the_first_answer_then_go_at_once() {
 }
 
 #[tokio::test]
+async fn once_http2_is_announced_the_others_go_before_the_first_answer() {
+    let (calls, gate) = (Arc::new(AtomicUsize::new(0)), Arc::new(Semaphore::new(0)));
+    let chosen = Http2Chosen::default();
+    let mut service = OneConnection::sharing(held_service(calls.clone(), gate.clone()), &chosen);
+    let mut first = service.ready().await.unwrap().call(1);
+    let mut second = service.ready().await.unwrap().call(2);
+    assert!(pending!(first, second));
+    assert_eq!(calls.load(Ordering::SeqCst), 1, "only the first was sent");
+    chosen.announce();
+    assert!(pending!(second));
+    assert_eq!(
+        calls.load(Ordering::SeqCst),
+        2,
+        "the second went without an answer"
+    );
+    // Later ones go straight through, and the first's answer changes nothing.
+    let mut third = service.ready().await.unwrap().call(3);
+    assert!(pending!(third));
+    assert_eq!(calls.load(Ordering::SeqCst), 3);
+    gate.add_permits(3);
+    assert_eq!(
+        (
+            first.await.unwrap(),
+            second.await.unwrap(),
+            third.await.unwrap()
+        ),
+        (1, 2, 3)
+    );
+}
+
+#[tokio::test]
+async fn an_announcement_before_any_request_or_after_the_answer_changes_nothing() {
+    let (calls, gate) = (Arc::new(AtomicUsize::new(0)), Arc::new(Semaphore::new(0)));
+    let chosen = Http2Chosen::default();
+    let mut service = OneConnection::sharing(held_service(calls.clone(), gate.clone()), &chosen);
+    chosen.announce();
+    let mut first = service.ready().await.unwrap().call(1);
+    let mut second = service.ready().await.unwrap().call(2);
+    assert!(pending!(first, second));
+    assert_eq!(calls.load(Ordering::SeqCst), 1, "still only the first");
+    gate.add_permits(1);
+    assert_eq!(first.await.unwrap(), 1);
+    chosen.announce();
+    gate.add_permits(1);
+    assert_eq!(second.await.unwrap(), 2);
+}
+
+#[tokio::test]
 async fn a_first_request_given_up_lets_the_others_go() {
     let (calls, gate) = (Arc::new(AtomicUsize::new(0)), Arc::new(Semaphore::new(0)));
     let mut service = OneConnection::new(held_service(calls.clone(), gate.clone()));
