@@ -22,6 +22,7 @@ mod corpus;
 mod crash;
 mod csr_cleanup;
 mod csr_overlap;
+mod csr_round_trips;
 mod demo;
 mod doctor;
 mod export_remove;

@@ -18,49 +18,40 @@ pub(super) async fn approve_and_wait(
     approver: Option<&str>,
     on_event: &mut dyn FnMut(CsrEvent<'_>),
 ) -> Result<Vec<u8>, ClusterError> {
-    let mut latest = created;
-    if req.approve {
-        let current = csrs.get(name).await.map_err(|e| {
-            ClusterError::from_kube(
-                e,
-                &api.server,
-                "read CertificateSigningRequests",
-                "get on certificatesigningrequests.certificates.k8s.io",
-            )
-        })?;
-        verify_ours(name, &current, req)?;
-        let mut approving = current;
-        let status = approving
-            .status
-            .get_or_insert_with(CertificateSigningRequestStatus::default);
-        status
-            .conditions
-            .get_or_insert_with(Vec::new)
-            .push(CertificateSigningRequestCondition {
-                type_: "Approved".into(),
-                status: "True".into(),
-                reason: Some("KubectlCertuserApprove".into()),
-                message: Some(approval_message(approver, req.user)),
-                ..Default::default()
-            });
-        latest = csrs.replace_subresource("approval", name, &PostParams::default(), &approving).await.map_err(|e| {
-            ClusterError::from_kube(
-                e,
-                &api.server,
-                "approve CertificateSigningRequests",
-                "update on certificatesigningrequests/approval and approve on signers (resourceName kubernetes.io/kube-apiserver-client), or run with --no-approve",
-            )
-        })?;
-        on_event(CsrEvent::Approved { name });
-    } else {
-        on_event(CsrEvent::WaitingForApproval { name });
-    }
-    on_event(CsrEvent::Waiting);
-    let waited = tokio::time::timeout(
-        req.timeout,
-        wait::wait_for_certificate(api, csrs, name, &mut latest),
-    )
-    .await;
+    let mut latest = created.clone();
+    let waited = {
+        // The watch is asked now, from the version the create answered, so that it is open
+        // when the signer acts: beside the approval, not a round trip after it.
+        let watch = tokio::time::timeout(
+            req.timeout,
+            wait::wait_for_certificate(api, csrs, name, &mut latest),
+        );
+        tokio::pin!(watch);
+        let mut watched = None;
+        if req.approve {
+            let approval = approve(api, csrs, name, created, req, approver);
+            tokio::pin!(approval);
+            // The approval's answer decides first: when it fails, what the watch saw meanwhile
+            // (our object deleted by whoever replaced it) is not the story.
+            loop {
+                tokio::select! {
+                    approved = &mut approval => {
+                        approved?;
+                        break;
+                    }
+                    seen = &mut watch, if watched.is_none() => watched = Some(seen),
+                }
+            }
+            on_event(CsrEvent::Approved { name });
+        } else {
+            on_event(CsrEvent::WaitingForApproval { name });
+        }
+        on_event(CsrEvent::Waiting);
+        match watched {
+            Some(seen) => seen,
+            None => watch.await,
+        }
+    };
     match waited {
         Ok(result) => {
             let pem = result?;
@@ -69,7 +60,7 @@ pub(super) async fn approve_and_wait(
         }
         Err(_) => {
             let timeout = crate::output::human_duration(req.timeout.as_secs() as i64);
-            if wait::has_condition(&latest, "Approved") {
+            if req.approve || wait::has_condition(&latest, "Approved") {
                 Err(ClusterError::NotIssued {
                     name: name.into(),
                     timeout,
@@ -82,6 +73,69 @@ pub(super) async fn approve_and_wait(
             }
         }
     }
+}
+
+/// Approve our object through its `approval` subresource. Sent with the object the create
+/// answered: its resourceVersion makes the server refuse the update (409) if anyone changed or
+/// replaced the object since, so nothing but what we created can be approved, without reading
+/// it again first. After a 409 the object is read and checked once more before a second try.
+async fn approve(
+    api: &ApiClient,
+    csrs: &Api<CertificateSigningRequest>,
+    name: &str,
+    created: CertificateSigningRequest,
+    req: &CsrRequest<'_>,
+    approver: Option<&str>,
+) -> Result<CertificateSigningRequest, ClusterError> {
+    let refused = |e| {
+        ClusterError::from_kube(
+            e,
+            &api.server,
+            "approve CertificateSigningRequests",
+            "update on certificatesigningrequests/approval and approve on signers (resourceName kubernetes.io/kube-apiserver-client), or run with --no-approve",
+        )
+    };
+    let send = |current: CertificateSigningRequest| async move {
+        let approving = with_approval(current, approver, req.user);
+        csrs.replace_subresource("approval", name, &PostParams::default(), &approving)
+            .await
+    };
+    verify_ours(name, &created, req)?;
+    match send(created).await {
+        Err(kube::Error::Api(status)) if status.code == 409 => {
+            let current = csrs.get(name).await.map_err(|e| {
+                ClusterError::from_kube(
+                    e,
+                    &api.server,
+                    "read CertificateSigningRequests",
+                    "get on certificatesigningrequests.certificates.k8s.io",
+                )
+            })?;
+            verify_ours(name, &current, req)?;
+            send(current).await.map_err(refused)
+        }
+        answer => answer.map_err(refused),
+    }
+}
+
+/// The object with our Approved condition added.
+fn with_approval(
+    mut csr: CertificateSigningRequest,
+    approver: Option<&str>,
+    user: &str,
+) -> CertificateSigningRequest {
+    csr.status
+        .get_or_insert_with(CertificateSigningRequestStatus::default)
+        .conditions
+        .get_or_insert_with(Vec::new)
+        .push(CertificateSigningRequestCondition {
+            type_: "Approved".into(),
+            status: "True".into(),
+            reason: Some("KubectlCertuserApprove".into()),
+            message: Some(approval_message(approver, user)),
+            ..Default::default()
+        });
+    csr
 }
 
 /// Who approves: SelfSubjectReview's answer when the server has it (or what the fallbacks of
