@@ -6,7 +6,7 @@ use std::process::Command;
 
 use serde_json::Value;
 
-use crate::harness::{BIN, Sandbox};
+use crate::harness::{BIN, Run, Sandbox};
 
 fn manifest(path: &Path) -> Value {
     serde_saphyr::from_str(&std::fs::read_to_string(path).unwrap()).expect("plugin.yaml is YAML")
@@ -176,4 +176,90 @@ fn release_archive_installs_like_krew_and_runs_as_a_kubectl_plugin() {
     let help = kubectl(&["certuser", "--help"]);
     assert!(help.status.success());
     assert!(String::from_utf8_lossy(&help.stdout).contains("kubectl certuser"));
+}
+
+/// scripts/glibc-floor.sh, which scripts/release.sh runs on each Linux archive's binary.
+fn glibc_floor(floor: &str, bin: &Path) -> Run {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/glibc-floor.sh");
+    Run::of(
+        Command::new("bash")
+            .arg(script)
+            .arg(floor)
+            .arg(bin)
+            .output()
+            .unwrap(),
+    )
+}
+
+/// "2.34" as (2, 34), to compare glibc versions as numbers, not strings ("2.4" < "2.17").
+fn glibc_version(v: &str) -> Vec<u32> {
+    v.split('.').map(|part| part.parse().unwrap()).collect()
+}
+
+/// This machine's glibc, e.g. "2.36": a binary linked here needs that much at most.
+fn host_glibc() -> String {
+    let out = Command::new("getconf")
+        .arg("GNU_LIBC_VERSION")
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    text.trim().strip_prefix("glibc ").unwrap().to_string()
+}
+
+/// The test build links against this machine's glibc (2.36), as a plain `cargo build --release`
+/// on the release runner would: its versioned symbols (pthread_create@GLIBC_2.34 ...) would
+/// not load on RHEL 8's 2.28 or Amazon Linux 2's 2.26, so the archives' floor refuses it.
+#[test]
+fn a_binary_built_against_this_machines_glibc_is_refused_under_the_archives_floor() {
+    let refused = glibc_floor("2.17", Path::new(BIN));
+    assert_eq!(refused.code, 1, "{refused:?}");
+    assert!(refused.stderr.contains("glibc 2.17"), "{}", refused.stderr);
+    // Each symbol named is one that really needs more than 2.17.
+    let culprits: Vec<&str> = refused
+        .stderr
+        .lines()
+        .filter_map(|line| line.trim().split_once("@GLIBC_").map(|(_, v)| v))
+        .collect();
+    assert!(!culprits.is_empty(), "{}", refused.stderr);
+    for version in culprits {
+        assert!(
+            glibc_version(version) > glibc_version("2.17"),
+            "{version}: {}",
+            refused.stderr
+        );
+    }
+
+    let accepted = glibc_floor(&host_glibc(), Path::new(BIN));
+    accepted.ok();
+    assert!(accepted.stdout.contains("at most"), "{}", accepted.stdout);
+}
+
+/// A need without a number (the loader's GLIBC_ABI_DT_RELR, glibc 2.36+, asked for by
+/// `-z pack-relative-relocs`) names no symbol, and no floor promises it.
+#[test]
+fn a_glibc_need_without_a_version_number_is_refused_even_at_this_machines_glibc() {
+    let sb = Sandbox::new();
+    let source = sb.path("hello.c");
+    std::fs::write(&source, "int main(void) { return 0; }\n").unwrap();
+    let bin = sb.path("hello");
+    let cc = Command::new("cc")
+        .arg(&source)
+        .arg("-o")
+        .arg(&bin)
+        .arg("-Wl,-z,pack-relative-relocs")
+        .output()
+        .unwrap();
+    assert!(
+        cc.status.success(),
+        "{}",
+        String::from_utf8_lossy(&cc.stderr)
+    );
+
+    let refused = glibc_floor(&host_glibc(), &bin);
+    assert_eq!(refused.code, 1, "{refused:?}");
+    assert!(
+        refused.stderr.contains("GLIBC_ABI_DT_RELR"),
+        "{}",
+        refused.stderr
+    );
 }
