@@ -8,7 +8,7 @@ use kube::config::{KubeConfigOptions, Kubeconfig, NamedAuthInfo, NamedCluster};
 use serde_json::{Map, Value, json};
 
 use super::ClusterError;
-use super::connector::HttpsConnector;
+use super::connector::{HttpsConnector, ParkedConnection};
 use super::one_connection::{Http2Chosen, OneConnection};
 use super::tls::TlsSettings;
 use crate::kubeconfig::ClientView;
@@ -41,7 +41,7 @@ pub async fn connect(view: &ClientView) -> Result<ApiClient, ClusterError> {
     } else {
         let identity = super::tls::identity(&view.user)?;
         let tls = TlsSettings::new(&config, identity.as_ref(), http2_allowed())?;
-        own_stack(config, tls)
+        own_stack(config, tls, None)
             .map_err(|e| ClusterError::from_kube(e, &server, "build a client", ""))?
     };
     Ok(ApiClient {
@@ -111,11 +111,16 @@ fn needs_kube_stack(config: &kube::Config) -> bool {
 /// URL, retries of 429/503/504, token or basic auth, impersonation headers), our TLS under them,
 /// and requests that share one connection ([`OneConnection`]). The error is a layer kube could
 /// not make.
-fn own_stack(config: kube::Config, tls: TlsSettings) -> Result<kube::Client, kube::Error> {
+fn own_stack(
+    config: kube::Config,
+    tls: TlsSettings,
+    parked: Option<ParkedConnection>,
+) -> Result<kube::Client, kube::Error> {
     use kube::client::ConfigExt;
     let http2_chosen = Http2Chosen::default();
     let connector = HttpsConnector::new(tls, config.connect_timeout.unwrap_or(CONNECT_TIMEOUT))
-        .announcing(http2_chosen.clone());
+        .announcing(http2_chosen.clone())
+        .with_parked(parked);
     let http = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
         .build::<_, kube::client::Body>(connector);
     let service = tower::ServiceBuilder::new()
@@ -181,6 +186,9 @@ pub struct NewIdentities {
     config: kube::Config,
     tls: TlsSettings,
     server: String,
+    /// Connections opened before the certificates existed ([`NewIdentities::park`]), one per
+    /// client made after.
+    parked: std::sync::Mutex<Vec<ParkedConnection>>,
 }
 
 impl NewIdentities {
@@ -195,7 +203,20 @@ impl NewIdentities {
             config,
             tls,
             server,
+            parked: Default::default(),
         })
+    }
+
+    /// Open `count` connections to the cluster now, on the current runtime, each waiting in its
+    /// TLS handshake for the certificate of the next client made ([`NewIdentities::client`]):
+    /// while a signer works, their round trips are out of the way.
+    pub fn park(&self, count: usize) {
+        let connector = HttpsConnector::new(
+            self.tls.clone(),
+            self.config.connect_timeout.unwrap_or(CONNECT_TIMEOUT),
+        );
+        let opened = (0..count).filter_map(|_| connector.park(&self.config.cluster_url));
+        self.parked.lock().unwrap().extend(opened);
     }
 
     /// A client presenting `cert_pem` (and its chain) with `key`.
@@ -205,7 +226,8 @@ impl NewIdentities {
         key: &openssl::pkey::PKeyRef<openssl::pkey::Private>,
     ) -> Result<ApiClient, ClusterError> {
         let tls = self.tls.presenting(cert_pem, key)?;
-        let client = own_stack(self.config.clone(), tls)
+        let parked = self.parked.lock().unwrap().pop();
+        let client = own_stack(self.config.clone(), tls, parked)
             .map_err(|e| ClusterError::from_kube(e, &self.server, "build a client", ""))?;
         Ok(ApiClient {
             client,

@@ -20,6 +20,10 @@ use tower::Service;
 use super::one_connection::Http2Chosen;
 use super::tls::TlsSettings;
 
+mod parked;
+
+pub(crate) use parked::ParkedConnection;
+
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 /// Why a connection could not be made, as a sentence (the cause in `source`).
@@ -33,6 +37,8 @@ pub(crate) enum ConnectError {
     NoHost,
     #[error("TLS setup failed")]
     Setup(#[source] openssl::error::ErrorStack),
+    #[error("no client certificate to present")]
+    NoIdentity,
     /// `verify` is OpenSSL's verdict on the server's certificate when that is what failed
     /// ("certificate verify failed: unable to get local issuer certificate").
     #[error("TLS handshake failed{verify}")]
@@ -50,6 +56,8 @@ pub(crate) struct HttpsConnector {
     timeout: Duration,
     /// Told of every connection that chose HTTP/2 (see [`super::one_connection`]).
     http2_chosen: Http2Chosen,
+    /// A connection opened before this client's certificate existed, for its first call.
+    parked: Arc<std::sync::Mutex<Option<ParkedConnection>>>,
 }
 
 impl HttpsConnector {
@@ -62,6 +70,7 @@ impl HttpsConnector {
             tls: Arc::new(tls),
             timeout,
             http2_chosen: Http2Chosen::default(),
+            parked: Arc::default(),
         }
     }
 
@@ -70,6 +79,32 @@ impl HttpsConnector {
         self.http2_chosen = chosen;
         self
     }
+
+    /// Use `parked` for the first connection to its server.
+    pub fn with_parked(self, parked: Option<ParkedConnection>) -> HttpsConnector {
+        *self.parked.lock().unwrap() = parked;
+        self
+    }
+}
+
+/// The URL's host as TLS checks it: without an IPv6 literal's brackets.
+pub(super) fn host_of(uri: &Uri) -> Result<&str, ConnectError> {
+    let host = uri.host().ok_or(ConnectError::NoHost)?;
+    Ok(host.trim_start_matches('[').trim_end_matches(']'))
+}
+
+/// The handshake's failure, with OpenSSL's verdict on the server's certificate when that is it.
+pub(super) fn handshake_failed(
+    stream: &SslStream<TcpStream>,
+    source: openssl::ssl::Error,
+) -> ConnectError {
+    let result = stream.ssl().verify_result();
+    let verify = if result == openssl::x509::X509VerifyResult::OK {
+        String::new()
+    } else {
+        format!(": certificate verify failed: {}", result.error_string())
+    };
+    ConnectError::Handshake { verify, source }
 }
 
 impl Service<Uri> for HttpsConnector {
@@ -84,28 +119,47 @@ impl Service<Uri> for HttpsConnector {
     }
 
     fn call(&mut self, uri: Uri) -> Self::Future {
-        let connect = self.http.call(uri.clone());
+        let parked = {
+            let mut parked = self.parked.lock().unwrap();
+            parked.take_if(|p| p.is_for(&uri))
+        };
+        let mut http = self.http.clone();
         let (tls, timeout, chosen) = (self.tls.clone(), self.timeout, self.http2_chosen.clone());
         Box::pin(async move {
             let attempt = async move {
-                let tcp = connect.await.map_err(|e| ConnectError::Tcp(e.into()))?;
-                if uri.scheme() != Some(&http::uri::Scheme::HTTPS) {
-                    return Ok(Stream::Plain(tcp));
-                }
-                let host = uri.host().ok_or(ConnectError::NoHost)?;
-                let host = host.trim_start_matches('[').trim_end_matches(']');
-                let ssl = tls.ssl_for(host).map_err(ConnectError::Setup)?;
-                let mut stream =
-                    SslStream::new(ssl, tcp.into_inner()).map_err(ConnectError::Setup)?;
-                if let Err(source) = Pin::new(&mut stream).connect().await {
-                    let result = stream.ssl().verify_result();
-                    let verify = if result == openssl::x509::X509VerifyResult::OK {
-                        String::new()
-                    } else {
-                        format!(": certificate verify failed: {}", result.error_string())
-                    };
-                    return Err(ConnectError::Handshake { verify, source });
-                }
+                let resumed = match parked {
+                    Some(parked) => match parked.resume(&tls).await {
+                        Ok(stream) => Some(stream),
+                        // Fails the same way again, or not at all (a server that dropped a
+                        // handshake left waiting too long): either way, a connection of our own.
+                        Err(why) => {
+                            tracing::debug!(
+                                "the connection opened early cannot be used ({why}): connecting again"
+                            );
+                            None
+                        }
+                    },
+                    None => None,
+                };
+                let stream = match resumed {
+                    Some(stream) => stream,
+                    None => {
+                        let tcp = http
+                            .call(uri.clone())
+                            .await
+                            .map_err(|e| ConnectError::Tcp(e.into()))?;
+                        if uri.scheme() != Some(&http::uri::Scheme::HTTPS) {
+                            return Ok(Stream::Plain(tcp));
+                        }
+                        let ssl = tls.ssl_for(host_of(&uri)?).map_err(ConnectError::Setup)?;
+                        let mut stream =
+                            SslStream::new(ssl, tcp.into_inner()).map_err(ConnectError::Setup)?;
+                        if let Err(source) = Pin::new(&mut stream).connect().await {
+                            return Err(handshake_failed(&stream, source));
+                        }
+                        stream
+                    }
+                };
                 if stream.ssl().selected_alpn_protocol() == Some(b"h2") {
                     chosen.announce();
                 }

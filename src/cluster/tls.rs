@@ -12,7 +12,8 @@ use std::sync::Arc;
 
 use openssl::pkey::{PKey, PKeyRef, Private};
 use openssl::ssl::{
-    Ssl, SslContext, SslContextBuilder, SslMethod, SslMode, SslOptions, SslVerifyMode, SslVersion,
+    Ssl, SslContext, SslContextBuilder, SslMethod, SslMode, SslOptions, SslRef, SslVerifyMode,
+    SslVersion,
 };
 use openssl::x509::X509;
 use openssl::x509::store::X509StoreBuilder;
@@ -22,7 +23,10 @@ use serde_json::{Map, Value};
 
 use super::ClusterError;
 
+mod parked;
 mod system_trust;
+
+pub(crate) use parked::{IdentitySlot, awaits_identity};
 
 /// The ciphers `openssl::ssl::SslConnector` allows (no anonymous, null, export or broken ones).
 const CIPHERS: &str = "DEFAULT:!aNULL:!eNULL:!MD5:!3DES:!DES:!RC4:!IDEA:!SEED:!aDSS:!SRP:!PSK";
@@ -41,10 +45,21 @@ pub(crate) struct TlsSettings {
 }
 
 /// A client certificate, its chain and its key, parsed. No `Debug`: the key is a secret.
-struct Presented {
+pub(crate) struct Presented {
     leaf: X509,
     chain: Vec<X509>,
     key: PKey<Private>,
+}
+
+impl Presented {
+    /// Present it on one connection.
+    fn install(&self, ssl: &mut SslRef) -> Result<(), openssl::error::ErrorStack> {
+        ssl.set_certificate(&self.leaf)?;
+        for intermediate in &self.chain {
+            ssl.add_chain_cert(intermediate.clone())?;
+        }
+        ssl.set_private_key(&self.key)
+    }
 }
 
 impl TlsSettings {
@@ -120,11 +135,7 @@ impl TlsSettings {
     pub fn ssl_for(&self, host: &str) -> Result<Ssl, openssl::error::ErrorStack> {
         let mut ssl = Ssl::new(&self.context)?;
         if let Some(presented) = &self.presented {
-            ssl.set_certificate(&presented.leaf)?;
-            for intermediate in &presented.chain {
-                ssl.add_chain_cert(intermediate.clone())?;
-            }
-            ssl.set_private_key(&presented.key)?;
+            presented.install(&mut ssl)?;
         }
         let name = self.server_name.as_deref().unwrap_or(host);
         let ip = name.parse::<IpAddr>().ok();

@@ -98,6 +98,12 @@ pub fn check_new_users(
 pub struct IdentitiesInMaking(Making);
 
 enum Making {
+    Unmade(Unmade),
+    /// Made, then connections parked for the users ([`IdentitiesInMaking::park_on`]).
+    Parking(tokio::task::JoinHandle<anyhow::Result<cluster::NewIdentities>>),
+}
+
+enum Unmade {
     Thread(std::thread::JoinHandle<anyhow::Result<cluster::NewIdentities>>),
     /// No thread could be started (or the view was refused): made in `wait` instead.
     Later(Box<anyhow::Result<ClientView>>),
@@ -105,25 +111,57 @@ enum Making {
 
 impl IdentitiesInMaking {
     pub fn start(view: anyhow::Result<ClientView>) -> IdentitiesInMaking {
-        let Ok(view) = view else {
-            return IdentitiesInMaking(Making::Later(Box::new(view)));
+        let unmade = match view {
+            Err(_) => Unmade::Later(Box::new(view)),
+            Ok(view) => {
+                let copy = view.clone();
+                let thread = std::thread::Builder::new()
+                    .name("identities".into())
+                    .spawn(move || make_identities(copy));
+                match thread {
+                    Ok(thread) => Unmade::Thread(thread),
+                    Err(_) => Unmade::Later(Box::new(Ok(view))),
+                }
+            }
         };
-        let copy = view.clone();
-        let thread = std::thread::Builder::new()
-            .name("identities".into())
-            .spawn(move || make_identities(copy));
-        IdentitiesInMaking(match thread {
-            Ok(thread) => Making::Thread(thread),
-            Err(_) => Making::Later(Box::new(Ok(view))),
-        })
+        IdentitiesInMaking(Making::Unmade(unmade))
     }
 
-    pub fn wait(self) -> anyhow::Result<cluster::NewIdentities> {
+    /// Once made, open a connection for each user's check (at most [`CHECKS_AT_ONCE`]) that wait in their TLS
+    /// handshakes for the certificates (`NewIdentities::park`): for a signer that takes a while
+    /// (the CSR API), on `rt`, which the signing drives meanwhile.
+    pub fn park_on(self, rt: &tokio::runtime::Runtime, users: usize) -> IdentitiesInMaking {
+        let Making::Unmade(unmade) = self.0 else {
+            return self;
+        };
+        // As many as are checked at once; later users connect when their turn comes.
+        let count = users.min(CHECKS_AT_ONCE);
+        let parking = rt.spawn(async move {
+            let made = tokio::task::spawn_blocking(move || unmade.make()).await;
+            let made = made.unwrap_or_else(|join| std::panic::resume_unwind(join.into_panic()))?;
+            made.park(count);
+            Ok(made)
+        });
+        IdentitiesInMaking(Making::Parking(parking))
+    }
+
+    pub fn wait(self, rt: &tokio::runtime::Runtime) -> anyhow::Result<cluster::NewIdentities> {
         match self.0 {
-            Making::Thread(thread) => thread
+            Making::Unmade(unmade) => unmade.make(),
+            Making::Parking(parking) => rt
+                .block_on(parking)
+                .unwrap_or_else(|join| std::panic::resume_unwind(join.into_panic())),
+        }
+    }
+}
+
+impl Unmade {
+    fn make(self) -> anyhow::Result<cluster::NewIdentities> {
+        match self {
+            Unmade::Thread(thread) => thread
                 .join()
                 .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
-            Making::Later(view) => make_identities((*view)?),
+            Unmade::Later(view) => make_identities((*view)?),
         }
     }
 }

@@ -2,7 +2,7 @@
 //! offers it (kube-apiserver does), every request of one identity multiplexed on one connection
 //! as client-go does; HTTP/1.1 when the server or `DISABLE_HTTP2` says so.
 
-use std::process::Stdio;
+use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::harness::{Run, Sandbox};
@@ -186,5 +186,88 @@ fn over_http2_the_questions_behind_the_first_do_not_wait_for_its_answer() {
         1,
         "{:?}",
         server.handshakes()
+    );
+}
+
+/// The CSR path holds the certificate's watch at the server here, so the command sits where
+/// it waits for the signer.
+fn adding_john_held_at_the_watch(server: &FakeApiServer, sb: &Sandbox) -> (Gate, Child) {
+    let gate = Gate::new();
+    server.inject(
+        Fault::on(
+            Some("GET"),
+            "/apis/certificates.k8s.io/v1/certificatesigningrequests",
+            Answer::After(gate.clone()),
+        )
+        .with_query("watch=true"),
+    );
+    let child = sb
+        .certuser()
+        .args(["add", "john", "--key-type", "ecdsa-p256"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    (gate, child)
+}
+
+/// Poll until `done` or a generous bound; on the bound, let the command go and fail.
+#[track_caller]
+fn until(what: &str, gate: &Gate, child: &mut Child, mut done: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !done() {
+        if start.elapsed() > Duration::from_secs(20) {
+            gate.open();
+            let _ = child.wait();
+            panic!("timed out waiting for {what}");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// While the signer works, the new user's connection is opened already, its TLS handshake
+/// waiting for the certificate (on a remote cluster: TCP's and TLS's round trips out of the
+/// way); the check then runs on it, no other connection made.
+#[test]
+fn a_new_users_connection_is_opened_while_the_signer_works() {
+    let (server, sb) = cluster(true);
+    let (gate, mut child) = adding_john_held_at_the_watch(&server, &sb);
+    until("john's connection", &gate, &mut child, || {
+        gate.reached() == 1 && server.connections() == 2
+    });
+    assert_eq!(server.handshakes_of("john"), 0, "no certificate yet");
+    gate.open();
+    assert!(child.wait().unwrap().success());
+    assert_eq!(server.handshakes_of("john"), 1, "{:?}", server.handshakes());
+    assert_eq!(server.connections(), 2, "{:?}", server.handshakes());
+    assert!(
+        requests_of(&server, "john").len() >= 11,
+        "the whole check ran on it"
+    );
+}
+
+/// A server that drops a handshake left waiting too long (Go's read deadline) costs only the
+/// round trips saved: the check connects again.
+#[test]
+fn a_waiting_handshake_the_server_dropped_is_replaced_by_a_new_connection() {
+    let server = FakeApiServer::start(FakeOptions {
+        handshake_timeout: Some(Duration::from_secs(1)),
+        ..FakeOptions::default()
+    });
+    let sb = Sandbox::new();
+    server.admin_kubeconfig(&sb.kubeconfig, "kubernetes");
+    let (gate, mut child) = adding_john_held_at_the_watch(&server, &sb);
+    until(
+        "the server to drop john's waiting handshake",
+        &gate,
+        &mut child,
+        || server.handshakes_timed_out() == 1,
+    );
+    gate.open();
+    assert!(child.wait().unwrap().success());
+    assert_eq!(server.handshakes_of("john"), 1, "{:?}", server.handshakes());
+    assert!(
+        requests_of(&server, "john").len() >= 11,
+        "the whole check ran"
     );
 }

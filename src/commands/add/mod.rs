@@ -79,7 +79,14 @@ pub fn run(ctx: &Ctx, args: &AddArgs) -> anyhow::Result<Outcome> {
 
     // The new users' client set-up needs only the cluster as read: made while they are signed.
     let mut identities = (!args.no_check).then(|| {
-        IdentitiesInMaking::start(access_check::client_view_in(ctx, &plan.kcs, &plan.cluster))
+        let made =
+            IdentitiesInMaking::start(access_check::client_view_in(ctx, &plan.kcs, &plan.cluster));
+        // The cluster's signer takes tens of milliseconds at least: the users' connections are
+        // opened meanwhile, as far as they go without the certificates.
+        match signer {
+            Signer::Cluster { .. } => made.park_on(&rt, args.users.len()),
+            Signer::Local(_) => made,
+        }
     });
     let keys = keys.expect("made for every run but a dry one");
     let issued = issue::issue_all(ctx, args, &signer, &rt, &plan.groups_of(), keys, validity)?;

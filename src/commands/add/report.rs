@@ -83,7 +83,7 @@ pub(super) fn ask_access(
     identities: IdentitiesInMaking,
     issued: &[IssuedUser],
 ) -> NewUserAnswers {
-    let identities = identities.wait();
+    let identities = identities.wait(rt);
     access_check::ask_new_users(ctx, rt, identities, &new_users(issued), &args.checks)
 }
 

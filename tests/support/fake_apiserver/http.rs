@@ -43,11 +43,28 @@ pub async fn serve(
         // hold a response's second segment until the client's delayed ACK (~40 ms).
         let _ = tcp.set_nodelay(true);
         let (shared, acceptor) = (shared.clone(), acceptor.clone());
+        shared
+            .accepted
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let handshake_timeout = shared.options.lock().unwrap().handshake_timeout;
         tokio::spawn(async move {
             let ssl = openssl::ssl::Ssl::new(acceptor.context()).unwrap();
             let mut stream = tokio_openssl::SslStream::new(ssl, tcp).unwrap();
+            let handshake = std::pin::Pin::new(&mut stream).accept();
+            let handshake = match handshake_timeout {
+                None => handshake.await,
+                Some(limit) => match tokio::time::timeout(limit, handshake).await {
+                    Ok(done) => done,
+                    Err(_) => {
+                        shared
+                            .handshakes_timed_out
+                            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                        return;
+                    }
+                },
+            };
             // A certificate from another CA, or expired, fails here, as with the real server.
-            if std::pin::Pin::new(&mut stream).accept().await.is_err() {
+            if handshake.is_err() {
                 return;
             }
             let certificate = match stream.ssl().peer_certificate() {

@@ -103,6 +103,9 @@ pub struct FakeOptions {
     /// Offer HTTP/2 by ALPN, as kube-apiserver (Go's net/http) does; off, only HTTP/1.1 is
     /// spoken, as behind a proxy that does not speak HTTP/2.
     pub http2: bool,
+    /// How long a TLS handshake may take before the server drops the connection, as Go's
+    /// server does at its read deadline (kube-apiserver: 32 s); `None`: no limit.
+    pub handshake_timeout: Option<Duration>,
 }
 
 impl Default for FakeOptions {
@@ -113,6 +116,7 @@ impl Default for FakeOptions {
             version: ServerVersion::NEWEST,
             replace_created_csrs: false,
             http2: true,
+            handshake_timeout: None,
         }
     }
 }
@@ -134,6 +138,9 @@ pub(crate) struct Shared {
     pub faults: Mutex<Vec<faults::Fault>>,
     /// One entry per completed TLS handshake: the client certificate's user, if any.
     pub handshakes: Mutex<Vec<Option<String>>>,
+    /// TCP connections accepted, and those dropped because their handshake took too long.
+    pub accepted: std::sync::atomic::AtomicUsize,
+    pub handshakes_timed_out: std::sync::atomic::AtomicUsize,
 }
 
 pub struct FakeApiServer {
@@ -159,6 +166,8 @@ impl FakeApiServer {
             requests: Mutex::new(Vec::new()),
             faults: Mutex::new(Vec::new()),
             handshakes: Mutex::new(Vec::new()),
+            accepted: Default::default(),
+            handshakes_timed_out: Default::default(),
         });
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
         listener.set_nonblocking(true).unwrap();
@@ -308,6 +317,20 @@ impl FakeApiServer {
             .iter()
             .filter(|u| u.as_deref() == Some(user))
             .count()
+    }
+
+    /// TCP connections accepted so far, handshake finished or not.
+    pub fn connections(&self) -> usize {
+        self.shared
+            .accepted
+            .load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Connections dropped because their TLS handshake outlasted `handshake_timeout`.
+    pub fn handshakes_timed_out(&self) -> usize {
+        self.shared
+            .handshakes_timed_out
+            .load(std::sync::atomic::Ordering::SeqCst)
     }
 
     pub fn requests(&self) -> Vec<RequestRecord> {
