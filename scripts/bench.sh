@@ -4,7 +4,8 @@
 #
 #   scripts/bench.sh            every row (a few minutes on 2 cores)
 #   BENCH_RUNS=5 scripts/bench.sh   fewer runs per command
-#   BENCH_ONLY=list scripts/bench.sh   one group: help keygen list bulk one csr big scale
+#   BENCH_ONLY=list scripts/bench.sh   one group: help keygen list bulk one csr remote big scale
+#   BENCH_RTT_MS=50 scripts/bench.sh   the remote group's round trip (default 20 ms)
 #   BENCH_NO_BUILD=1 scripts/bench.sh  use the binaries already built
 #   BENCH_RSA_USERS=20 scripts/bench.sh  fewer RSA users in the parallel key generation row
 #   BENCH_OPENSSL=system scripts/bench.sh  the default build (system libssl), not the release one
@@ -52,9 +53,10 @@ SERVER_BIN=$(newest fake_apiserver)
 KEYGEN_BIN=$(newest keygen)
 
 W=$(mktemp -d)
-SERVER_PID=
+SERVER_PID= PROXY_PID=
 cleanup() {
     [[ -n $SERVER_PID ]] && kill "$SERVER_PID" 2>/dev/null || true
+    [[ -n $PROXY_PID ]] && kill "$PROXY_PID" 2>/dev/null || true
     rm -rf "$W"
 }
 trap cleanup EXIT
@@ -213,8 +215,10 @@ if want one; then
     echo
 fi
 
-if want csr; then
-    echo "add one user via the CSR API vs the Kubernetes docs recipe, both against the fake API server:"
+# The fake API server (its admin kubeconfig in csr-admin.kc) and the docs recipe, for the csr
+# and remote groups.
+csr_fixtures() {
+    [[ -n $SERVER_PID ]] && return
     exec 3> >("$SERVER_BIN" --serve "$W/csr-admin.kc" >"$W/server.url")
     SERVER_PID=$!
     for _ in $(seq 100); do [[ -s $W/server.url ]] && break; sleep 0.1; done
@@ -248,6 +252,11 @@ done
 kubectl config set-credentials "$user" --client-key="$dir/$user.key" --client-certificate="$dir/$user.crt" --embed-certs=true >/dev/null
 kubectl config set-context "$user" --cluster=kubernetes --user="$user" >/dev/null
 EOF
+}
+
+if want csr; then
+    echo "add one user via the CSR API vs the Kubernetes docs recipe, both against the fake API server:"
+    csr_fixtures
     reset="bash -c 'cp $W/csr-admin.kc $W/csr-run.kc && rm -f $W/myuser.crt && kubectl delete csr myuser --ignore-not-found --kubeconfig $W/csr-admin.kc >/dev/null'"
     bench csr-rsa "certuser add, RSA 2048 (access check on)" "$BIN add myuser -q --kubeconfig $W/csr-run.kc" \
         "docs recipe, RSA 2048 (target >= 3.5x)" "bash $W/docs-recipe.sh rsa myuser $W/csr-run.kc" "$reset"
@@ -255,9 +264,29 @@ EOF
         "docs recipe, ECDSA P-256 (target >= 10x)" "bash $W/docs-recipe.sh ec myuser $W/csr-run.kc" "$reset"
     bench csr-ec-nocheck "certuser add, ECDSA P-256, --no-check" "$BIN add myuser -q --no-check --key-type ecdsa-p256 --kubeconfig $W/csr-run.kc" \
         "docs recipe, ECDSA P-256" "bash $W/docs-recipe.sh ec myuser $W/csr-run.kc" "$reset"
-    exec 3>&-
     echo
 fi
+
+if want remote; then
+    # A cluster across a network: every byte between the commands and the fake API server
+    # delayed by half the round trip each way (scripts/delay-proxy.py).
+    rtt=${BENCH_RTT_MS:-20}
+    echo "add one user via the CSR API, the API server ${rtt} ms away (round trip), vs the docs recipe:"
+    csr_fixtures
+    port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+    python3 "$ROOT/scripts/delay-proxy.py" "$port" "$(sed 's#https://##' "$W/server.url")" \
+        "$(python3 -c "print($rtt/2)")" &
+    PROXY_PID=$!
+    sed "s#$(cat "$W/server.url")#https://127.0.0.1:$port#" "$W/csr-admin.kc" >"$W/remote-admin.kc"
+    until kubectl --kubeconfig "$W/remote-admin.kc" get --raw /version >/dev/null 2>&1; do sleep 0.1; done
+    reset="bash -c 'cp $W/remote-admin.kc $W/remote-run.kc && rm -f $W/myuser.crt && kubectl delete csr myuser --ignore-not-found --kubeconfig $W/csr-admin.kc >/dev/null'"
+    bench remote-ec "certuser add, ECDSA P-256 (access check on)" "$BIN add myuser -q --key-type ecdsa-p256 --kubeconfig $W/remote-run.kc" \
+        "docs recipe, ECDSA P-256" "bash $W/docs-recipe.sh ec myuser $W/remote-run.kc" "$reset"
+    kill "$PROXY_PID" 2>/dev/null || true
+    PROXY_PID=
+    echo
+fi
+[[ -n $SERVER_PID ]] && exec 3>&-
 
 if want big; then
     echo "add one user to a kubeconfig of 10,000 users ($(du -h "$W/big10000.kc" | cut -f1)), --no-check, vs kubectl config set-credentials:"
