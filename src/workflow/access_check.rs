@@ -100,7 +100,11 @@ pub struct IdentitiesInMaking(Making);
 enum Making {
     Unmade(Unmade),
     /// Made, then connections parked for the users ([`IdentitiesInMaking::park_on`]).
-    Parking(tokio::task::JoinHandle<anyhow::Result<cluster::NewIdentities>>),
+    Parking {
+        task: tokio::task::JoinHandle<anyhow::Result<cluster::NewIdentities>>,
+        /// Sent by `wait`: stop waiting for the signer, the certificates are here.
+        now: tokio::sync::oneshot::Sender<()>,
+    },
 }
 
 enum Unmade {
@@ -127,30 +131,47 @@ impl IdentitiesInMaking {
         IdentitiesInMaking(Making::Unmade(unmade))
     }
 
-    /// Once made, open a connection for each user's check (at most [`CHECKS_AT_ONCE`]) that wait in their TLS
-    /// handshakes for the certificates (`NewIdentities::park`): for a signer that takes a while
-    /// (the CSR API), on `rt`, which the signing drives meanwhile.
-    pub fn park_on(self, rt: &tokio::runtime::Runtime, users: usize) -> IdentitiesInMaking {
+    /// Once made, and once `at_work` turns true (the cluster's signer is at work), open a
+    /// connection for each user's check (at most [`CHECKS_AT_ONCE`]) that waits in its TLS
+    /// handshake for the certificate (`NewIdentities::park`), on `rt`, which the signing drives
+    /// meanwhile. Not sooner: the calls before the signer's wait share the runtime's thread and
+    /// the server with it.
+    pub fn park_on(
+        self,
+        rt: &tokio::runtime::Runtime,
+        users: usize,
+        mut at_work: tokio::sync::watch::Receiver<bool>,
+    ) -> IdentitiesInMaking {
         let Making::Unmade(unmade) = self.0 else {
             return self;
         };
         // As many as are checked at once; later users connect when their turn comes.
         let count = users.min(CHECKS_AT_ONCE);
-        let parking = rt.spawn(async move {
+        let (now, mut waited) = tokio::sync::oneshot::channel();
+        let task = rt.spawn(async move {
             let made = tokio::task::spawn_blocking(move || unmade.make()).await;
             let made = made.unwrap_or_else(|join| std::panic::resume_unwind(join.into_panic()))?;
-            made.park(count);
+            tokio::select! {
+                biased;
+                // The signer gone without waiting (a refusal): nothing to park for.
+                at_work = at_work.wait_for(|at_work| *at_work) => if at_work.is_ok() {
+                    made.park(count);
+                },
+                _ = &mut waited => {}
+            }
             Ok(made)
         });
-        IdentitiesInMaking(Making::Parking(parking))
+        IdentitiesInMaking(Making::Parking { task, now })
     }
 
     pub fn wait(self, rt: &tokio::runtime::Runtime) -> anyhow::Result<cluster::NewIdentities> {
         match self.0 {
             Making::Unmade(unmade) => unmade.make(),
-            Making::Parking(parking) => rt
-                .block_on(parking)
-                .unwrap_or_else(|join| std::panic::resume_unwind(join.into_panic())),
+            Making::Parking { task, now } => {
+                let _ = now.send(());
+                rt.block_on(task)
+                    .unwrap_or_else(|join| std::panic::resume_unwind(join.into_panic()))
+            }
         }
     }
 }

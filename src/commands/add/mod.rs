@@ -83,9 +83,9 @@ pub fn run(ctx: &Ctx, args: &AddArgs) -> anyhow::Result<Outcome> {
             IdentitiesInMaking::start(access_check::client_view_in(ctx, &plan.kcs, &plan.cluster));
         // The cluster's signer takes tens of milliseconds at least: the users' connections are
         // opened meanwhile, as far as they go without the certificates.
-        match signer {
-            Signer::Cluster { .. } => made.park_on(&rt, args.users.len()),
-            Signer::Local(_) => made,
+        match signer.signer_at_work() {
+            Some(at_work) => made.park_on(&rt, args.users.len(), at_work),
+            None => made,
         }
     });
     let keys = keys.expect("made for every run but a dry one");

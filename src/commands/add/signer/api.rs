@@ -19,6 +19,7 @@ pub(super) fn sign_through_api(
     client: &cluster::ApiClient,
     request: &CsrRequest<'_>,
     approver: impl Future<Output = Option<String>>,
+    at_work: &tokio::sync::watch::Sender<bool>,
 ) -> anyhow::Result<cluster::CsrCertificate> {
     let out = &ctx.out;
     // Held while waiting; replacing it stops and clears it.
@@ -34,7 +35,10 @@ pub(super) fn sign_through_api(
         CsrEvent::WaitingForApproval { name } => out.progress(format!(
             "waiting for someone allowed to approve it to run:\n  kubectl certificate approve {name}"
         )),
-        CsrEvent::Waiting => spinner.set(out.spinner("waiting for the certificate...")),
+        CsrEvent::Waiting => {
+            at_work.send_replace(true);
+            spinner.set(out.spinner("waiting for the certificate..."));
+        }
         CsrEvent::Issued => {
             spinner.set(None);
             out.progress("certificate issued");

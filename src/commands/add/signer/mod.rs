@@ -36,6 +36,8 @@ pub enum Signer<'rt> {
         approver: Option<Shared<BoxFuture<'static, Option<String>>>>,
         /// The CSR objects still being deleted: the signer waits for them when it goes.
         deletions: Deletions<'rt>,
+        /// Set once a CSR waits for the cluster's signer ([`Signer::signer_at_work`]).
+        at_work: tokio::sync::watch::Sender<bool>,
     },
 }
 
@@ -103,6 +105,16 @@ impl<'rt> Signer<'rt> {
                 out: ctx.out.clone(),
                 pending: RefCell::new(Vec::new()),
             },
+            at_work: tokio::sync::watch::Sender::new(false),
+        }
+    }
+
+    /// For the CSR API: turns true when the first CSR waits for the cluster's signer, the time
+    /// other work can take without delaying the calls before it. `None` for a local CA.
+    pub fn signer_at_work(&self) -> Option<tokio::sync::watch::Receiver<bool>> {
+        match self {
+            Signer::Local(_) => None,
+            Signer::Cluster { at_work, .. } => Some(at_work.subscribe()),
         }
     }
 
@@ -217,6 +229,7 @@ impl<'rt> Signer<'rt> {
                 keep_csr,
                 approver,
                 deletions,
+                at_work,
             } => {
                 let request = CsrRequest {
                     csr_pem: request.pem,
@@ -236,7 +249,7 @@ impl<'rt> Signer<'rt> {
                         None => None,
                     }
                 };
-                let mut outcome = sign_through_api(ctx, rt, client, &request, approver)?;
+                let mut outcome = sign_through_api(ctx, rt, client, &request, approver, at_work)?;
                 warn_if_lifetime_differs(ctx, request.user, &outcome);
                 if let Some(cleanup) = outcome.cleanup.take() {
                     deletions.add(outcome.name.clone(), cleanup);
