@@ -7,9 +7,7 @@ use crate::harness::{Run, Sandbox, decode, entry, openssl};
 use crate::support::fake_apiserver::{FakeApiServer, FakeOptions, SignerMode};
 
 fn cluster() -> (FakeApiServer, Sandbox) {
-    let server = FakeApiServer::start(FakeOptions::default());
-    let sb = Sandbox::new();
-    server.admin_kubeconfig(&sb.kubeconfig, "kubernetes");
+    let (server, sb) = Sandbox::with_fake_cluster(FakeOptions::default());
     std::fs::write(sb.path("cluster-ca.crt"), server.ca_cert_pem()).unwrap();
     (server, sb)
 }

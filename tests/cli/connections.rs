@@ -10,13 +10,10 @@ use crate::support::fake_apiserver::faults::{Answer, Fault, Gate};
 use crate::support::fake_apiserver::{FakeApiServer, FakeOptions, RequestRecord};
 
 fn cluster(http2: bool) -> (FakeApiServer, Sandbox) {
-    let server = FakeApiServer::start(FakeOptions {
+    Sandbox::with_fake_cluster(FakeOptions {
         http2,
         ..FakeOptions::default()
-    });
-    let sb = Sandbox::new();
-    server.admin_kubeconfig(&sb.kubeconfig, "kubernetes");
-    (server, sb)
+    })
 }
 
 /// The requests `user` made, with the protocol each came in on.
@@ -250,12 +247,10 @@ fn a_new_users_connection_is_opened_while_the_signer_works() {
 /// round trips saved: the check connects again.
 #[test]
 fn a_waiting_handshake_the_server_dropped_is_replaced_by_a_new_connection() {
-    let server = FakeApiServer::start(FakeOptions {
+    let (server, sb) = Sandbox::with_fake_cluster(FakeOptions {
         handshake_timeout: Some(Duration::from_secs(1)),
         ..FakeOptions::default()
     });
-    let sb = Sandbox::new();
-    server.admin_kubeconfig(&sb.kubeconfig, "kubernetes");
     let (gate, mut child) = adding_john_held_at_the_watch(&server, &sb);
     until(
         "the server to drop john's waiting handshake",

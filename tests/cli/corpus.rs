@@ -255,10 +255,7 @@ const API_CASES: &[&str] = &[
 const CSRS: &str = "/apis/certificates.k8s.io/v1/certificatesigningrequests";
 
 fn cluster() -> (FakeApiServer, Sandbox) {
-    let server = FakeApiServer::start(FakeOptions::default());
-    let sb = Sandbox::new();
-    server.admin_kubeconfig(&sb.kubeconfig, "kubernetes");
-    (server, sb)
+    Sandbox::with_fake_cluster(FakeOptions::default())
 }
 
 fn status(code: u16, reason: &str, message: &str) -> Answer {

@@ -12,9 +12,7 @@ use crate::support::fake_apiserver::{FakeApiServer, FakeOptions};
 
 /// A cluster whose CSR deletions wait for the returned gate.
 fn cluster_holding_deletes() -> (FakeApiServer, Sandbox, Gate) {
-    let server = FakeApiServer::start(FakeOptions::default());
-    let sb = Sandbox::new();
-    server.admin_kubeconfig(&sb.kubeconfig, "kubernetes");
+    let (server, sb) = Sandbox::with_fake_cluster(FakeOptions::default());
     let gate = Gate::new();
     server.inject(Fault::on(
         Some("DELETE"),

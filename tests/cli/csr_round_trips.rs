@@ -13,10 +13,7 @@ use crate::support::fake_apiserver::{FakeApiServer, FakeOptions, RequestRecord};
 const CSRS: &str = "/apis/certificates.k8s.io/v1/certificatesigningrequests";
 
 fn cluster() -> (FakeApiServer, Sandbox) {
-    let server = FakeApiServer::start(FakeOptions::default());
-    let sb = Sandbox::new();
-    server.admin_kubeconfig(&sb.kubeconfig, "kubernetes");
-    (server, sb)
+    Sandbox::with_fake_cluster(FakeOptions::default())
 }
 
 fn csr_requests(server: &FakeApiServer) -> Vec<(String, String)> {

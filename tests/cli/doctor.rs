@@ -11,9 +11,7 @@ use crate::support::fake_apiserver::{FakeApiServer, FakeOptions};
 const LEAF: &str = "basicConstraints = CA:FALSE\nkeyUsage = critical,digitalSignature,keyEncipherment\nextendedKeyUsage = clientAuth";
 
 fn cluster() -> (FakeApiServer, Sandbox) {
-    let server = FakeApiServer::start(FakeOptions::default());
-    let sb = Sandbox::new();
-    server.admin_kubeconfig(&sb.kubeconfig, "kubernetes");
+    let (server, sb) = Sandbox::with_fake_cluster(FakeOptions::default());
     std::fs::write(sb.path("fake-ca.crt"), server.ca_cert_pem()).unwrap();
     std::fs::write(sb.path("fake-ca.key"), server.ca_key_pem()).unwrap();
     (server, sb)

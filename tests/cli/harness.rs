@@ -8,6 +8,8 @@ use std::process::{Command, Output};
 
 use serde_json::Value;
 
+use crate::support::fake_apiserver::{FakeApiServer, FakeOptions};
+
 pub const BIN: &str = env!("CARGO_BIN_EXE_kubectl-certuser");
 
 pub struct Sandbox {
@@ -111,6 +113,15 @@ impl Sandbox {
         ] {
             self.kubectl(&args).ok();
         }
+    }
+
+    /// A fake API server started with `options`, and a sandbox whose kubeconfig is its
+    /// administrator's (cluster `kubernetes`): the setting of the CSR API tests.
+    pub fn with_fake_cluster(options: FakeOptions) -> (FakeApiServer, Sandbox) {
+        let server = FakeApiServer::start(options);
+        let sb = Sandbox::new();
+        server.admin_kubeconfig(&sb.kubeconfig, "kubernetes");
+        (server, sb)
     }
 
     /// A sandbox with an openssl CA (`ca.crt`, `ca.key`) and a kubectl-made kubeconfig: the

@@ -9,10 +9,7 @@ use crate::harness::{Run, Sandbox};
 use crate::support::fake_apiserver::{FakeApiServer, FakeOptions, SignerMode};
 
 fn cluster() -> (FakeApiServer, Sandbox) {
-    let server = FakeApiServer::start(FakeOptions::default());
-    let sb = Sandbox::new();
-    server.admin_kubeconfig(&sb.kubeconfig, "kubernetes");
-    (server, sb)
+    Sandbox::with_fake_cluster(FakeOptions::default())
 }
 
 /// A refused command left every file, the kubeconfig first, byte for byte as it was.
