@@ -96,17 +96,23 @@ impl<'a> Reader<'a> {
 /// One element's DER: the tag, the length in its shortest form, the body. The inverse of
 /// [`Reader::next_whole`], for the few elements we write ourselves.
 pub(super) fn element(tag: u8, body: &[u8]) -> Vec<u8> {
+    let mut out = header(tag, body.len());
+    out.extend_from_slice(body);
+    out
+}
+
+/// The tag and the length of an element of `length` bytes, in the shortest form.
+pub(super) fn header(tag: u8, length: usize) -> Vec<u8> {
     let mut out = vec![tag];
-    match u32::try_from(body.len()) {
+    match u32::try_from(length) {
         Ok(len @ 0..0x80) => out.push(len as u8),
         _ => {
-            let len = body.len().to_be_bytes();
+            let len = length.to_be_bytes();
             let significant = &len[len.iter().take_while(|&&b| b == 0).count()..];
             out.push(0x80 | significant.len() as u8);
             out.extend_from_slice(significant);
         }
     }
-    out.extend_from_slice(body);
     out
 }
 
