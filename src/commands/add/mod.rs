@@ -49,9 +49,14 @@ pub(super) struct IssuedUser {
 pub fn run(ctx: &Ctx, args: &AddArgs) -> anyhow::Result<Outcome> {
     let groups = check_input(ctx, args)?;
     let validity = checked_lifetime(ctx, args)?;
-    // Started now, used after the plan: a refusal on the way drops them unused.
-    let keys = (!args.dry_run).then(|| KeysInMaking::start(args.key.key_type, args.users.len()));
     let ca = CaLoading::start(args);
+    // Started now, used after the plan: a refusal on the way drops them unused. Except a fast
+    // key for the CSR API: it is needed only after the administrator's TLS handshake, and made
+    // first it held OpenSSL's first-use locks that the client's TLS set-up then waited on
+    // (1-2 ms). An RSA key takes longer than all of that, and a local CA signs at once.
+    let key_first = ca.is_some() || args.key.key_type.is_rsa();
+    let start_keys = || KeysInMaking::start(args.key.key_type, args.users.len());
+    let mut keys = (!args.dry_run && key_first).then(start_keys);
     let plan = plan(ctx, args, &groups)?;
     let rt = super::runtime()?;
     // Opened while the CA loads (main would only wait for it): a ledger that cannot be written
@@ -64,6 +69,9 @@ pub fn run(ctx: &Ctx, args: &AddArgs) -> anyhow::Result<Outcome> {
         Some(ca) => Signer::Local(ca.wait()?),
         None => Signer::choose_in(ctx, &plan.kcs, &args.ca, &args.csr, &rt)?,
     };
+    if !args.dry_run && keys.is_none() {
+        keys = Some(start_keys());
+    }
     let binder = role_binding::preflight(ctx, &args.rbac, &args.users, &rt, &signer)?;
     if args.dry_run {
         return dry_run::run(
