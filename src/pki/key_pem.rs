@@ -1,6 +1,7 @@
-//! The private keys a CA or a kubeconfig usually has (RSA as PKCS#1 or PKCS#8, EC as SEC1 or
-//! PKCS#8, the form we write ourselves), read from an unencrypted PEM without OpenSSL 3's decoder: its set-up (gathering every provider's decoders)
-//! costs a few milliseconds per process, more than the rest of signing a certificate. Anything
+//! The private keys a CA or a kubeconfig usually has (RSA as PKCS#1 or PKCS#8, EC as SEC1 or as
+//! PKCS#8, the form we write ourselves), read from an unencrypted PEM without OpenSSL 3's
+//! decoder: its set-up (gathering every provider's decoders) costs a few milliseconds per
+//! process, more than the rest of signing a certificate. Anything
 //! else, or anything unusual, is `None`, and the caller asks OpenSSL's PEM reader, which then
 //! decides (and words the error) as it always did.
 
@@ -213,31 +214,45 @@ mod tests {
                 String::from_utf8_lossy(pem)
             );
         }
-        // A SEC1 key inside that names another curve than its PKCS#8 wrapper: its own wins, as
-        // in OpenSSL.
+        // PKCS#8 around a SEC1 key (here a P-256 one), as other tools may write it.
         let (_, sec1) = first_block(&plain[2]).unwrap();
+        let pkcs8 = |curve: &[u8], inner: &[u8]| {
+            let algorithm = [
+                der::element(der::OID, EC_PUBLIC_KEY),
+                der::element(der::OID, curve),
+            ]
+            .concat();
+            let info = [
+                der::element(der::INTEGER, &[0]),
+                der::element(der::SEQUENCE, &algorithm),
+                der::element(der::OCTET_STRING, inner),
+            ]
+            .concat();
+            format!(
+                "-----BEGIN PRIVATE KEY-----\n{}\n-----END PRIVATE KEY-----\n",
+                openssl::base64::encode_block(&der::element(der::SEQUENCE, &info))
+            )
+        };
+        let read_alike = |pem: &str| {
+            let theirs = PKey::private_key_from_pem(pem.as_bytes()).unwrap();
+            let ours = read_plain(pem.as_bytes()).expect("a plain key");
+            assert_eq!(
+                ours.private_key_to_pkcs8().unwrap(),
+                theirs.private_key_to_pkcs8().unwrap()
+            );
+        };
+        // Naming another curve than its wrapper: its own wins, as in OpenSSL.
         let p384 = [0x2b, 0x81, 0x04, 0x00, 0x22];
-        let algorithm = [
-            der::element(der::OID, EC_PUBLIC_KEY),
-            der::element(der::OID, &p384),
+        read_alike(&pkcs8(&p384, &sec1));
+        // Only version and secret (no public key to copy): the public key is derived.
+        let mut fields = Reader::new(Reader::new(&sec1).expect(der::SEQUENCE).unwrap());
+        let bare = [
+            fields.next_whole().unwrap().1,
+            fields.next_whole().unwrap().1,
         ]
         .concat();
-        let info = [
-            der::element(der::INTEGER, &[0]),
-            der::element(der::SEQUENCE, &algorithm),
-            der::element(der::OCTET_STRING, &sec1),
-        ]
-        .concat();
-        let crossed = format!(
-            "-----BEGIN PRIVATE KEY-----\n{}\n-----END PRIVATE KEY-----\n",
-            openssl::base64::encode_block(&der::element(der::SEQUENCE, &info))
-        );
-        let theirs = PKey::private_key_from_pem(crossed.as_bytes()).unwrap();
-        let ours = read_plain(crossed.as_bytes()).unwrap();
-        assert_eq!(
-            ours.private_key_to_pkcs8().unwrap(),
-            theirs.private_key_to_pkcs8().unwrap()
-        );
+        let p256 = [0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07];
+        read_alike(&pkcs8(&p256, &der::element(der::SEQUENCE, &bare)));
 
         let mut cut = plain[0].clone();
         cut.truncate(cut.len() / 2);
