@@ -30,6 +30,7 @@ pub use rbac::{
     EnsuredBinding, ListedBinding, RoleRef, UserBinding, bind, binding_name, binding_object,
     bindings_naming, check_bind, delete_binding, list_bindings, namespace_exists,
 };
+pub use tls::warm_up as warm_up_tls;
 
 /// The label on every object we create, so they can be found and cleaned up.
 pub const MANAGED_BY: (&str, &str) = ("app.kubernetes.io/managed-by", "kubectl-certuser");

@@ -161,6 +161,16 @@ impl TlsSettings {
     }
 }
 
+/// Make OpenSSL's TLS client state on a thread of its own, for a client to be set up soon: the
+/// first context of a process fetches every cipher and digest it may use (2 ms of OpenSSL 3.6,
+/// measured in C), which a thread started before the kubeconfig is read does meanwhile. The
+/// context is thrown away; what it made stays in OpenSSL's store for the real one.
+pub fn warm_up() {
+    let _ = std::thread::Builder::new()
+        .name("tls-warm-up".into())
+        .spawn(|| drop(client_builder()));
+}
+
 /// A client context with `SslConnector`'s options and client-go's protocol floor.
 fn client_builder() -> Result<SslContextBuilder, ClusterError> {
     let mut builder =

@@ -2,7 +2,7 @@
 //! default access matrix. Exit code 1 when something asked is denied, like `kubectl auth can-i`.
 
 use crate::cli::CanIArgs;
-use crate::cluster::Check;
+use crate::cluster::{self, Check};
 use crate::error::{Outcome, hinted};
 use crate::output::table;
 use crate::shell::quote;
@@ -24,6 +24,7 @@ pub fn run(ctx: &Ctx, args: &CanIArgs) -> anyhow::Result<Outcome> {
         .namespace
         .clone()
         .unwrap_or_else(|| "default".into());
+    cluster::warm_up_tls();
     let rt = super::runtime()?;
     let client = rt.block_on(whoami::client_as_user(ctx, user.as_deref()))?;
     let label = user.clone().unwrap_or_else(|| "the current user".into());

@@ -9,6 +9,7 @@ use crate::error::Outcome;
 use crate::workflow::target::{self, Credentials};
 
 pub fn run(ctx: &Ctx, args: &WhoamiArgs) -> anyhow::Result<Outcome> {
+    cluster::warm_up_tls();
     let rt = super::runtime()?;
     let client = rt.block_on(client_as_user(ctx, args.user.as_deref()))?;
     let identity = rt.block_on(cluster::whoami(&client))?;

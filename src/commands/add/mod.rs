@@ -50,6 +50,9 @@ pub fn run(ctx: &Ctx, args: &AddArgs) -> anyhow::Result<Outcome> {
     let groups = check_input(ctx, args)?;
     let validity = checked_lifetime(ctx, args)?;
     let ca = CaLoading::start(args);
+    if ca.is_none() && !args.dry_run {
+        cluster::warm_up_tls();
+    }
     // Started now, used after the plan: a refusal on the way drops them unused. Except a fast
     // key for the CSR API: it is needed only after the administrator's TLS handshake, and made
     // first it held OpenSSL's first-use locks that the client's TLS set-up then waited on
