@@ -50,14 +50,15 @@ pub fn run(ctx: &Ctx, args: &AddArgs) -> anyhow::Result<Outcome> {
     let groups = check_input(ctx, args)?;
     let validity = checked_lifetime(ctx, args)?;
     let ca = CaLoading::start(args);
-    if ca.is_none() && !args.dry_run {
+    let through_api = ca.is_none();
+    if through_api && !args.dry_run {
         cluster::warm_up_tls();
     }
     // Started now, used after the plan: a refusal on the way drops them unused. Except a fast
     // key for the CSR API: it is needed only after the administrator's TLS handshake, and made
     // first it held OpenSSL's first-use locks that the client's TLS set-up then waited on
     // (1-2 ms). An RSA key takes longer than all of that, and a local CA signs at once.
-    let key_first = ca.is_some() || args.key.key_type.is_rsa();
+    let key_first = !through_api || args.key.key_type.is_rsa();
     let start_keys = || KeysInMaking::start(args.key.key_type, args.users.len());
     let mut keys = (!args.dry_run && key_first).then(start_keys);
     let plan = plan(ctx, args, &groups)?;
